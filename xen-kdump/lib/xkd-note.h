@@ -33,5 +33,4 @@
         "conring", "conring_size", "conringp", "conringc",                     \
         "domain_list", "frame_table", "max_page", "xen_phys_start",            \
         "__per_cpu_offset", "per_cpu__curr_vcpu", "idle_vcpu",                 \
-        "kexec_crash_area", "saved_cmdline", "xen_build_id",                   \
-        "total_pages", "heap_pages?", "opt_dom0_max_vcpus?"
+        "kexec_crash_area", "saved_cmdline", "total_pages"
