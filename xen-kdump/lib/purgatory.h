@@ -77,8 +77,11 @@ _Static_assert(sizeof(struct xkd_purgatory_params) == 312, "params ABI");
  * The image is position independent: it does not depend on dest_maddr, which
  * is only used to refuse regions that overlap the stub.  Refuses (-EINVAL,
  * with a log line) nr_regions > XKD_PURGATORY_MAX_REGIONS, an unaligned or
- * zero dest_maddr, a zero kernel_entry/boot_params, a region that wraps
- * around or overlaps [dest_maddr, dest_maddr + *mem_size).
+ * zero dest_maddr, reserved != 0, a region that wraps around or overlaps
+ * [dest_maddr, dest_maddr + mem_size), and a kernel_entry or boot_params
+ * that lies in no region (the kernel would run unchecked).  The outputs are
+ * untouched on failure; -EIO if the embedded blob does not match this header
+ * (a build bug).
  * Returns 0 or a negative errno.
  */
 int xkd_purgatory_build(const struct xkd_purgatory_params *p, uint64_t dest_maddr,
