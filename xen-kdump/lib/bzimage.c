@@ -61,7 +61,7 @@ int xkd_bzimage_parse(const void *data, size_t size, struct xkd_bzimage *ret) {
         b.kernel_size = size - b.setup_size;
 
         uint32_t syssize = get32(p + 0x1f4);
-        if ((uint64_t) syssize * 16 > b.kernel_size)
+        if ((uint64_t) syssize * 16 > (uint64_t) b.kernel_size + 15)
                 return log_error_errno(-EINVAL, "The kernel file is truncated: its header says %llu bytes of kernel, the file holds %zu; copy the kernel again (%s).",
                                        (unsigned long long) syssize * 16, b.kernel_size, FIX_KERNEL);
 
