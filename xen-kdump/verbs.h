@@ -14,4 +14,11 @@ struct verb {
         int (*run)(int argc, char **argv);
 };
 
-#define VERBS_LIST
+int verb_load(int argc, char **argv);
+int verb_unload(int argc, char **argv);
+int verb_status(int argc, char **argv);
+
+#define VERBS_LIST                                                              \
+        { "load",   "Build the crash image and load it into Xen", verb_load },   \
+        { "unload", "Unload the crash image from Xen",            verb_unload }, \
+        { "status", "Show whether a crash image is loaded",       verb_status },

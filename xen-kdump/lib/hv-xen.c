@@ -16,6 +16,7 @@
 #include <xen/kexec.h>
 #include <xen/version.h>
 
+#include "host.h"
 #include "hv.h"
 #include "log.h"
 
@@ -188,7 +189,7 @@ int xkd_hv_new_xen(xkd_hv **ret) {
         struct hv_xen *x;
         int r;
 
-        r = xkd_hv_check_dom0("");
+        r = xkd_hv_check_dom0(xkd_host_sysroot());
         if (r < 0)
                 return r;
 

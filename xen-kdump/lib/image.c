@@ -17,12 +17,6 @@
 #include "purgatory.h"
 #include "xkd-note.h"
 
-/* The stub is built by another component; until it is linked in, say so
- * instead of failing to link every program that uses the library. */
-extern int xkd_purgatory_build(const struct xkd_purgatory_params *p, uint64_t dest_maddr,
-                               void **image, size_t *image_size, size_t *mem_size) __attribute__((weak));
-extern size_t xkd_purgatory_mem_size(void) __attribute__((weak));
-
 #define MiB (1ULL << 20)
 
 static uint64_t align_up(uint64_t x, uint64_t a) {
@@ -123,9 +117,6 @@ int xkd_image_build(xkd_hv *hv, const struct xkd_image_input *in, struct xkd_ima
         struct xkd_image *img;
         uint64_t min_load, p, end, slack;
         int r;
-
-        if (!xkd_purgatory_build || !xkd_purgatory_mem_size)
-                return log_error_errno(-ENOSYS, "This xen-kdump was built without the entry stub (xen-kdump/purgatory); rebuild it from a complete tree.");
 
         img = calloc(1, sizeof(*img));
         if (!img)

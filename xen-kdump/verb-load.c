@@ -1,0 +1,175 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * xen-kdump load: build the crash image and hand it to Xen.  A failed load
+ * never unloads first: Xen swaps images only on success, so the previous
+ * image stays armed.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <time.h>
+
+#include "files.h"
+#include "host.h"
+#include "hv.h"
+#include "image.h"
+#include "log.h"
+#include "state.h"
+#include "verbs.h"
+
+/* Defaults, documented in load --help: the running kernel, and the capture
+ * initramfs `xen-kdump rebuild` writes. */
+#define DEFAULT_KERNEL_FMT "/boot/vmlinuz-%s"
+#define DEFAULT_INITRD_FMT "/var/lib/xen-kdump/initramfs-%s.img"
+#define MAX_KERNEL_SIZE (256u << 20)
+#define MAX_INITRD_SIZE (2048u << 20)
+
+/* Everything load takes; a config file can fill the same fields later. */
+struct load_options {
+        char *kernel;
+        char *initrd;
+        char *append;
+        int no_initrd;
+};
+
+static void help(void) {
+        fputs("Usage: xen-kdump load [--kernel FILE] [--initrd FILE | --no-initrd] [--append ARGS]\n\n"
+              "Build the crash-capture image and load it into Xen (KEXEC_CMD_kexec_load).\n"
+              "  --kernel FILE   capture kernel bzImage (default " DEFAULT_KERNEL_FMT ")\n"
+              "  --initrd FILE   capture initramfs (default " DEFAULT_INITRD_FMT ")\n"
+              "  --no-initrd     boot the capture kernel without an initramfs\n"
+              "  --append ARGS   extra capture kernel arguments\n"
+              "%s is the running kernel's release (uname -r).\n", stdout);
+}
+
+static int parse_args(int argc, char **argv, struct load_options *o) {
+        static const struct option opts[] = {
+                { "kernel", required_argument, NULL, 'k' },
+                { "initrd", required_argument, NULL, 'i' },
+                { "no-initrd", no_argument, NULL, 'n' },
+                { "append", required_argument, NULL, 'a' },
+                { "help", no_argument, NULL, 'h' },
+                {}
+        };
+        int c;
+
+        optind = 0;
+        while ((c = getopt_long(argc, argv, "k:i:a:h", opts, NULL)) >= 0)
+                switch (c) {
+                case 'k': free(o->kernel); o->kernel = strdup(optarg); break;
+                case 'i': free(o->initrd); o->initrd = strdup(optarg); break;
+                case 'n': o->no_initrd = 1; break;
+                case 'a': free(o->append); o->append = strdup(optarg); break;
+                case 'h': help(); return 1;
+                default:
+                        return log_error_errno(-EINVAL, "Bad arguments to load; see 'xen-kdump load --help'.");
+                }
+        if (optind < argc)
+                return log_error_errno(-EINVAL, "Unexpected argument '%s' to load; see 'xen-kdump load --help'.", argv[optind]);
+        return 0;
+}
+
+static int fill_defaults(struct load_options *o) {
+        struct utsname u;
+        char buf[1024];
+
+        if (uname(&u) < 0)
+                return log_error_errno(-errno, "uname() failed: %m.");
+        if (!o->kernel) {
+                snprintf(buf, sizeof(buf), DEFAULT_KERNEL_FMT, u.release);
+                o->kernel = strdup(buf);
+        }
+        if (!o->initrd && !o->no_initrd) {
+                snprintf(buf, sizeof(buf), DEFAULT_INITRD_FMT, u.release);
+                o->initrd = strdup(buf);
+        }
+        return 0;
+}
+
+int verb_load(int argc, char **argv) {
+        struct load_options o = {};
+        void *kernel = NULL, *initrd = NULL;
+        size_t kernel_size = 0, initrd_size = 0;
+        struct xkd_image *img = NULL;
+        struct timespec t0, t1;
+        xkd_hv *hv = NULL;
+        int r;
+
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        r = parse_args(argc, argv, &o);
+        if (r != 0)
+                goto out;
+        r = fill_defaults(&o);
+        if (r < 0)
+                goto out;
+
+        r = xkd_read_file(o.kernel, MAX_KERNEL_SIZE, "kernel", "pass a Linux bzImage with --kernel", &kernel, &kernel_size);
+        if (r < 0)
+                goto out;
+        if (o.initrd) {
+                r = xkd_read_file(o.initrd, MAX_INITRD_SIZE, "initramfs",
+                                  "build it with 'xen-kdump rebuild', pass another with --initrd, or use --no-initrd", &initrd, &initrd_size);
+                if (r < 0)
+                        goto out;
+        }
+
+        r = xkd_hv_new(&hv);
+        if (r < 0)
+                goto out;
+
+        struct xkd_image_input in = {
+                .kernel = kernel, .kernel_size = kernel_size,
+                .initrd = initrd, .initrd_size = initrd_size,
+                .kernel_path = o.kernel, .initrd_path = o.initrd,
+                .append = o.append,
+                .sysroot = xkd_host_sysroot(),
+                .load_time = time(NULL),
+        };
+        r = xkd_image_build(hv, &in, &img);
+        if (r < 0)
+                goto out;
+        r = xkd_image_load(hv, img);
+        if (r < 0)
+                goto out;
+
+        struct xkd_state st = {
+                .loaded = 1,
+                .time = in.load_time,
+                .xen_status_after = xkd_hv_status(hv, XKD_KEXEC_TYPE_CRASH),
+                .crash_start = img->crash.start,
+                .crash_size = img->crash.size,
+                .entry = img->entry,
+        };
+        xkd_boot_id(st.boot_id, sizeof(st.boot_id));
+        snprintf(st.kernel, sizeof(st.kernel), "%s", o.kernel);
+        snprintf(st.initrd, sizeof(st.initrd), "%s", o.initrd ? o.initrd : "");
+        snprintf(st.cmdline, sizeof(st.cmdline), "%s", img->cmdline);
+        xkd_sha256_to_hex(img->kernel_sha256, st.kernel_sha256);
+        if (initrd_size)
+                xkd_sha256_to_hex(img->initrd_sha256, st.initrd_sha256);
+        r = xkd_state_write(&st);
+        if (r < 0) {
+                /* The image IS loaded; only our record of it failed. */
+                log_warning("The crash image is loaded, but the state file was not written: 'xen-kdump status' will rely on Xen's unreliable status op.");
+                r = 0;
+        }
+
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        printf("Loaded crash image: %u segments, entry 0x%llx, crash region 0x%llx (%llu MiB), %u CPU notes%s, %.2f s\n",
+               img->nr_segments, (unsigned long long) img->entry, (unsigned long long) img->crash.start,
+               (unsigned long long) (img->crash.size >> 20), img->nr_cpu_notes,
+               img->have_dom0_vmcoreinfo ? " + dom0 VMCOREINFO" : "",
+               (double) (t1.tv_sec - t0.tv_sec) + (double) (t1.tv_nsec - t0.tv_nsec) / 1e9);
+        printf("Capture command line: %s\n", img->cmdline);
+out:
+        xkd_image_free(img);
+        xkd_hv_free(hv);
+        free(kernel);
+        free(initrd);
+        free(o.kernel);
+        free(o.initrd);
+        free(o.append);
+        return r == 1 ? 0 : r;
+}
