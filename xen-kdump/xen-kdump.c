@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config.h"
 #include "log.h"
 #include "verbs.h"
 
@@ -33,7 +34,7 @@ static const struct verb verbs[] = {
 static int verb_help(int argc, char **argv) {
         (void) argc;
         (void) argv;
-        printf("Usage: xen-kdump [-v] VERB [OPTIONS...]\n\n"
+        printf("Usage: xen-kdump [-v] [--config FILE] VERB [OPTIONS...]\n\n"
                "Load and inspect the crash-capture image of a Xen host.\n\nVerbs:\n");
         for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
                 printf("  %-10s %s\n", verbs[i].name, verbs[i].help);
@@ -49,6 +50,10 @@ int main(int argc, char **argv) {
                         log_set_max_level(log_get_max_level() + 1);
                 else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0)
                         return verb_help(0, NULL);
+                else if (strcmp(argv[i], "--config") == 0 && i + 1 < argc)
+                        xkd_config_set_path(argv[++i]);
+                else if (strncmp(argv[i], "--config=", 9) == 0)
+                        xkd_config_set_path(argv[i] + 9);
                 else if (strcmp(argv[i], "--version") == 0)
                         return verb_version(0, NULL);
                 else {

@@ -1,0 +1,518 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * /etc/xen-kdump.conf: the key table, the line parser, command-line
+ * overrides, the cross-key rules, and where every value came from.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "config-internal.h"
+#include "log.h"
+
+#define XKD_CONFIG_LINE_MAX  4096
+
+static const char *const engine_choices[] = { "native", "makedumpfile", NULL };
+static const char *const compression_choices[] = { "zstd", "lzo", "zlib", "none", NULL };
+static const char *const failure_choices[] = { "save-local", "reboot", "poweroff", "shell", NULL };
+/* Index = enum xkd_action, so save-local's slot is a placeholder no word can match. */
+static const char *const final_choices[] = { "\001", "reboot", "poweroff", "shell", NULL };
+
+const struct xkd_key_info xkd_key_infos[_XKD_CONF_MAX] = {
+        [XKD_CONF_KERNEL] = { "kernel", XKD_VALUE_PATH, .default_value = "/boot/vmlinuz-%r",
+                .expand_release = true,
+                .allowed = "an absolute path to the capture kernel (%r: kernel release)" },
+        [XKD_CONF_INITRD] = { "initrd", XKD_VALUE_PATH,
+                .default_value = "/var/lib/xen-kdump/initrd-%r.img", .expand_release = true,
+                .allowed = "an absolute path to the capture initramfs (%r: kernel release)" },
+        [XKD_CONF_APPEND] = { "append", XKD_VALUE_TEXT, .default_value = "",
+                .allowed = "extra capture kernel command line, printable, up to 1024 bytes" },
+        [XKD_CONF_TARGET] = { "target", XKD_VALUE_TARGET, .default_value = "path /var/crash",
+                .allowed = "'path /DIR', 'ssh USER@HOST:/DIR' or 'nfs SERVER:/EXPORT/DIR'" },
+        [XKD_CONF_SSH_KEY] = { "ssh_key", XKD_VALUE_PATH,
+                .default_value = "/root/.ssh/xen-kdump_id_ed25519",
+                .allowed = "an absolute path to the ssh identity (private key) file" },
+        [XKD_CONF_SSH_KNOWN_HOST] = { "ssh_known_host", XKD_VALUE_HOST_KEY, .default_value = "",
+                .allowed = "the server's host key as 'TYPE BASE64' (a known_hosts line "
+                           "without the host name, e.g. from ssh-keyscan)" },
+        [XKD_CONF_SSH_PORT] = { "ssh_port", XKD_VALUE_NUMBER, .min = 1, .max = 65535,
+                .default_value = "22", .allowed = "a port number 1-65535" },
+        [XKD_CONF_LOCAL_PATH] = { "local_path", XKD_VALUE_PATH, .default_value = "",
+                .allowed = "an absolute local directory for failure_action save-local" },
+        [XKD_CONF_TIMEOUT] = { "timeout", XKD_VALUE_NUMBER, .min = 1, .max = 3600,
+                .default_value = "120",
+                .allowed = "seconds 1-3600 to reach the target (mount, ssh connect)" },
+        [XKD_CONF_DUMP_LEVEL] = { "dump_level", XKD_VALUE_NUMBER, .min = 0, .max = 31,
+                .default_value = "31", .allowed = "a page-filter level 0-31 (makedumpfile -d)" },
+        [XKD_CONF_ENGINE] = { "engine", XKD_VALUE_CHOICE, .choices = engine_choices,
+                /* makedumpfile until the native engine beats it (issue 4). */
+                .default_value = "makedumpfile", .allowed = "native or makedumpfile" },
+        [XKD_CONF_COMPRESSION] = { "compression", XKD_VALUE_CHOICE,
+                .choices = compression_choices,
+                .allowed = "zstd or none (engine native); lzo, zlib or none (engine makedumpfile)" },
+        [XKD_CONF_KEEP] = { "keep", XKD_VALUE_NUMBER, .min = 0, .max = 100000,
+                .default_value = "5", .allowed = "how many dumps to keep, 0-100000 (0: all)" },
+        [XKD_CONF_RESERVE] = { "reserve", XKD_VALUE_NUMBER, .min = 0, .max = 1048576,
+                .default_value = "256",
+                .allowed = "MiB 0-1048576 to leave free on the target" },
+        [XKD_CONF_FAILURE_ACTION] = { "failure_action", XKD_VALUE_CHOICE,
+                .choices = failure_choices,
+                .allowed = "save-local, reboot, poweroff or shell" },
+        [XKD_CONF_FINAL_ACTION] = { "final_action", XKD_VALUE_CHOICE, .choices = final_choices,
+                .default_value = "reboot", .allowed = "reboot, poweroff or shell" },
+        [XKD_CONF_PRE_HOOK] = { "pre_hook", XKD_VALUE_PATH, .default_value = "",
+                .allowed = "an absolute path to an executable run before the capture" },
+        [XKD_CONF_POST_HOOK] = { "post_hook", XKD_VALUE_PATH, .default_value = "",
+                .allowed = "an absolute path to an executable run after the capture" },
+};
+
+struct name_store {
+        struct name_store *next;
+        char name[];
+};
+
+struct xkd_config {
+        char *release;
+        char *file;
+        bool file_present;
+        struct name_store *names;       /* file names and options the origins point into */
+        struct xkd_value values[_XKD_CONF_MAX];
+        char error[640];
+};
+
+static const char *remember_name(xkd_config *c, const char *name) {
+        for (struct name_store *n = c->names; n; n = n->next)
+                if (strcmp(n->name, name) == 0)
+                        return n->name;
+        struct name_store *n = malloc(sizeof(*n) + strlen(name) + 1);
+        if (!n)
+                return NULL;
+        strcpy(n->name, name);
+        n->next = c->names;
+        c->names = n;
+        return n->name;
+}
+
+static int set_error(xkd_config *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static int set_error(xkd_config *c, const char *fmt, ...) {
+        va_list ap;
+
+        va_start(ap, fmt);
+        vsnprintf(c->error, sizeof(c->error), fmt, ap);
+        va_end(ap);
+        return -EINVAL;
+}
+
+static int set_value(xkd_config *c, enum xkd_config_key key, const char *text,
+                     struct xkd_config_origin origin) {
+        char why[256];
+        int r = xkd_value_parse(&xkd_key_infos[key], c->release, text, &c->values[key],
+                                why, sizeof(why));
+        if (r == -EINVAL)
+                return set_error(c, "built-in value of %s: %s", xkd_key_infos[key].name, why);
+        if (r < 0)
+                return r;
+        c->values[key].origin = origin;
+        return 0;
+}
+
+/* Engine-dependent and target-dependent defaults, recomputed whenever they can change. */
+static int apply_derived(xkd_config *c) {
+        struct xkd_value *comp = &c->values[XKD_CONF_COMPRESSION];
+        struct xkd_value *fail = &c->values[XKD_CONF_FAILURE_ACTION];
+        int r;
+
+        if (comp->origin.kind == XKD_ORIGIN_DEFAULT || comp->origin.kind == XKD_ORIGIN_DERIVED) {
+                bool mdf = c->values[XKD_CONF_ENGINE].choice == XKD_ENGINE_MAKEDUMPFILE;
+                /* Debian's makedumpfile has no zstd; lzo is its fastest codec. */
+                r = set_value(c, XKD_CONF_COMPRESSION, mdf ? "lzo" : "zstd",
+                              (struct xkd_config_origin) { XKD_ORIGIN_DERIVED,
+                                      .detail = mdf ? "engine makedumpfile" : "engine native" });
+                if (r < 0)
+                        return r;
+        }
+        if (fail->origin.kind == XKD_ORIGIN_DEFAULT || fail->origin.kind == XKD_ORIGIN_DERIVED) {
+                bool network = c->values[XKD_CONF_TARGET].target.kind != XKD_TARGET_PATH;
+                bool local = network && c->values[XKD_CONF_LOCAL_PATH].text[0];
+                r = set_value(c, XKD_CONF_FAILURE_ACTION, local ? "save-local" : "reboot",
+                              (struct xkd_config_origin) { XKD_ORIGIN_DERIVED,
+                                      .detail = local ? "network target with local_path" :
+                                                network ? "network target without local_path" :
+                                                "local target" });
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+int xkd_config_new(xkd_config **ret, const char *release) {
+        struct utsname u;
+        xkd_config *c;
+        int r;
+
+        if (!release) {
+                if (uname(&u) < 0)
+                        return -errno;
+                release = u.release;
+        }
+        c = calloc(1, sizeof(*c));
+        if (!c)
+                return -ENOMEM;
+        c->release = strdup(release);
+        if (!c->release) {
+                xkd_config_free(c);
+                return -ENOMEM;
+        }
+        for (int k = 0; k < _XKD_CONF_MAX; k++) {
+                const char *def = xkd_key_infos[k].default_value;
+                if (!def)
+                        continue;
+                if (def[0] == '\0') {
+                        /* An unset optional value: empty, never parsed. */
+                        c->values[k].raw = strdup("");
+                        c->values[k].text = strdup("");
+                        if (!c->values[k].raw || !c->values[k].text) {
+                                xkd_config_free(c);
+                                return -ENOMEM;
+                        }
+                        continue;
+                }
+                r = set_value(c, (enum xkd_config_key) k, def,
+                              (struct xkd_config_origin) { XKD_ORIGIN_DEFAULT });
+                if (r < 0) {
+                        xkd_config_free(c);
+                        return r;
+                }
+        }
+        r = apply_derived(c);
+        if (r < 0) {
+                xkd_config_free(c);
+                return r;
+        }
+        *ret = c;
+        return 0;
+}
+
+xkd_config *xkd_config_free(xkd_config *c) {
+        if (!c)
+                return NULL;
+        for (int k = 0; k < _XKD_CONF_MAX; k++)
+                xkd_value_clear(&c->values[k]);
+        while (c->names) {
+                struct name_store *n = c->names;
+                c->names = n->next;
+                free(n);
+        }
+        free(c->release);
+        free(c->file);
+        free(c);
+        return NULL;
+}
+
+int xkd_config_set_file(xkd_config *c, const char *path, bool present) {
+        char *p = strdup(path);
+
+        if (!p)
+                return -ENOMEM;
+        free(c->file);
+        c->file = p;
+        c->file_present = present;
+        return 0;
+}
+
+const char *xkd_config_error(const xkd_config *c) {
+        return c->error;
+}
+
+const char *xkd_config_file(const xkd_config *c, bool *present) {
+        if (present)
+                *present = c->file_present;
+        return c->file;
+}
+
+const char *xkd_config_key_name(enum xkd_config_key key) {
+        return key < _XKD_CONF_MAX ? xkd_key_infos[key].name : NULL;
+}
+
+int xkd_config_key_from_name(const char *name) {
+        for (int k = 0; k < _XKD_CONF_MAX; k++)
+                if (strcmp(xkd_key_infos[k].name, name) == 0)
+                        return k;
+        return -ENOENT;
+}
+
+const char *xkd_config_key_help(enum xkd_config_key key) {
+        return key < _XKD_CONF_MAX ? xkd_key_infos[key].allowed : NULL;
+}
+
+static int key_from_span(const char *s, size_t len) {
+        for (int k = 0; k < _XKD_CONF_MAX; k++)
+                if (strlen(xkd_key_infos[k].name) == len && memcmp(xkd_key_infos[k].name, s, len) == 0)
+                        return k;
+        return -ENOENT;
+}
+
+static const char *all_key_names(void) {
+        static char buf[512];
+
+        if (!buf[0])
+                for (int k = 0; k < _XKD_CONF_MAX; k++) {
+                        if (k)
+                                strcat(buf, ", ");
+                        strcat(buf, xkd_key_infos[k].name);
+                }
+        return buf;
+}
+
+static void excerpt(const char *s, size_t len, char *buf, size_t size) {
+        size_t n = 0;
+
+        for (size_t i = 0; i < len && n + 4 < size; i++)
+                buf[n++] = ((unsigned char) s[i] < 0x20 || s[i] == 0x7f) ? '?' : s[i];
+        if (len > n) {
+                buf[n++] = '.'; buf[n++] = '.'; buf[n++] = '.';
+        }
+        buf[n] = '\0';
+}
+
+/*
+ * One line (without its '\n').  staged[] collects this file's values so a
+ * file that fails half-way changes nothing.
+ */
+static int parse_line(xkd_config *c, const char *file, unsigned lineno, const char *line,
+                      size_t len, struct xkd_value *staged) {
+        char ex[64], why[256], *value;
+        size_t i = 0, key_len;
+        int key, r;
+
+        if (len > XKD_CONFIG_LINE_MAX)
+                return set_error(c, "%s:%u: line is longer than %d bytes; split or shorten it",
+                                 file, lineno, XKD_CONFIG_LINE_MAX);
+        if (memchr(line, '\0', len))
+                return set_error(c, "%s:%u: NUL byte; the config must be plain text", file, lineno);
+        if (len > 0 && line[len - 1] == '\r')
+                return set_error(c, "%s:%u: carriage return at the end of the line; "
+                                 "save the file with Unix line endings", file, lineno);
+        while (i < len && (line[i] == ' ' || line[i] == '\t'))
+                i++;
+        if (i == len || line[i] == '#')
+                return 0;
+        while (len > i && (line[len - 1] == ' ' || line[len - 1] == '\t'))
+                len--;
+
+        key_len = 0;
+        while (i + key_len < len && line[i + key_len] != ' ' && line[i + key_len] != '\t')
+                key_len++;
+        key = key_from_span(line + i, key_len);
+        if (key < 0) {
+                excerpt(line + i, key_len, ex, sizeof(ex));
+                return set_error(c, "%s:%u: unknown key '%s'; allowed keys: %s",
+                                 file, lineno, ex, all_key_names());
+        }
+        const struct xkd_key_info *k = &xkd_key_infos[key];
+        const struct xkd_config_origin *prev = staged[key].raw ? &staged[key].origin :
+                c->values[key].origin.kind == XKD_ORIGIN_FILE ? &c->values[key].origin : NULL;
+        if (prev)
+                return set_error(c, "%s:%u: duplicate key '%s' (already set at %s:%u); "
+                                 "keep only one", file, lineno, k->name, prev->file, prev->line);
+        i += key_len;
+        while (i < len && (line[i] == ' ' || line[i] == '\t'))
+                i++;
+        if (i == len)
+                return set_error(c, "%s:%u: key '%s' has no value; allowed: %s",
+                                 file, lineno, k->name, k->allowed);
+
+        value = strndup(line + i, len - i);
+        if (!value)
+                return -ENOMEM;
+        r = xkd_value_parse(k, c->release, value, &staged[key], why, sizeof(why));
+        free(value);
+        if (r == -EINVAL)
+                return set_error(c, "%s:%u: %s: %s; allowed: %s", file, lineno, k->name, why,
+                                 k->allowed);
+        if (r < 0)
+                return r;
+        staged[key].origin = (struct xkd_config_origin) { XKD_ORIGIN_FILE, file, lineno, NULL };
+        return 0;
+}
+
+int xkd_config_parse_text(xkd_config *c, const char *name, const char *text, size_t len) {
+        struct xkd_value staged[_XKD_CONF_MAX] = { 0 };
+        const char *file = remember_name(c, name);
+        unsigned lineno = 0;
+        size_t pos = 0;
+        int r = 0;
+
+        if (!file)
+                return -ENOMEM;
+        c->error[0] = '\0';
+        while (pos < len) {
+                const char *nl = memchr(text + pos, '\n', len - pos);
+                size_t line_len = nl ? (size_t) (nl - (text + pos)) : len - pos;
+
+                r = parse_line(c, file, ++lineno, text + pos, line_len, staged);
+                if (r < 0)
+                        break;
+                pos += line_len + 1;
+        }
+
+        for (int k = 0; k < _XKD_CONF_MAX; k++) {
+                if (r >= 0 && staged[k].raw) {
+                        xkd_value_clear(&c->values[k]);
+                        c->values[k] = staged[k];
+                } else
+                        xkd_value_clear(&staged[k]);
+        }
+        if (r >= 0)
+                r = apply_derived(c);
+        return r;
+}
+
+int xkd_config_set(xkd_config *c, enum xkd_config_key key, const char *value, const char *option) {
+        const struct xkd_key_info *k = &xkd_key_infos[key];
+        const char *opt = remember_name(c, option);
+        char why[256];
+        int r;
+
+        if (!opt)
+                return log_error_errno(-ENOMEM, "Failed to set %s: %m", option);
+        if (value[0] == '\0' && k->type == XKD_VALUE_TEXT) {
+                /* An empty command-line value clears a free-text key. */
+                struct xkd_value v = { .raw = strdup(""), .text = strdup("") };
+                if (!v.raw || !v.text) {
+                        xkd_value_clear(&v);
+                        return log_error_errno(-ENOMEM, "Failed to set %s: %m", option);
+                }
+                xkd_value_clear(&c->values[key]);
+                c->values[key] = v;
+        } else {
+                r = xkd_value_parse(k, c->release, value, &c->values[key], why, sizeof(why));
+                if (r == -EINVAL) {
+                        set_error(c, "%s: %s; allowed: %s", option, why, k->allowed);
+                        return log_error("%s", c->error);
+                }
+                if (r < 0)
+                        return log_error_errno(r, "Failed to set %s: %m", option);
+        }
+        c->values[key].origin = (struct xkd_config_origin) { XKD_ORIGIN_CMDLINE, .detail = opt };
+        r = apply_derived(c);
+        return r < 0 ? log_error_errno(r, "Failed to set %s: %m", option) : 0;
+}
+
+static bool explicitly_set(const xkd_config *c, enum xkd_config_key key) {
+        enum xkd_origin_kind kind = c->values[key].origin.kind;
+        return kind == XKD_ORIGIN_FILE || kind == XKD_ORIGIN_CMDLINE;
+}
+
+static int rule_error(xkd_config *c, enum xkd_config_key key, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
+
+static int rule_error(xkd_config *c, enum xkd_config_key key, const char *fmt, ...) {
+        char where[256], what[384];
+        va_list ap;
+
+        xkd_config_origin_format(c, key, where, sizeof(where));
+        va_start(ap, fmt);
+        vsnprintf(what, sizeof(what), fmt, ap);
+        va_end(ap);
+        set_error(c, "%s: %s", where, what);
+        return log_error("%s", c->error);
+}
+
+int xkd_config_validate(xkd_config *c) {
+        enum xkd_target_kind kind = c->values[XKD_CONF_TARGET].target.kind;
+        static const enum xkd_config_key ssh_only[] = {
+                XKD_CONF_SSH_KEY, XKD_CONF_SSH_KNOWN_HOST, XKD_CONF_SSH_PORT };
+        int r;
+
+        c->error[0] = '\0';
+        r = apply_derived(c);
+        if (r < 0)
+                return log_error_errno(r, "Failed to apply defaults: %m");
+
+        if (kind == XKD_TARGET_SSH && !c->values[XKD_CONF_SSH_KNOWN_HOST].text[0])
+                return rule_error(c, XKD_CONF_TARGET, "an ssh target needs ssh_known_host, the "
+                                  "server's pinned host key; add 'ssh_known_host TYPE KEY' "
+                                  "(ssh-keyscan HOST prints it; verify it out of band)");
+        for (size_t i = 0; i < sizeof(ssh_only) / sizeof(ssh_only[0]); i++)
+                if (kind != XKD_TARGET_SSH && explicitly_set(c, ssh_only[i]))
+                        return rule_error(c, ssh_only[i], "%s has no effect: target is not ssh; "
+                                          "remove it or use an ssh target",
+                                          xkd_key_infos[ssh_only[i]].name);
+        if (kind == XKD_TARGET_PATH && explicitly_set(c, XKD_CONF_LOCAL_PATH))
+                return rule_error(c, XKD_CONF_LOCAL_PATH, "local_path has no effect: target is "
+                                  "already a local path; remove it");
+
+        int engine = c->values[XKD_CONF_ENGINE].choice;
+        int comp = c->values[XKD_CONF_COMPRESSION].choice;
+        if (engine == XKD_ENGINE_NATIVE && (comp == XKD_COMPRESSION_LZO || comp == XKD_COMPRESSION_ZLIB))
+                return rule_error(c, XKD_CONF_COMPRESSION, "engine native writes zstd or none, "
+                                  "not %s; use 'compression zstd' or 'engine makedumpfile'",
+                                  compression_choices[comp]);
+        if (engine == XKD_ENGINE_MAKEDUMPFILE && comp == XKD_COMPRESSION_ZSTD)
+                return rule_error(c, XKD_CONF_COMPRESSION, "Debian's makedumpfile has no zstd; "
+                                  "use 'compression lzo' (or zlib, none) or 'engine native'");
+
+        if (c->values[XKD_CONF_FAILURE_ACTION].choice == XKD_ACTION_SAVE_LOCAL) {
+                if (kind == XKD_TARGET_PATH)
+                        return rule_error(c, XKD_CONF_FAILURE_ACTION, "save-local needs a network "
+                                          "target: the local target is what failed; use reboot, "
+                                          "poweroff or shell");
+                if (!c->values[XKD_CONF_LOCAL_PATH].text[0])
+                        return rule_error(c, XKD_CONF_FAILURE_ACTION, "save-local needs "
+                                          "local_path; add 'local_path /var/crash'");
+        }
+        return 0;
+}
+
+const char *xkd_config_get(const xkd_config *c, enum xkd_config_key key) {
+        return c->values[key].text ? c->values[key].text : "";
+}
+
+const char *xkd_config_get_raw(const xkd_config *c, enum xkd_config_key key) {
+        return c->values[key].raw ? c->values[key].raw : "";
+}
+
+uint64_t xkd_config_get_number(const xkd_config *c, enum xkd_config_key key) {
+        return c->values[key].number;
+}
+
+int xkd_config_get_choice(const xkd_config *c, enum xkd_config_key key) {
+        return c->values[key].choice;
+}
+
+const struct xkd_target *xkd_config_target(const xkd_config *c) {
+        return &c->values[XKD_CONF_TARGET].target;
+}
+
+const struct xkd_config_origin *xkd_config_origin(const xkd_config *c, enum xkd_config_key key) {
+        return &c->values[key].origin;
+}
+
+int xkd_config_origin_format(const xkd_config *c, enum xkd_config_key key, char *buf, size_t size) {
+        const struct xkd_config_origin *o = &c->values[key].origin;
+        int n;
+
+        switch (o->kind) {
+        case XKD_ORIGIN_FILE:
+                n = snprintf(buf, size, "%s:%u", o->file, o->line);
+                break;
+        case XKD_ORIGIN_CMDLINE:
+                n = snprintf(buf, size, "command line (%s)", o->detail);
+                break;
+        case XKD_ORIGIN_DERIVED:
+                n = snprintf(buf, size, "default (%s)", o->detail);
+                break;
+        default:
+                n = snprintf(buf, size, "default");
+                break;
+        }
+        return n < 0 || (size_t) n >= size ? -ENOBUFS : 0;
+}

@@ -1,0 +1,250 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Building the capture initramfs with dracut, and knowing when to.  The
+ * validated config reaches the dracut module as a generated sh file
+ * ($XEN_KDUMP_ENV_FILE), so the module never parses the config itself.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "initrd.h"
+#include "log.h"
+
+int xkd_kernel_image_release(const char *path, char *buf, size_t size) {
+        unsigned char hdr[0x210];
+        char text[128];
+        ssize_t n;
+        int fd, r = 0;
+
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        n = pread(fd, hdr, sizeof(hdr), 0);
+        if (n != (ssize_t) sizeof(hdr) || memcmp(hdr + 0x202, "HdrS", 4) != 0) {
+                r = -ENOEXEC;       /* not a bzImage */
+                goto out;
+        }
+        /* kernel_version: offset of a NUL-terminated string, minus 0x200. */
+        unsigned off = (unsigned) hdr[0x20e] | (unsigned) hdr[0x20f] << 8;
+        if (off == 0) {
+                r = -ENODATA;
+                goto out;
+        }
+        n = pread(fd, text, sizeof(text) - 1, (off_t) off + 0x200);
+        if (n <= 0) {
+                r = n < 0 ? -errno : -ENODATA;
+                goto out;
+        }
+        text[n] = '\0';
+        size_t len = strcspn(text, " \t\n");
+        if (len == 0 || len >= size) {
+                r = -ENODATA;
+                goto out;
+        }
+        memcpy(buf, text, len);
+        buf[len] = '\0';
+out:
+        close(fd);
+        return r;
+}
+
+static int newer_than(const char *path, const struct timespec *t, bool *newer) {
+        struct stat st;
+
+        if (stat(path, &st) < 0)
+                return -errno;
+        *newer = st.st_mtim.tv_sec > t->tv_sec ||
+                 (st.st_mtim.tv_sec == t->tv_sec && st.st_mtim.tv_nsec > t->tv_nsec);
+        return 0;
+}
+
+int xkd_initrd_stale(const xkd_config *c, const char *module_dir, char *why, size_t size) {
+        const char *initrd = xkd_config_get(c, XKD_CONF_INITRD);
+        const char *inputs[] = {
+                xkd_config_file(c, NULL),
+                xkd_config_get(c, XKD_CONF_KERNEL),
+                xkd_config_target(c)->kind == XKD_TARGET_SSH ? xkd_config_get(c, XKD_CONF_SSH_KEY) : NULL,
+                xkd_config_get(c, XKD_CONF_PRE_HOOK),
+                xkd_config_get(c, XKD_CONF_POST_HOOK),
+        };
+        struct stat st;
+        bool newer;
+        int r;
+
+        if (stat(initrd, &st) < 0) {
+                if (errno != ENOENT)
+                        return -errno;
+                snprintf(why, size, "%s does not exist", initrd);
+                return 1;
+        }
+        for (size_t i = 0; i < sizeof(inputs) / sizeof(inputs[0]); i++) {
+                if (!inputs[i] || !inputs[i][0])
+                        continue;
+                r = newer_than(inputs[i], &st.st_mtim, &newer);
+                if (r == -ENOENT)
+                        continue;       /* absent inputs are reported by the build */
+                if (r < 0)
+                        return r;
+                if (newer) {
+                        snprintf(why, size, "%s is newer than %s", inputs[i], initrd);
+                        return 1;
+                }
+        }
+
+        DIR *d = opendir(module_dir ? module_dir : XKD_DRACUT_MODULE_DIR);
+        if (!d)
+                return errno == ENOENT ? 0 : -errno;
+        struct dirent *de;
+        r = 0;
+        while (r == 0 && (de = readdir(d))) {
+                char p[4096];
+                if (de->d_name[0] == '.')
+                        continue;
+                snprintf(p, sizeof(p), "%s/%s", module_dir ? module_dir : XKD_DRACUT_MODULE_DIR,
+                         de->d_name);
+                if (newer_than(p, &st.st_mtim, &newer) == 0 && newer) {
+                        snprintf(why, size, "%s is newer than %s", p, initrd);
+                        r = 1;
+                }
+        }
+        closedir(d);
+        return r;
+}
+
+static int write_env_file(const xkd_config *c, char *path, size_t size) {
+        const char *tmp = getenv("TMPDIR");
+        FILE *f;
+        int fd;
+
+        snprintf(path, size, "%s/xen-kdump-env.XXXXXX", tmp && tmp[0] ? tmp : "/tmp");
+        fd = mkstemp(path);     /* 0600 */
+        if (fd < 0)
+                return -errno;
+        f = fdopen(fd, "w");
+        if (!f) {
+                int r = -errno;
+                close(fd);
+                unlink(path);
+                return r;
+        }
+        xkd_config_print_shell(c, f);
+        if (fclose(f) != 0) {
+                unlink(path);
+                return -EIO;
+        }
+        return 0;
+}
+
+static int mkdir_parents(const char *path, mode_t mode) {
+        char buf[4096];
+
+        if (strlen(path) >= sizeof(buf))
+                return -ENAMETOOLONG;
+        strcpy(buf, path);
+        for (char *p = buf + 1; *p; p++) {
+                if (*p != '/')
+                        continue;
+                *p = '\0';
+                if (mkdir(buf, mode) < 0 && errno != EEXIST)
+                        return -errno;
+                *p = '/';
+        }
+        return 0;
+}
+
+static int run_dracut(char **argv, const char *env_file) {
+        pid_t pid = fork();
+        int status;
+
+        if (pid < 0)
+                return -errno;
+        if (pid == 0) {
+                setenv("XEN_KDUMP_ENV_FILE", env_file, 1);
+                execvp(argv[0], argv);
+                fprintf(stderr, "xen-kdump: Failed to run %s: %s\n", argv[0], strerror(errno));
+                _exit(127);
+        }
+        while (waitpid(pid, &status, 0) < 0)
+                if (errno != EINTR)
+                        return -errno;
+        if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+                return 0;
+        return WIFEXITED(status) && WEXITSTATUS(status) == 127 ? -ENOENT : -EPROTO;
+}
+
+int xkd_initrd_build(const xkd_config *c, const struct xkd_initrd_options *o) {
+        const char *output = o->output ? o->output : xkd_config_get(c, XKD_CONF_INITRD);
+        const char *kernel = xkd_config_get(c, XKD_CONF_KERNEL);
+        const char *dracut = o->dracut ? o->dracut : getenv("XKD_DRACUT");
+        char kver[128], env_file[4096], tmp_out[4096];
+        char *argv[32 + 64];
+        size_t n = 0;
+        int r;
+
+        if (o->kver)
+                snprintf(kver, sizeof(kver), "%s", o->kver);
+        else {
+                r = xkd_kernel_image_release(kernel, kver, sizeof(kver));
+                if (r < 0)
+                        return log_error_errno(r, "Failed to read the release of capture kernel %s: "
+                                               "%m; pass --kver VERSION", kernel);
+        }
+        if (o->n_extra_args > 64)
+                return log_error_errno(-E2BIG, "Too many dracut arguments (at most 64).");
+        if ((size_t) snprintf(tmp_out, sizeof(tmp_out), "%s.new", output) >= sizeof(tmp_out))
+                return log_error_errno(-ENAMETOOLONG, "Initrd path %s is too long.", output);
+
+        /* The image may hold the ssh identity: keep its directory private. */
+        r = mkdir_parents(output, 0700);
+        if (r < 0)
+                return log_error_errno(r, "Failed to create the directory of %s: %m", output);
+        r = write_env_file(c, env_file, sizeof(env_file));
+        if (r < 0)
+                return log_error_errno(r, "Failed to write the config for dracut: %m");
+
+        argv[n++] = (char *) (dracut && dracut[0] ? dracut : "dracut");
+        argv[n++] = "--force";
+        argv[n++] = "--quiet";
+        argv[n++] = o->no_hostonly ? "--no-hostonly" : "--hostonly";
+        argv[n++] = "--no-hostonly-cmdline";
+        argv[n++] = "--add";
+        argv[n++] = "xen-kdump";
+        argv[n++] = "--omit";
+        argv[n++] = "plymouth resume";
+        argv[n++] = "--kver";
+        argv[n++] = kver;
+        if (o->kmoddir) {
+                argv[n++] = "--kmoddir";
+                argv[n++] = (char *) o->kmoddir;
+        }
+        for (size_t i = 0; i < o->n_extra_args; i++)
+                argv[n++] = o->extra_args[i];
+        argv[n++] = tmp_out;
+        argv[n] = NULL;
+
+        log_info("Building %s for kernel %s with dracut.", output, kver);
+        r = run_dracut(argv, env_file);
+        unlink(env_file);
+        if (r < 0) {
+                unlink(tmp_out);
+                if (r == -ENOENT)
+                        return log_error_errno(r, "Failed to run %s: not installed? "
+                                               "apt-get install dracut-core", argv[0]);
+                return log_error_errno(r, "dracut failed to build %s (its messages are above); "
+                                       "fix that and run 'xen-kdump rebuild' again", output);
+        }
+        if (chmod(tmp_out, 0600) < 0 || rename(tmp_out, output) < 0) {
+                r = -errno;
+                unlink(tmp_out);
+                return log_error_errno(r, "Failed to put %s in place: %m", output);
+        }
+        log_notice("Built %s (kernel %s).", output, kver);
+        return 0;
+}
