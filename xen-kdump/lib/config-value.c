@@ -61,7 +61,7 @@ static size_t first_word(const char *s, const char **rest) {
 static int check_printable(const char *s, char *why, size_t why_size) {
         for (const char *p = s; *p; p++) {
                 unsigned char ch = (unsigned char) *p;
-                if (ch < 0x20 || ch == 0x7f)
+                if ((ch < 0x20 && ch != '\t') || ch == 0x7f)
                         return why_set(why, why_size, "control character 0x%02x", ch);
         }
         return 0;

@@ -133,7 +133,7 @@ static int apply_derived(xkd_config *c) {
                 bool mdf = c->values[XKD_CONF_ENGINE].choice == XKD_ENGINE_MAKEDUMPFILE;
                 /* Debian's makedumpfile has no zstd; lzo is its fastest codec. */
                 r = set_value(c, XKD_CONF_COMPRESSION, mdf ? "lzo" : "zstd",
-                              (struct xkd_config_origin) { XKD_ORIGIN_DERIVED,
+                              (struct xkd_config_origin) { .kind = XKD_ORIGIN_DERIVED,
                                       .detail = mdf ? "engine makedumpfile" : "engine native" });
                 if (r < 0)
                         return r;
@@ -142,7 +142,7 @@ static int apply_derived(xkd_config *c) {
                 bool network = c->values[XKD_CONF_TARGET].target.kind != XKD_TARGET_PATH;
                 bool local = network && c->values[XKD_CONF_LOCAL_PATH].text[0];
                 r = set_value(c, XKD_CONF_FAILURE_ACTION, local ? "save-local" : "reboot",
-                              (struct xkd_config_origin) { XKD_ORIGIN_DERIVED,
+                              (struct xkd_config_origin) { .kind = XKD_ORIGIN_DERIVED,
                                       .detail = local ? "network target with local_path" :
                                                 network ? "network target without local_path" :
                                                 "local target" });
@@ -185,7 +185,7 @@ int xkd_config_new(xkd_config **ret, const char *release) {
                         continue;
                 }
                 r = set_value(c, (enum xkd_config_key) k, def,
-                              (struct xkd_config_origin) { XKD_ORIGIN_DEFAULT });
+                              (struct xkd_config_origin) { .kind = XKD_ORIGIN_DEFAULT });
                 if (r < 0) {
                         xkd_config_free(c);
                         return r;
@@ -234,7 +234,7 @@ const char *xkd_config_error(const xkd_config *c) {
 const char *xkd_config_file(const xkd_config *c, bool *present) {
         if (present)
                 *present = c->file_present;
-        return c->file;
+        return c->file ? c->file : "";
 }
 
 const char *xkd_config_key_name(enum xkd_config_key key) {
@@ -339,7 +339,7 @@ static int parse_line(xkd_config *c, const char *file, unsigned lineno, const ch
                                  k->allowed);
         if (r < 0)
                 return r;
-        staged[key].origin = (struct xkd_config_origin) { XKD_ORIGIN_FILE, file, lineno, NULL };
+        staged[key].origin = (struct xkd_config_origin) { .kind = XKD_ORIGIN_FILE, .file = file, .line = lineno };
         return 0;
 }
 
@@ -401,7 +401,7 @@ int xkd_config_set(xkd_config *c, enum xkd_config_key key, const char *value, co
                 if (r < 0)
                         return log_error_errno(r, "Failed to set %s: %m", option);
         }
-        c->values[key].origin = (struct xkd_config_origin) { XKD_ORIGIN_CMDLINE, .detail = opt };
+        c->values[key].origin = (struct xkd_config_origin) { .kind = XKD_ORIGIN_CMDLINE, .detail = opt };
         r = apply_derived(c);
         return r < 0 ? log_error_errno(r, "Failed to set %s: %m", option) : 0;
 }
