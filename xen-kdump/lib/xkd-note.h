@@ -33,4 +33,5 @@
         "conring", "conring_size", "conringp", "conringc",                     \
         "domain_list", "frame_table", "max_page", "xen_phys_start",            \
         "__per_cpu_offset", "per_cpu__curr_vcpu", "idle_vcpu",                 \
-        "kexec_crash_area", "saved_cmdline", "total_pages"
+        "kexec_crash_area", "saved_cmdline", "total_pages",                    \
+        "pfn_pdx_bottom_mask", "pfn_top_mask", "pfn_pdx_hole_shift"

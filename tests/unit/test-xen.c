@@ -1,0 +1,210 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "test.h"
+#include "vmcore-gen.h"
+#include "xen.h"
+
+static char *tmp_vmcore(void) {
+        static char path[64];
+        strcpy(path, "/tmp/xkd-test-vmcore-XXXXXX");
+        int fd = mkstemp(path);
+        close(fd);
+        return path;
+}
+
+/* Writes g to a temp file and opens both layers. */
+static int open_gen(struct vmgen *g, struct xkd_vmcore **vm, struct xkd_xen **x) {
+        char *path = tmp_vmcore();
+        int r = vmgen_write(g, path);
+        if (r < 0)
+                return r;
+        r = xkd_vmcore_open(path, vm);
+        unlink(path);
+        if (r < 0)
+                return r;
+        return xkd_xen_open(*vm, x);
+}
+
+TEST(crash_info_strings_resolved_through_pt_loads) {
+        struct vmgen *g = vmgen_new(&(struct vmgen_config) {
+                .extra_version = ".7-test", .changeset = "abc123", .compiler = "gcc 99",
+                .compile_date = "Mon Jan 1", .compile_time = "01:02:03", .tainted = 0x12,
+                .xen_major = 4, .xen_minor = 17,
+        });
+        struct xkd_vmcore *vm = NULL;
+        struct xkd_xen *x = NULL;
+        const struct xkd_xen_crash_info *ci;
+        char t[64];
+
+        ASSERT_EQ(open_gen(g, &vm, &x), 0);
+        ASSERT_EQ(xkd_xen_crash_info(x, &ci), 0);
+        ASSERT_EQ(ci->major, 4);
+        ASSERT_EQ(ci->minor, 17);
+        ASSERT_STREQ(ci->extra_version.text, ".7-test");
+        ASSERT_STREQ(ci->changeset.text, "abc123");
+        ASSERT_STREQ(ci->compiler.text, "gcc 99");
+        ASSERT_STREQ(ci->compile_date.text, "Mon Jan 1");
+        ASSERT_STREQ(ci->compile_time.text, "01:02:03");
+        ASSERT_EQ(ci->tainted, 0x12);
+        ASSERT_TRUE(ci->has_xen_phys_start);
+        ASSERT_U64_EQ(ci->xen_phys_start, VMGEN_XEN_PHYS_START);
+        ASSERT_STREQ(xkd_xen_tainted_string(ci->tainted, t, sizeof(t)), "Tainted: IM");
+        ASSERT_STREQ(xkd_xen_tainted_string(0, t, sizeof(t)), "Not tainted");
+        xkd_xen_free(x);
+        xkd_vmcore_free(vm);
+        vmgen_free(g);
+}
+
+TEST(cpus_registers_and_crashing_cpu_from_console) {
+        struct vmgen *g = vmgen_new(&(struct vmgen_config) { .nr_cpus = 4, .crashing_cpu = 2, .loadinfo = true });
+        struct xkd_vmcore *vm = NULL;
+        struct xkd_xen *x = NULL;
+        unsigned cpu = 99;
+        const char *how = NULL;
+
+        vmgen_cpu(g, 3)->regs.rip = 0xffff82d040212345;
+        vmgen_cpu(g, 3)->cr4 = 0xabcdef;
+        ASSERT_EQ(open_gen(g, &vm, &x), 0);
+        ASSERT_EQ(xkd_xen_nr_cpus(x), 4);
+        ASSERT_U64_EQ(xkd_xen_cpu(x, 3)->regs.rip, 0xffff82d040212345);
+        ASSERT_U64_EQ(xkd_xen_cpu(x, 3)->cr4, 0xabcdef);
+        ASSERT_U64_EQ(xkd_xen_cpu(x, 1)->regs.rsp, vmgen_cpu(g, 1)->regs.rsp);
+        ASSERT_EQ(xkd_xen_crashing_cpu(x, &cpu, &how), 0);
+        ASSERT_EQ(cpu, 2);
+        ASSERT_CONTAINS(how, "console");
+        xkd_xen_free(x);
+        xkd_vmcore_free(vm);
+        vmgen_free(g);
+}
+
+TEST(crashing_cpu_from_stacks_without_console) {
+        struct vmgen *g = vmgen_new(&(struct vmgen_config) { .nr_cpus = 3, .crashing_cpu = 1 });
+        struct xkd_vmcore *vm = NULL;
+        struct xkd_xen *x = NULL;
+        unsigned cpu = 99;
+        const char *how = NULL;
+
+        ASSERT_EQ(open_gen(g, &vm, &x), 0);
+        ASSERT_EQ(xkd_xen_crashing_cpu(x, &cpu, &how), 0);
+        ASSERT_EQ(cpu, 1);
+        ASSERT_CONTAINS(how, "inferred");
+        xkd_xen_free(x);
+        xkd_vmcore_free(vm);
+        vmgen_free(g);
+}
+
+TEST(translation_direct_map_image_and_page_walk) {
+        struct vmgen *g = vmgen_new(NULL);
+        struct xkd_vmcore *vm = NULL;
+        struct xkd_xen *x = NULL;
+        uint64_t v, m;
+        char buf[16];
+
+        memcpy(vmgen_page(g, 700) + 100, "directmap!", 11);
+        uint64_t sym = vmgen_image_alloc(g, 16);
+        memcpy(vmgen_page(g, vmgen_image_to_maddr(g, sym) / 4096) + (vmgen_image_to_maddr(g, sym) & 4095), "image!", 7);
+        uint64_t page = vmgen_alloc_page(g);
+        vmgen_map_xen(g, 0xffff82c000123000, page);
+        memcpy(vmgen_page(g, page / 4096) + 8, "walked!", 8);
+        ASSERT_EQ(open_gen(g, &vm, &x), 0);
+        ASSERT_TRUE(xkd_xen_uses_page_tables(x));
+        ASSERT_EQ(xkd_xen_virt_to_maddr(x, XKD_XEN_DIRECTMAP_START + 700 * 4096 + 100, &m), 0);
+        ASSERT_U64_EQ(m, 700 * 4096 + 100);
+        ASSERT_EQ(xkd_xen_read_virt(x, XKD_XEN_DIRECTMAP_START + 700 * 4096 + 100, buf, 11), 0);
+        ASSERT_STREQ(buf, "directmap!");
+        ASSERT_EQ(xkd_xen_read_virt(x, sym, buf, 7), 0);
+        ASSERT_STREQ(buf, "image!");
+        ASSERT_EQ(xkd_xen_read_virt(x, 0xffff82c000123008, buf, 8), 0);
+        ASSERT_STREQ(buf, "walked!");
+        ASSERT_EQ(xkd_xen_virt_to_maddr(x, 0xffff82c000124000, &v), -EFAULT);
+        ASSERT_EQ(xkd_xen_virt_to_maddr(x, 0x0000800000000000, &v), -EFAULT);
+        xkd_xen_free(x);
+        xkd_vmcore_free(vm);
+        vmgen_free(g);
+}
+
+TEST(frame_table_owner_and_domain_list) {
+        struct vmgen *g = vmgen_new(&(struct vmgen_config) { .dom0 = true });
+        struct xkd_vmcore *vm = NULL;
+        struct xkd_xen *x = NULL;
+        struct xkd_xen_domain d[8];
+        uint64_t ci, owner, maxp;
+
+        uint64_t d1 = vmgen_add_domain(g, 1);
+        uint64_t d7 = vmgen_add_domain(g, 7);
+        vmgen_set_page_info(g, 300, 0x8000000000000001, d7);
+        vmgen_set_page_info(g, 301, 0x42, 0);
+        ASSERT_EQ(open_gen(g, &vm, &x), 0);
+        ASSERT_EQ(xkd_xen_page_info(x, 300, &ci, &owner), 0);
+        ASSERT_U64_EQ(ci, 0x8000000000000001);
+        ASSERT_U64_EQ(owner, d7);
+        ASSERT_EQ(xkd_xen_page_info(x, 301, &ci, &owner), 0);
+        ASSERT_U64_EQ(ci, 0x42);
+        ASSERT_U64_EQ(owner, 0);
+        ASSERT_EQ(xkd_xen_page_info(x, vmgen_dom0_mfn(g, 5), &ci, &owner), 0);
+        ASSERT_U64_EQ(owner, vmgen_dom0_domain(g));
+        ASSERT_U64_EQ(xkd_xen_dom_xen(x), vmgen_dom_xen(g));
+        ASSERT_U64_EQ(xkd_xen_dom_io(x), vmgen_dom_io(g));
+        ASSERT_EQ(xkd_xen_max_page(x, &maxp), 0);
+        ASSERT_U64_EQ(maxp, vmgen_max_pfn(g));
+        ASSERT_EQ(xkd_xen_domains(x, d, 8), 3);
+        ASSERT_EQ(d[0].id, 0);
+        ASSERT_EQ(d[1].id, 1);
+        ASSERT_U64_EQ(d[1].vaddr, d1);
+        ASSERT_EQ(d[2].id, 7);
+        xkd_xen_free(x);
+        xkd_vmcore_free(vm);
+        vmgen_free(g);
+}
+
+TEST(dom0_virtual_through_p2m_and_its_page_tables) {
+        struct vmgen *g = vmgen_new(&(struct vmgen_config) { .dom0 = true, .dom0_pages = 600 });
+        struct xkd_vmcore *vm = NULL;
+        struct xkd_xen *x = NULL;
+        uint64_t mfn;
+        char buf[16];
+
+        memcpy(vmgen_dom0_page(g, 513) + 16, "dom0 text", 10);
+        memcpy(vmgen_dom0_page(g, 7), "dom0 map", 9);
+        ASSERT_EQ(open_gen(g, &vm, &x), 0);
+        ASSERT_EQ(xkd_xen_dom0_pfn_to_mfn(x, 513, &mfn), 0);
+        ASSERT_U64_EQ(mfn, vmgen_dom0_mfn(g, 513));
+        ASSERT_EQ(xkd_xen_dom0_read_virt(x, VMGEN_DOM0_KERNEL_MAP + 513 * 4096 + 16, buf, 10), 0);
+        ASSERT_STREQ(buf, "dom0 text");
+        ASSERT_EQ(xkd_xen_dom0_read_virt(x, VMGEN_DOM0_DIRECTMAP + 7 * 4096, buf, 9), 0);
+        ASSERT_STREQ(buf, "dom0 map");
+        ASSERT_EQ(xkd_xen_dom0_pfn_to_mfn(x, 600, &mfn), -EFAULT);
+        xkd_xen_free(x);
+        xkd_vmcore_free(vm);
+        vmgen_free(g);
+}
+
+TEST(keys_numbers_symbols_and_missing_notes) {
+        struct vmgen *g = vmgen_new(&(struct vmgen_config) { .loadinfo = true });
+        struct xkd_vmcore *vm = NULL;
+        struct xkd_xen *x = NULL;
+        uint64_t v;
+        char s[64];
+
+        ASSERT_EQ(open_gen(g, &vm, &x), 0);
+        ASSERT_EQ(xkd_xen_info_get(x, "PAGESIZE", &v), 0);
+        ASSERT_EQ(v, 4096);
+        ASSERT_EQ(xkd_xen_info_get(x, "OFFSET(domain.next_in_list)", &v), 0);
+        ASSERT_EQ(v, 136);
+        ASSERT_EQ(xkd_xen_info_get(x, "SYMBOL(frame_table)", &v), 0);
+        ASSERT_U64_EQ(v, XKD_XEN_FRAMETABLE_START);
+        ASSERT_EQ(xkd_xen_info_get(x, "OFFSET(domain.tot_pages)", &v), -ENOENT);
+        ASSERT_EQ(xkd_xen_symbol(x, "conring", &v), 0);       /* from XEN_KDUMP */
+        ASSERT_EQ(xkd_xen_key_get_string(x, XKD_INFO_LOAD, "HOSTNAME", s, sizeof(s)), 0);
+        ASSERT_STREQ(s, "vmgen-host");
+        ASSERT_EQ(xkd_xen_key_get(x, XKD_INFO_DOM0, "PAGESIZE", &v), -ENODATA);
+        xkd_xen_free(x);
+        xkd_vmcore_free(vm);
+        vmgen_free(g);
+}
+
+TEST_MAIN()

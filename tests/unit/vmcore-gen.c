@@ -1,0 +1,552 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <assert.h>
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "vmcore-gen.h"
+#include "xkd-note.h"
+
+#define PAGE 4096u
+#define PTE_P_RW UINT64_C(0x3)
+#define PTE_PSE UINT64_C(0x80)
+#define DOMAIN_SIZE 2304u
+#define DOMAIN_OFF_ID 0u
+#define DOMAIN_OFF_NEXT 136u
+#define PAGE_INFO_SIZE 32u
+#define PAGE_INFO_OFF_COUNT 8u
+#define PAGE_INFO_OFF_DOMAIN 24u
+#define MAX_CPUS 64u
+
+struct vmgen {
+        struct vmgen_config cfg;
+        uint64_t ram_end;               /* one past the last RAM byte */
+        uint64_t hole_start, hole_end;
+        uint8_t *mem;                   /* ram_end bytes, the hole unused */
+        uint8_t *written;               /* per page */
+        uint8_t *xen_page;              /* per page */
+        uint64_t heap_next;             /* next page to hand out, downwards */
+
+        uint64_t image_base;            /* virtual */
+        uint64_t image_next;            /* next free byte in the image data area */
+        uint64_t l4;                    /* idle_pg_table maddr */
+        uint64_t sym_pgd_l4, sym_domain_list, sym_max_page, sym_dom_xen, sym_dom_io;
+        uint64_t sym_conring, sym_conring_size, sym_conringp;
+        uint64_t dom_xen, dom_io, last_domain;
+        uint64_t conring_maddr;
+        uint32_t conringp;
+        uint64_t str[5];                /* CRASH_INFO string maddrs */
+
+        struct xkd_xen_cpu cpus[MAX_CPUS];
+        char *info[_XKD_INFO_MAX];
+        size_t info_len[_XKD_INFO_MAX];
+
+        uint64_t *dom0_p2m;             /* pfn -> mfn */
+        uint64_t dom0_fll_mfn, dom0_l4, dom0_domain;
+};
+
+static void *xmalloc0(size_t n) {
+        void *p = calloc(1, n ? n : 1);
+        assert(p);
+        return p;
+}
+
+bool vmgen_is_ram(const struct vmgen *g, uint64_t mfn) {
+        uint64_t a = mfn * PAGE;
+        return a < g->ram_end && !(a >= g->hole_start && a < g->hole_end);
+}
+
+uint64_t vmgen_max_pfn(const struct vmgen *g) {
+        return g->ram_end / PAGE;
+}
+
+uint8_t *vmgen_page(struct vmgen *g, uint64_t mfn) {
+        assert(vmgen_is_ram(g, mfn));
+        g->written[mfn] = 1;
+        return g->mem + mfn * PAGE;
+}
+
+static void *mem_at(struct vmgen *g, uint64_t maddr, size_t len) {
+        assert(maddr + len <= g->ram_end);
+        for (uint64_t m = maddr / PAGE; m <= (maddr + len - 1) / PAGE; m++) {
+                assert(vmgen_is_ram(g, m));
+                g->written[m] = 1;
+        }
+        return g->mem + maddr;
+}
+
+static void put64(struct vmgen *g, uint64_t maddr, uint64_t v) {
+        memcpy(mem_at(g, maddr, 8), &v, 8);
+}
+
+static uint64_t get64(struct vmgen *g, uint64_t maddr) {
+        uint64_t v;
+        memcpy(&v, mem_at(g, maddr, 8), 8);
+        return v;
+}
+
+bool vmgen_is_xen_page(const struct vmgen *g, uint64_t mfn) {
+        return mfn < g->ram_end / PAGE && g->xen_page[mfn];
+}
+
+void vmgen_set_page_info(struct vmgen *g, uint64_t mfn, uint64_t count_info, uint64_t owner_vaddr);
+
+static uint64_t alloc_page(struct vmgen *g, bool xen) {
+        while (!vmgen_is_ram(g, g->heap_next / PAGE))
+                g->heap_next -= PAGE;
+        uint64_t m = g->heap_next;
+        assert(m >= VMGEN_XEN_PHYS_START + VMGEN_IMAGE_OFFSET + 64 * PAGE);
+        g->heap_next -= PAGE;
+        g->xen_page[m / PAGE] = xen;
+        memset(mem_at(g, m, PAGE), 0, PAGE);
+        if (xen && g->dom_xen)
+                vmgen_set_page_info(g, m / PAGE, 0, g->dom_xen);
+        return m;
+}
+
+uint64_t vmgen_alloc_page(struct vmgen *g) {
+        return alloc_page(g, true);
+}
+
+static uint64_t directmap(uint64_t maddr) {
+        return XKD_XEN_DIRECTMAP_START + maddr;
+}
+
+/* Installs vaddr -> maddr in the 4-level table at l4; level 2 = 2 MiB page. */
+static void map(struct vmgen *g, uint64_t l4, uint64_t vaddr, uint64_t maddr, int leaf_level) {
+        uint64_t table = l4;
+        for (int level = 4; level > leaf_level; level--) {
+                uint64_t slot = table + ((vaddr >> (12 + 9 * (level - 1))) & 511) * 8;
+                uint64_t e = get64(g, slot);
+                if (!(e & 1)) {
+                        e = vmgen_alloc_page(g) | PTE_P_RW;
+                        put64(g, slot, e);
+                }
+                table = e & UINT64_C(0x000ffffffffff000);
+        }
+        uint64_t slot = table + ((vaddr >> (12 + 9 * (leaf_level - 1))) & 511) * 8;
+        put64(g, slot, maddr | PTE_P_RW | (leaf_level == 2 ? PTE_PSE : 0));
+}
+
+void vmgen_map_xen(struct vmgen *g, uint64_t vaddr, uint64_t maddr) {
+        map(g, g->l4, vaddr, maddr, 1);
+}
+
+uint64_t vmgen_image_to_maddr(const struct vmgen *g, uint64_t vaddr) {
+        return vaddr - g->image_base + VMGEN_XEN_PHYS_START;
+}
+
+uint64_t vmgen_image_alloc(struct vmgen *g, size_t n) {
+        uint64_t v = g->image_next;
+        g->image_next += (n + 7) & ~(size_t) 7;
+        assert(g->image_next <= g->image_base + VMGEN_IMAGE_OFFSET + 16 * PAGE);
+        return v;
+}
+
+static void image_put(struct vmgen *g, uint64_t vaddr, const void *data, size_t n) {
+        memcpy(mem_at(g, vmgen_image_to_maddr(g, vaddr), n), data, n);
+}
+
+static uint64_t image_string(struct vmgen *g, const char *s) {
+        uint64_t v = vmgen_image_alloc(g, strlen(s) + 1);
+        image_put(g, v, s, strlen(s) + 1);
+        return vmgen_image_to_maddr(g, v);
+}
+
+void vmgen_add_info(struct vmgen *g, enum xkd_info_source src, const char *line) {
+        size_t n = strlen(line);
+        g->info[src] = realloc(g->info[src], g->info_len[src] + n + 2);
+        assert(g->info[src]);
+        memcpy(g->info[src] + g->info_len[src], line, n);
+        g->info_len[src] += n;
+        if (n == 0 || line[n - 1] != '\n')
+                g->info[src][g->info_len[src]++] = '\n';
+        g->info[src][g->info_len[src]] = '\0';
+}
+
+static void add_infof(struct vmgen *g, enum xkd_info_source src, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
+static void add_infof(struct vmgen *g, enum xkd_info_source src, const char *fmt, ...) {
+        char line[512];
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(line, sizeof(line), fmt, ap);
+        va_end(ap);
+        vmgen_add_info(g, src, line);
+}
+
+static uint64_t new_domain_struct(struct vmgen *g, uint16_t id) {
+        uint64_t m = vmgen_alloc_page(g);
+        uint16_t id16 = id;
+        memcpy(mem_at(g, m + DOMAIN_OFF_ID, 2), &id16, 2);
+        return directmap(m);
+}
+
+uint64_t vmgen_add_domain(struct vmgen *g, uint16_t id) {
+        uint64_t d = new_domain_struct(g, id);
+        if (g->last_domain)
+                put64(g, g->last_domain - XKD_XEN_DIRECTMAP_START + DOMAIN_OFF_NEXT, d);
+        else
+                put64(g, vmgen_image_to_maddr(g, g->sym_domain_list), d);
+        g->last_domain = d;
+        return d;
+}
+
+uint64_t vmgen_dom_xen(const struct vmgen *g) { return g->dom_xen; }
+uint64_t vmgen_dom_io(const struct vmgen *g) { return g->dom_io; }
+
+void vmgen_set_page_info(struct vmgen *g, uint64_t mfn, uint64_t count_info, uint64_t owner) {
+        uint64_t pi = XKD_XEN_FRAMETABLE_START + mfn * PAGE_INFO_SIZE;
+        /* Frame-table pages are mapped at creation; find the backing machine page. */
+        uint64_t maddr = 0, table = g->l4;
+        for (int level = 4; level >= 1; level--) {
+                uint64_t e = get64(g, table + ((pi >> (12 + 9 * (level - 1))) & 511) * 8);
+                assert(e & 1);
+                table = e & UINT64_C(0x000ffffffffff000);
+        }
+        maddr = table + (pi & (PAGE - 1));
+        uint32_t pdx = owner ? (uint32_t) ((owner - XKD_XEN_DIRECTMAP_START) >> 12) : 0;
+        put64(g, maddr + PAGE_INFO_OFF_COUNT, count_info);
+        memcpy(mem_at(g, maddr + PAGE_INFO_OFF_DOMAIN, 4), &pdx, 4);
+}
+
+void vmgen_console_write(struct vmgen *g, const char *text) {
+        uint32_t size = g->cfg.conring_size;
+        for (const char *p = text; *p; p++) {
+                *(char *) mem_at(g, g->conring_maddr + (g->conringp & (size - 1)), 1) = *p;
+                g->conringp++;
+        }
+        image_put(g, g->sym_conringp, &g->conringp, 4);
+}
+
+struct xkd_xen_cpu *vmgen_cpu(struct vmgen *g, unsigned i) {
+        assert(i < g->cfg.nr_cpus);
+        return &g->cpus[i];
+}
+
+uint64_t vmgen_dom0_mfn(const struct vmgen *g, uint64_t pfn) {
+        assert(g->dom0_p2m && pfn < g->cfg.dom0_pages);
+        return g->dom0_p2m[pfn];
+}
+
+uint8_t *vmgen_dom0_page(struct vmgen *g, uint64_t pfn) {
+        return vmgen_page(g, vmgen_dom0_mfn(g, pfn));
+}
+
+uint64_t vmgen_dom0_domain(const struct vmgen *g) {
+        return g->dom0_domain;
+}
+
+static void setup_frame_table(struct vmgen *g) {
+        uint64_t bytes = vmgen_max_pfn(g) * PAGE_INFO_SIZE;
+        for (uint64_t off = 0; off < bytes; off += PAGE)
+                vmgen_map_xen(g, XKD_XEN_FRAMETABLE_START + off, vmgen_alloc_page(g));
+}
+
+/* dom0: p2m three levels deep, the kernel's init_top_pgt mapping its direct map. */
+static void setup_dom0(struct vmgen *g) {
+        unsigned n = g->cfg.dom0_pages;
+        uint64_t first = g->heap_next;
+        g->dom0_domain = vmgen_add_domain(g, 0);
+        g->dom0_p2m = xmalloc0(n * sizeof(uint64_t));
+        for (unsigned pfn = 0; pfn < n; pfn++)
+                g->dom0_p2m[pfn] = alloc_page(g, false) / PAGE;  /* descending: scattered */
+        uint64_t fll = vmgen_alloc_page(g), fl = vmgen_alloc_page(g);
+        put64(g, fll, fl / PAGE);
+        for (unsigned pfn = 0; pfn < n; pfn += 512) {
+                uint64_t p2m = vmgen_alloc_page(g);
+                put64(g, fl + (pfn / 512) * 8, p2m / PAGE);
+                for (unsigned i = 0; i < 512; i++)
+                        put64(g, p2m + i * 8, pfn + i < n ? g->dom0_p2m[pfn + i] : UINT64_MAX);
+        }
+        g->dom0_fll_mfn = fll / PAGE;
+        /* init_top_pgt lives in dom0's kernel image at pfn 2. */
+        g->dom0_l4 = g->dom0_p2m[2] * PAGE;
+        for (unsigned pfn = 0; pfn < n; pfn++)
+                map(g, g->dom0_l4, VMGEN_DOM0_DIRECTMAP + (uint64_t) pfn * PAGE, g->dom0_p2m[pfn] * PAGE, 1);
+        add_infof(g, XKD_INFO_DOM0, "OSRELEASE=6.1.0-vmgen-amd64");
+        add_infof(g, XKD_INFO_DOM0, "PAGESIZE=4096");
+        add_infof(g, XKD_INFO_DOM0, "SYMBOL(init_top_pgt)=%" PRIx64, VMGEN_DOM0_KERNEL_MAP + 2 * PAGE);
+        add_infof(g, XKD_INFO_DOM0, "NUMBER(phys_base)=0");
+        /* Everything since the domain struct is dom0's: its memory, p2m and tables. */
+        for (uint64_t m = g->heap_next + PAGE; m < first; m += PAGE)
+                if (vmgen_is_ram(g, m / PAGE)) {
+                        g->xen_page[m / PAGE] = 0;
+                        vmgen_set_page_info(g, m / PAGE, 0, g->dom0_domain);
+                }
+}
+
+struct vmgen *vmgen_new(const struct vmgen_config *cfg) {
+        struct vmgen *g = xmalloc0(sizeof(*g));
+        g->cfg = cfg ? *cfg : (struct vmgen_config) { 0 };
+        struct vmgen_config *c = &g->cfg;
+        if (!c->ram_size)
+                c->ram_size = 8u << 20;
+        if (!c->nr_cpus)
+                c->nr_cpus = 2;
+        assert(c->nr_cpus <= MAX_CPUS && c->crashing_cpu < c->nr_cpus);
+        if (!c->xen_major && !c->xen_minor)
+                c->xen_major = 4, c->xen_minor = 17;
+        if (!c->crash_info_size)
+                c->crash_info_size = 80;
+        assert(c->crash_info_size == 64 || c->crash_info_size == 72 || c->crash_info_size == 80);
+        if (!c->conring_size)
+                c->conring_size = 16384;
+        if (!c->dom0_pages)
+                c->dom0_pages = 64;
+        assert(!(c->conring_size & (c->conring_size - 1)));
+
+        g->ram_end = c->ram_size + c->hole_size;
+        g->hole_start = g->hole_end = g->ram_end;
+        if (c->hole_size) {
+                assert(c->ram_size > (6u << 20));
+                g->hole_start = 6u << 20;
+                g->hole_end = g->hole_start + c->hole_size;
+        }
+        g->mem = xmalloc0(g->ram_end);
+        g->written = xmalloc0(g->ram_end / PAGE);
+        g->xen_page = xmalloc0(g->ram_end / PAGE);
+        g->heap_next = g->ram_end - PAGE;
+
+        g->image_base = c->old_image_base ? XKD_XEN_IMAGE_START_44 : XKD_XEN_IMAGE_START_414;
+        for (unsigned i = 0; i < 32; i++)
+                g->xen_page[(VMGEN_XEN_PHYS_START + VMGEN_IMAGE_OFFSET) / PAGE + i] = 1;
+        /* Image: page 0 idle_pg_table, then variables and strings. */
+        g->sym_pgd_l4 = g->image_base + VMGEN_IMAGE_OFFSET;
+        g->image_next = g->sym_pgd_l4 + PAGE;
+        g->l4 = vmgen_image_to_maddr(g, g->sym_pgd_l4);
+        memset(mem_at(g, g->l4, PAGE), 0, PAGE);
+        for (uint64_t off = 0; off < 32 * PAGE; off += PAGE)
+                vmgen_map_xen(g, g->sym_pgd_l4 + off, g->l4 + off);
+        for (uint64_t a = 0; a < g->ram_end; a += 2u << 20)
+                map(g, g->l4, directmap(a), a, 2);
+
+        g->sym_domain_list = vmgen_image_alloc(g, 8);
+        g->sym_max_page = vmgen_image_alloc(g, 8);
+        g->sym_dom_xen = vmgen_image_alloc(g, 8);
+        g->sym_dom_io = vmgen_image_alloc(g, 8);
+        g->sym_conring = vmgen_image_alloc(g, 8);
+        g->sym_conring_size = vmgen_image_alloc(g, 4);
+        g->sym_conringp = vmgen_image_alloc(g, 4);
+        uint64_t max_page = vmgen_max_pfn(g);
+        image_put(g, g->sym_max_page, &max_page, 8);
+
+        g->str[0] = image_string(g, c->extra_version ? c->extra_version : ".7");
+        g->str[1] = image_string(g, c->changeset ? c->changeset : "Tue Jul 1 12:00:00 2025 +0000 git:0123456789");
+        g->str[2] = image_string(g, c->compiler ? c->compiler : "gcc (Debian 12.2.0-14) 12.2.0");
+        g->str[3] = image_string(g, c->compile_date ? c->compile_date : "Wed Jul 2 10:00:00 UTC 2025");
+        g->str[4] = image_string(g, c->compile_time ? c->compile_time : "10:00:00");
+
+        setup_frame_table(g);
+        g->dom_xen = new_domain_struct(g, 0x7ff2);
+        g->dom_io = new_domain_struct(g, 0x7ff1);
+        image_put(g, g->sym_dom_xen, &g->dom_xen, 8);
+        image_put(g, g->sym_dom_io, &g->dom_io, 8);
+        /* Xen's own pages belong to dom_xen here (alloc_page() does the same from now on). */
+        for (uint64_t m = 0; m < vmgen_max_pfn(g); m++)
+                if (g->xen_page[m])
+                        vmgen_set_page_info(g, m, 0, g->dom_xen);
+
+        uint64_t ring = vmgen_alloc_page(g);
+        for (uint32_t i = PAGE; i < c->conring_size; i += PAGE)
+                ring = vmgen_alloc_page(g);     /* contiguous downwards: ring is the lowest */
+        g->conring_maddr = ring;
+        uint64_t ring_v = directmap(ring);
+        image_put(g, g->sym_conring, &ring_v, 8);
+        image_put(g, g->sym_conring_size, &c->conring_size, 4);
+        vmgen_console_write(g, "(XEN) Xen version 4.17.7 (vmgen)\n(XEN) Brought up 2 CPUs\n");
+
+        if (c->dom0)
+                setup_dom0(g);
+
+        for (unsigned i = 0; i < c->nr_cpus; i++) {
+                struct xkd_xen_cpu *cpu = &g->cpus[i];
+                uint64_t stack = directmap(0x100000) + (uint64_t) i * 0x8000;
+                cpu->id = i;
+                cpu->regs.rip = g->image_base + VMGEN_IMAGE_OFFSET + 0x1000 + i;
+                cpu->regs.rsp = stack + (i == c->crashing_cpu ? 7 : 2) * PAGE + 0xe00;
+                cpu->regs.rflags = 0x2 | (i == c->crashing_cpu ? 0 : 0x200);
+                cpu->regs.cs = 0xe008;
+                cpu->regs.rax = 0x1000 + i;
+                cpu->cr0 = 0x80050033;
+                cpu->cr2 = 0x7f0000000000 + i;
+                cpu->cr3 = g->l4;
+                cpu->cr4 = 0x3526e0;
+        }
+        if (!c->no_console_message) {
+                char line[128];
+                snprintf(line, sizeof(line), "(XEN) Hardware Dom0 crashed: Executing kexec image on cpu%u\n",
+                         c->crashing_cpu);
+                vmgen_console_write(g, line);
+        }
+
+        add_infof(g, XKD_INFO_XEN, "PAGESIZE=4096");
+        add_infof(g, XKD_INFO_XEN, "SYMBOL(domain_list)=%" PRIx64, g->sym_domain_list);
+        add_infof(g, XKD_INFO_XEN, "SYMBOL(frame_table)=%" PRIx64, XKD_XEN_FRAMETABLE_START);
+        add_infof(g, XKD_INFO_XEN, "SYMBOL(max_page)=%" PRIx64, g->sym_max_page);
+        add_infof(g, XKD_INFO_XEN, "SIZE(page_info)=%u", PAGE_INFO_SIZE);
+        add_infof(g, XKD_INFO_XEN, "SIZE(domain)=%u", DOMAIN_SIZE);
+        add_infof(g, XKD_INFO_XEN, "OFFSET(page_info.count_info)=%u", PAGE_INFO_OFF_COUNT);
+        add_infof(g, XKD_INFO_XEN, "OFFSET(page_info._domain)=%u", PAGE_INFO_OFF_DOMAIN);
+        add_infof(g, XKD_INFO_XEN, "OFFSET(domain.domain_id)=%u", DOMAIN_OFF_ID);
+        add_infof(g, XKD_INFO_XEN, "OFFSET(domain.next_in_list)=%u", DOMAIN_OFF_NEXT);
+        add_infof(g, XKD_INFO_XEN, "SYMBOL(dom_xen)=%" PRIx64, g->sym_dom_xen);
+        add_infof(g, XKD_INFO_XEN, "SYMBOL(dom_io)=%" PRIx64, g->sym_dom_io);
+        add_infof(g, XKD_INFO_XEN, "SYMBOL(pgd_l4)=%" PRIx64, g->sym_pgd_l4);
+        if (c->loadinfo) {
+                add_infof(g, XKD_INFO_LOAD, "XKD_VERSION=0.1");
+                add_infof(g, XKD_INFO_LOAD, "LOAD_TIME=1764300000");
+                add_infof(g, XKD_INFO_LOAD, "HOSTNAME=vmgen-host");
+                add_infof(g, XKD_INFO_LOAD, "XEN_CMDLINE=console=com1 crashkernel=256M");
+                add_infof(g, XKD_INFO_LOAD, "SYMBOL(conring)=%" PRIx64, g->sym_conring);
+                add_infof(g, XKD_INFO_LOAD, "SYMBOL(conring_size)=%" PRIx64, g->sym_conring_size);
+                add_infof(g, XKD_INFO_LOAD, "SYMBOL(conringp)=%" PRIx64, g->sym_conringp);
+                add_infof(g, XKD_INFO_LOAD, "SYMBOL(domain_list)=%" PRIx64, g->sym_domain_list);
+        }
+        return g;
+}
+
+void vmgen_free(struct vmgen *g) {
+        if (!g)
+                return;
+        free(g->mem);
+        free(g->written);
+        free(g->xen_page);
+        free(g->dom0_p2m);
+        for (int i = 0; i < _XKD_INFO_MAX; i++)
+                free(g->info[i]);
+        free(g);
+}
+
+/* ---- ELF output -------------------------------------------------------- */
+
+struct buf {
+        uint8_t *p;
+        size_t len;
+};
+
+static void buf_add(struct buf *b, const void *data, size_t n) {
+        b->p = realloc(b->p, b->len + n + 4);
+        assert(b->p);
+        memcpy(b->p + b->len, data, n);
+        b->len += n;
+        while (b->len % 4)
+                b->p[b->len++] = 0;
+}
+
+static void note(struct buf *b, const char *name, uint32_t type, const void *desc, size_t n) {
+        uint32_t hdr[3] = { (uint32_t) strlen(name) + 1, (uint32_t) n, type };
+        buf_add(b, hdr, sizeof(hdr));
+        buf_add(b, name, strlen(name) + 1);
+        buf_add(b, desc, n);
+}
+
+static void build_notes(struct vmgen *g, struct buf *b) {
+        const struct vmgen_config *c = &g->cfg;
+        for (unsigned i = 0; !c->no_cpu_notes && i < c->nr_cpus; i++) {
+                uint8_t prstatus[336] = { 0 };
+                memcpy(prstatus + 112, &g->cpus[i].regs, sizeof(g->cpus[i].regs));
+                note(b, "CORE", 1, prstatus, sizeof(prstatus));
+                uint64_t cr[4] = { g->cpus[i].cr0, g->cpus[i].cr2, g->cpus[i].cr3, g->cpus[i].cr4 };
+                note(b, "Xen", 0x1000002, cr, sizeof(cr));
+                if (i == 0 && !c->no_crash_info) {
+                        uint64_t w[10] = { c->xen_major, c->xen_minor, g->str[0], g->str[1], g->str[2],
+                                           g->str[3], g->str[4], c->tainted };
+                        size_t n = 64;
+                        if (c->crash_info_size == 72) {
+                                w[8] = g->dom0_fll_mfn;
+                                n = 72;
+                        } else if (c->crash_info_size == 80) {
+                                w[8] = VMGEN_XEN_PHYS_START;
+                                w[9] = g->dom0_fll_mfn;
+                                n = 80;
+                        }
+                        note(b, "Xen", 0x1000001, w, n);
+                }
+        }
+        if (c->no_cpu_notes && !c->no_crash_info) {
+                uint64_t w[10] = { c->xen_major, c->xen_minor, g->str[0], g->str[1], g->str[2],
+                                   g->str[3], g->str[4], c->tainted, VMGEN_XEN_PHYS_START, g->dom0_fll_mfn };
+                note(b, "Xen", 0x1000001, w, 80);
+        }
+        if (!c->no_vmcoreinfo_xen)
+                note(b, "VMCOREINFO_XEN", 0, g->info[XKD_INFO_XEN], g->info_len[XKD_INFO_XEN]);
+        if (g->info[XKD_INFO_DOM0])
+                note(b, "VMCOREINFO", 0, g->info[XKD_INFO_DOM0], g->info_len[XKD_INFO_DOM0]);
+        if (g->info[XKD_INFO_LOAD])
+                note(b, XKD_NOTE_NAME, XKD_NOTE_LOADINFO, g->info[XKD_INFO_LOAD], g->info_len[XKD_INFO_LOAD]);
+}
+
+/* PT_LOAD runs: RAM minus the hole, or (sparse) only written pages. */
+static size_t build_loads(struct vmgen *g, uint64_t (*runs)[2], size_t max) {
+        size_t n = 0;
+        uint64_t pages = g->ram_end / PAGE;
+        for (uint64_t m = 0; m < pages;) {
+                bool in = vmgen_is_ram(g, m) && (!g->cfg.sparse || g->written[m]);
+                if (!in) {
+                        m++;
+                        continue;
+                }
+                uint64_t s = m;
+                while (m < pages && vmgen_is_ram(g, m) && (!g->cfg.sparse || g->written[m]))
+                        m++;
+                assert(n < max);
+                runs[n][0] = s * PAGE;
+                runs[n][1] = (m - s) * PAGE;
+                n++;
+        }
+        return n;
+}
+
+int vmgen_write(struct vmgen *g, const char *path) {
+        struct buf notes = { 0 };
+        static uint64_t runs[4096][2];
+        int r = 0;
+
+        build_notes(g, &notes);
+        size_t nruns = build_loads(g, runs, 4096);
+        size_t nph = 1 + nruns;
+        Elf64_Ehdr eh = {
+                .e_ident = { ELFMAG0, ELFMAG1, ELFMAG2, ELFMAG3, ELFCLASS64, ELFDATA2LSB, EV_CURRENT },
+                .e_type = ET_CORE, .e_machine = EM_X86_64, .e_version = EV_CURRENT,
+                .e_phoff = sizeof(Elf64_Ehdr), .e_ehsize = sizeof(Elf64_Ehdr),
+                .e_phentsize = sizeof(Elf64_Phdr), .e_phnum = (uint16_t) nph,
+        };
+        Elf64_Phdr *ph = xmalloc0(nph * sizeof(*ph));
+        uint64_t off = sizeof(eh) + nph * sizeof(*ph);
+        ph[0] = (Elf64_Phdr) { .p_type = PT_NOTE, .p_offset = off, .p_filesz = notes.len, .p_memsz = notes.len };
+        off = (off + notes.len + PAGE - 1) & ~(uint64_t) (PAGE - 1);
+        for (size_t i = 0; i < nruns; i++) {
+                ph[1 + i] = (Elf64_Phdr) {
+                        .p_type = PT_LOAD, .p_flags = PF_R | PF_W | PF_X, .p_offset = off,
+                        .p_vaddr = XKD_XEN_DIRECTMAP_START + runs[i][0], .p_paddr = runs[i][0],
+                        .p_filesz = runs[i][1], .p_memsz = runs[i][1], .p_align = 0,
+                };
+                off += runs[i][1];
+        }
+
+        int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        if (fd < 0) {
+                r = -errno;
+                goto out;
+        }
+        if (pwrite(fd, &eh, sizeof(eh), 0) != (ssize_t) sizeof(eh) ||
+            pwrite(fd, ph, nph * sizeof(*ph), sizeof(eh)) != (ssize_t) (nph * sizeof(*ph)) ||
+            pwrite(fd, notes.p, notes.len, (off_t) ph[0].p_offset) != (ssize_t) notes.len)
+                r = -EIO;
+        for (size_t i = 0; r == 0 && i < nruns; i++)
+                if (pwrite(fd, g->mem + runs[i][0], runs[i][1], (off_t) ph[1 + i].p_offset) != (ssize_t) runs[i][1])
+                        r = -EIO;
+        if (close(fd) < 0 && r == 0)
+                r = -errno;
+out:
+        free(ph);
+        free(notes.p);
+        return r;
+}
