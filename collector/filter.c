@@ -1,0 +1,309 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "filter.h"
+#include "log.h"
+
+/*
+ * page_info.count_info on x86_64 (Xen's PG_shift(n) is bit 64-n):
+ *   bit 63 PGC_allocated, bit 62 PGC_xen_heap          (every covered version)
+ *   before XSA-402: PGC_cacheattr bits 58-60, PGC_broken bit 57,
+ *                   PGC_state bits 55-56               (4.14-4.16 unpatched)
+ *   XSA-402 (June 2022, "x86: Don't change the cacheability of the directmap")
+ *   dropped PGC_cacheattr and shifted the rest up: PGC_broken bit 60,
+ *   PGC_state bits 58-59 (4.17 and later, and the 4.14-4.16 branches from
+ *   their XSA-402 backport on, e.g. 4.16.2).  Later releases only moved bits
+ *   below the state field (PGC_extra, PGC_need_scrub, PGC_shadowed_pt).
+ * State values: 0 inuse, 1 offlining, 2 offlined, 3 free.
+ */
+#define PGC_XEN_HEAP            (1ull << 62)
+#define PGC_STATE_INUSE         0u
+#define PGC_STATE_OFFLINING     1u
+#define PGC_STATE_OFFLINED      2u
+#define PGC_STATE_FREE          3u
+
+/* Covered: the layouts above were read from Xen's sources for these. */
+#define XEN_MINOR_FIRST         14u
+#define XEN_MINOR_LAST          22u
+
+/* A layout guess needs this many frames that only it reads as "free". */
+#define PROBE_DECISIVE          4096u
+
+static unsigned pgc_state(enum xkd_pgc_layout layout, uint64_t ci) {
+        return (unsigned) ((ci >> (layout == XKD_PGC_XSA402 ? 58 : 55)) & 3);
+}
+
+static bool pgc_broken(enum xkd_pgc_layout layout, uint64_t ci) {
+        return (ci >> (layout == XKD_PGC_XSA402 ? 60 : 57)) & 1;
+}
+
+const char *xkd_page_class_name(enum xkd_page_class c) {
+        static const char *const names[] = {
+                [XKD_PAGE_KEEP_NO_INFO] = "no page_info",
+                [XKD_PAGE_XEN_HEAP] = "Xen heap",
+                [XKD_PAGE_XEN_ANON] = "Xen (no owner)",
+                [XKD_PAGE_XEN_SYSTEM] = "dom_xen/dom_io",
+                [XKD_PAGE_DOM0] = "dom0",
+                [XKD_PAGE_FREE] = "Xen free",
+                [XKD_PAGE_OFFLINE] = "offlined/broken",
+                [XKD_PAGE_DOMU] = "domU",
+        };
+        return (unsigned) c < sizeof(names) / sizeof(names[0]) ? names[c] : "?";
+}
+
+bool xkd_xen_version_covered(unsigned major, unsigned minor) {
+        return major == 4 && minor >= XEN_MINOR_FIRST && minor <= XEN_MINOR_LAST;
+}
+
+enum xkd_pgc_layout xkd_pgc_layout_for_version(unsigned major, unsigned minor) {
+        if (!xkd_xen_version_covered(major, minor))
+                return XKD_PGC_UNKNOWN;
+        if (minor >= 17)
+                return XKD_PGC_XSA402;
+        return XKD_PGC_UNKNOWN; /* 4.14-4.16: ask the frame table */
+}
+
+static bool owner_is_system(const struct xkd_frame_source *src, uint64_t owner) {
+        for (unsigned i = 0; i < src->n_system_owners && i < 4; i++)
+                if (src->system_owners[i] && src->system_owners[i] == owner)
+                        return true;
+        return false;
+}
+
+enum xkd_page_class xkd_classify_frame(enum xkd_pgc_layout layout, uint64_t ci,
+                                       uint64_t owner, const struct xkd_frame_source *src) {
+        if (ci & PGC_XEN_HEAP)
+                return XKD_PAGE_XEN_HEAP;
+
+        switch (pgc_state(layout, ci)) {
+        case PGC_STATE_FREE:
+                /* The owner field of a free page holds its buddy order. */
+                return XKD_PAGE_FREE;
+        case PGC_STATE_OFFLINED:
+                return XKD_PAGE_OFFLINE;
+        default:
+                break;
+        }
+        /* Reading a broken frame can raise a machine check in the capture kernel. */
+        if (pgc_broken(layout, ci))
+                return XKD_PAGE_OFFLINE;
+
+        if (owner == 0)
+                return XKD_PAGE_XEN_ANON;
+        if (owner == src->dom0)
+                return XKD_PAGE_DOM0;
+        if (owner_is_system(src, owner))
+                return XKD_PAGE_XEN_SYSTEM;
+        return XKD_PAGE_DOMU;
+}
+
+static int fill_ram(struct xkd_vmcore *vm, struct xkd_bitmap *ram) {
+        size_t n = xkd_vmcore_nr_ranges(vm);
+
+        for (size_t i = 0; i < n; i++) {
+                const struct xkd_ram_range *r = xkd_vmcore_range(vm, i);
+                uint64_t first = r->start / XKD_PAGE_SIZE;
+                uint64_t end = (r->start + r->size + XKD_PAGE_SIZE - 1) / XKD_PAGE_SIZE;
+
+                for (uint64_t mfn = first; mfn < end; mfn++)
+                        xkd_bitmap_set(ram, mfn);
+        }
+        return 0;
+}
+
+/* Which layout does the frame table itself speak?  Free memory comes in large
+ * buddy chunks, so the right layout sees thousands of free frames, the wrong
+ * one (refcount bits or a cache attribute) next to none. */
+static enum xkd_pgc_layout probe_layout(const struct xkd_frame_source *src,
+                                        const struct xkd_bitmap *ram) {
+        uint64_t n_old = 0, n_new = 0;
+
+        for (uint64_t mfn = 0; mfn < ram->nbits; mfn++) {
+                uint64_t ci, owner;
+
+                if (!xkd_bitmap_test(ram, mfn))
+                        continue;
+                if (src->page_info(src->ctx, mfn, &ci, &owner) < 0)
+                        continue;
+                if (ci & PGC_XEN_HEAP)
+                        continue;
+                n_old += ((ci >> 55) & 3) == PGC_STATE_FREE;
+                n_new += ((ci >> 58) & 3) == PGC_STATE_FREE;
+                if ((n_old >= PROBE_DECISIVE && n_new == 0) || (n_new >= PROBE_DECISIVE && n_old == 0))
+                        break;
+        }
+        log_debug("frame table probe: %llu frames free in the pre-XSA-402 layout, %llu in the XSA-402 one",
+                  (unsigned long long) n_old, (unsigned long long) n_new);
+        if (n_new > 16 * n_old && n_new > 0)
+                return XKD_PGC_XSA402;
+        if (n_old > 16 * n_new && n_old > 0)
+                return XKD_PGC_PRE_XSA402;
+        return XKD_PGC_UNKNOWN;
+}
+
+static enum xkd_pgc_layout choose_layout(const struct xkd_frame_source *src,
+                                         const struct xkd_bitmap *ram) {
+        enum xkd_pgc_layout by_version, by_data;
+
+        if (!xkd_xen_version_covered(src->xen_major, src->xen_minor)) {
+                log_warning("Xen %u.%u is not a version whose page_info layout is known (4.%u-4.%u): "
+                            "keeping Xen free pages and domU pages; use --level without 32 to silence this",
+                            src->xen_major, src->xen_minor, XEN_MINOR_FIRST, XEN_MINOR_LAST);
+                return XKD_PGC_UNKNOWN;
+        }
+        if (src->dom0 == 0) {
+                log_warning("dom0 was not found in Xen's domain list: keeping Xen free pages and domU pages");
+                return XKD_PGC_UNKNOWN;
+        }
+
+        by_version = xkd_pgc_layout_for_version(src->xen_major, src->xen_minor);
+        by_data = probe_layout(src, ram);
+
+        if (by_version == XKD_PGC_UNKNOWN && by_data == XKD_PGC_UNKNOWN) {
+                log_warning("Xen %u.%u: cannot tell from the frame table whether the XSA-402 page_info "
+                            "layout is in use: keeping Xen free pages and domU pages",
+                            src->xen_major, src->xen_minor);
+                return XKD_PGC_UNKNOWN;
+        }
+        if (by_version != XKD_PGC_UNKNOWN && by_data != XKD_PGC_UNKNOWN && by_version != by_data) {
+                log_warning("Xen %u.%u: the frame table contradicts the page_info layout of this version: "
+                            "keeping Xen free pages and domU pages", src->xen_major, src->xen_minor);
+                return XKD_PGC_UNKNOWN;
+        }
+        return by_version != XKD_PGC_UNKNOWN ? by_version : by_data;
+}
+
+static int apply_xen(const struct xkd_frame_source *src, enum xkd_pgc_layout layout,
+                     struct xkd_bitmap *dump, struct xkd_filter_stats *stats) {
+        for (uint64_t mfn = 0; mfn < dump->nbits; mfn++) {
+                enum xkd_page_class c;
+                uint64_t ci, owner;
+                int r;
+
+                if (!xkd_bitmap_test(dump, mfn))
+                        continue;
+                r = src->page_info(src->ctx, mfn, &ci, &owner);
+                if (r == -ENOENT)
+                        c = XKD_PAGE_KEEP_NO_INFO;
+                else if (r < 0) {
+                        stats->read_errors++;
+                        c = XKD_PAGE_KEEP_NO_INFO;
+                } else
+                        c = xkd_classify_frame(layout, ci, owner, src);
+
+                stats->class_pages[c]++;
+                if (xkd_page_class_is_excluded(c))
+                        xkd_bitmap_clear(dump, mfn);
+        }
+        return 0;
+}
+
+static bool page_is_zero(const uint8_t *p) {
+        const uint64_t *w = (const uint64_t *) p;
+
+        for (size_t i = 0; i < XKD_PAGE_SIZE / 8; i += 4)
+                if (w[i] | w[i + 1] | w[i + 2] | w[i + 3])
+                        return false;
+        return true;
+}
+
+/* Reads every candidate page once, in runs of up to ZERO_BATCH pages. */
+#define ZERO_BATCH 256u
+
+static int apply_zero(struct xkd_vmcore *vm, struct xkd_bitmap *dump, struct xkd_filter_stats *stats) {
+        uint8_t *buf = malloc((size_t) ZERO_BATCH * XKD_PAGE_SIZE);
+        size_t nr = xkd_vmcore_nr_ranges(vm);
+
+        if (!buf)
+                return -ENOMEM;
+
+        for (size_t i = 0; i < nr; i++) {
+                const struct xkd_ram_range *rr = xkd_vmcore_range(vm, i);
+                uint64_t mfn = rr->start / XKD_PAGE_SIZE;
+                uint64_t end = (rr->start + rr->size) / XKD_PAGE_SIZE; /* whole pages only */
+
+                while (mfn < end) {
+                        uint64_t run = 0;
+
+                        while (mfn < end && !xkd_bitmap_test(dump, mfn))
+                                mfn++;
+                        while (mfn + run < end && run < ZERO_BATCH && xkd_bitmap_test(dump, mfn + run))
+                                run++;
+                        if (run == 0)
+                                break;
+                        if (xkd_vmcore_read(vm, mfn * XKD_PAGE_SIZE, buf, run * XKD_PAGE_SIZE) < 0) {
+                                /* Unknown content stays in; the writer reports the read error. */
+                                stats->read_errors++;
+                                mfn += run;
+                                continue;
+                        }
+                        for (uint64_t k = 0; k < run; k++)
+                                if (page_is_zero(buf + k * XKD_PAGE_SIZE)) {
+                                        xkd_bitmap_clear(dump, mfn + k);
+                                        stats->zero_pages++;
+                                }
+                        mfn += run;
+                }
+        }
+        free(buf);
+        return 0;
+}
+
+int xkd_filter_build(struct xkd_vmcore *vm, const struct xkd_frame_source *src, unsigned level,
+                     struct xkd_bitmap *ram, struct xkd_bitmap *dump,
+                     struct xkd_filter_stats *stats) {
+        uint64_t max_pfn = xkd_vmcore_max_pfn(vm);
+        int r;
+
+        memset(stats, 0, sizeof(*stats));
+        if (level > XKD_DL_MAX)
+                return log_error_errno(-EINVAL, "Dump level %u is out of range: use a mask of 1 (zero pages), "
+                                       "32 (Xen free and domU pages), 2-16 (dom0 types), at most %u",
+                                       level, XKD_DL_MAX);
+
+        r = xkd_bitmap_init(ram, max_pfn);
+        if (r < 0)
+                return r;
+        r = xkd_bitmap_init(dump, max_pfn);
+        if (r < 0) {
+                xkd_bitmap_done(ram);
+                return r;
+        }
+        fill_ram(vm, ram);
+        memcpy(dump->bits, ram->bits, xkd_bitmap_bytes(ram));
+
+        if (level & XKD_DL_XEN) {
+                enum xkd_pgc_layout layout = XKD_PGC_UNKNOWN;
+
+                if (!src)
+                        log_warning("No Xen frame table information (CRASH_INFO or VMCOREINFO_XEN missing): "
+                                    "keeping Xen free pages and domU pages");
+                else
+                        layout = choose_layout(src, ram);
+                if (layout != XKD_PGC_UNKNOWN) {
+                        stats->layout = layout;
+                        apply_xen(src, layout, dump, stats);
+                        stats->level_applied |= XKD_DL_XEN;
+                }
+        }
+        if (level & XKD_DL_DOM0_ANY)
+                log_warning("dom0 page-type filtering (dump level bits 2-16) is not implemented yet: "
+                            "keeping all of dom0's pages");
+        if (level & XKD_DL_ZERO) {
+                r = apply_zero(vm, dump, stats);
+                if (r < 0)
+                        goto fail;
+                stats->level_applied |= XKD_DL_ZERO;
+        }
+
+        stats->ram_pages = xkd_bitmap_count(ram);
+        stats->dumped_pages = xkd_bitmap_count(dump);
+        return 0;
+
+fail:
+        xkd_bitmap_done(ram);
+        xkd_bitmap_done(dump);
+        return r;
+}

@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+/*
+ * The page filter: decides which machine frames go into the dump.  It builds
+ * two bitmaps ("RAM" and "dumped") by streaming over the vmcore's ranges and
+ * Xen's frame_table; it reads only through the vmcore reader and never
+ * writes anything.
+ *
+ * Levels are a bit mask; bits 1-16 mean what makedumpfile's -d bits mean:
+ *   1   pages full of zeros
+ *   2,4,8,16  dom0 page cache / private cache / user / free pages
+ *             (not implemented: dom0's pages are all kept, with a warning)
+ *   32  Xen's free pages and every domU's pages (what makedumpfile -X means)
+ * The Xen heap, Xen's own anonymous pages and dom0's pages are always kept.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "bitmap.h"
+#include "vmcore.h"
+
+#define XKD_DL_ZERO                 1u
+#define XKD_DL_DOM0_CACHE           2u
+#define XKD_DL_DOM0_CACHE_PRIVATE   4u
+#define XKD_DL_DOM0_USER            8u
+#define XKD_DL_DOM0_FREE            16u
+#define XKD_DL_XEN                  32u
+#define XKD_DL_DOM0_ANY             (XKD_DL_DOM0_CACHE | XKD_DL_DOM0_CACHE_PRIVATE | \
+                                     XKD_DL_DOM0_USER | XKD_DL_DOM0_FREE)
+#define XKD_DL_MAX                  63u
+#define XKD_DL_DEFAULT              (XKD_DL_ZERO | XKD_DL_XEN)
+
+/*
+ * What the filter needs from the Xen decoder (collector/xen.h), kept as a
+ * small seam so the filter can be tested on synthetic frame tables.
+ * Owners are opaque values comparable for equality (the address of the
+ * struct domain a page belongs to); 0 means "no owner".
+ */
+struct xkd_frame_source {
+        void *ctx;
+        /* 0 with count_info and owner filled; -ENOENT when the frame has no
+         * page_info (beyond max_page, a hole); other negative errno on a read
+         * error. */
+        int (*page_info)(void *ctx, uint64_t mfn, uint64_t *count_info, uint64_t *owner);
+        unsigned xen_major, xen_minor;  /* from CRASH_INFO; 0.0 = unknown */
+        uint64_t dom0;                  /* owner value of dom0's pages; 0 = unknown */
+        uint64_t system_owners[4];      /* dom_xen, dom_io, dom_cow: Xen's, kept */
+        unsigned n_system_owners;
+};
+
+/* Where Xen keeps a page's state in page_info.count_info. */
+enum xkd_pgc_layout {
+        XKD_PGC_UNKNOWN = 0,
+        XKD_PGC_PRE_XSA402,     /* state bits 55-56, broken bit 57 */
+        XKD_PGC_XSA402,         /* state bits 58-59, broken bit 60 (4.17+, and
+                                 * 4.14-4.16 with the XSA-402 fix) */
+};
+
+enum xkd_page_class {
+        XKD_PAGE_KEEP_NO_INFO,  /* no page_info: kept, nothing known */
+        XKD_PAGE_XEN_HEAP,      /* PGC_xen_heap */
+        XKD_PAGE_XEN_ANON,      /* allocated, no owner: Xen's own */
+        XKD_PAGE_XEN_SYSTEM,    /* owned by dom_xen/dom_io/dom_cow */
+        XKD_PAGE_DOM0,
+        XKD_PAGE_FREE,          /* on Xen's free lists (also dirty, unscrubbed) */
+        XKD_PAGE_OFFLINE,       /* offlined or broken: never read */
+        XKD_PAGE_DOMU,
+};
+
+static inline bool xkd_page_class_is_excluded(enum xkd_page_class c) {
+        return c == XKD_PAGE_FREE || c == XKD_PAGE_OFFLINE || c == XKD_PAGE_DOMU;
+}
+
+const char *xkd_page_class_name(enum xkd_page_class c);
+
+/* The layout for a Xen version, or XKD_PGC_UNKNOWN when the version alone
+ * does not decide (4.14-4.16: depends on the XSA-402 backport) or is not
+ * covered (before 4.14, after 4.22). */
+enum xkd_pgc_layout xkd_pgc_layout_for_version(unsigned major, unsigned minor);
+bool xkd_xen_version_covered(unsigned major, unsigned minor);
+
+/* Decide one frame from its page_info words. */
+enum xkd_page_class xkd_classify_frame(enum xkd_pgc_layout layout, uint64_t count_info,
+                                       uint64_t owner, const struct xkd_frame_source *src);
+
+struct xkd_filter_stats {
+        uint64_t ram_pages;
+        uint64_t dumped_pages;
+        uint64_t zero_pages;
+        uint64_t class_pages[XKD_PAGE_DOMU + 1];
+        uint64_t read_errors;
+        enum xkd_pgc_layout layout;
+        unsigned level_applied;         /* the bits that were really applied */
+};
+
+/*
+ * Builds ram (every frame a PT_LOAD covers) and dump (the frames to write).
+ * src may be NULL (no Xen information): the Xen bit is then not applied.
+ * Unknown Xen versions or layouts that the frame table contradicts are
+ * refused with a warning: everything is kept, never guessed.
+ */
+int xkd_filter_build(struct xkd_vmcore *vm, const struct xkd_frame_source *src, unsigned level,
+                     struct xkd_bitmap *ram, struct xkd_bitmap *dump,
+                     struct xkd_filter_stats *stats);

@@ -1,0 +1,402 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <elf.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <zstd.h>
+
+#include "kdump-format.h"
+#include "kdump-writer.h"
+#include "log.h"
+
+#define BLOCK                XKD_PAGE_SIZE
+#define DESC_BUF_ENTRIES     2048u              /* 48 KiB of descriptors */
+#define DATA_BUF_SIZE        (256u << 10)
+#define READ_BATCH_PAGES     64u                /* one pread per run of frames */
+
+struct xkd_kdump_writer {
+        struct xkd_vmcore *vm;
+        struct xkd_sink *sink;
+        struct xkd_kdump_options opt;
+        struct kdump_disk_dump_header header;
+        ZSTD_CCtx *cctx;
+
+        uint64_t desc_offset;           /* first descriptor */
+        uint64_t data_offset;           /* first data byte: the shared zero page */
+
+        struct kdump_page_desc *descs;  /* pending descriptors */
+        unsigned n_descs;
+        uint64_t desc_index;            /* index of descs[0] */
+
+        uint8_t *data;                  /* pending page data */
+        size_t data_len;
+        uint64_t data_pos;              /* file offset of data[0] */
+
+        uint8_t *pages;                 /* READ_BATCH_PAGES frames read */
+        uint8_t *cbuf;                  /* one compressed page */
+        struct kdump_page_desc zero_desc;
+};
+
+static uint64_t div_up(uint64_t a, uint64_t b) {
+        return (a + b - 1) / b;
+}
+
+static void copy_field(char *dst, const char *src) {
+        if (src)
+                strncpy(dst, src, KDUMP_UTS_LEN - 1);
+}
+
+int xkd_kdump_writer_new(struct xkd_vmcore *vm, struct xkd_sink *sink,
+                         const struct xkd_kdump_options *opt, struct xkd_kdump_writer **ret) {
+        struct xkd_kdump_writer *w = calloc(1, sizeof(*w));
+
+        if (!w)
+                return -ENOMEM;
+        w->vm = vm;
+        w->sink = sink;
+        w->opt = *opt;
+        if (w->opt.zstd_level == 0)
+                w->opt.zstd_level = 1;
+        w->descs = calloc(DESC_BUF_ENTRIES, sizeof(*w->descs));
+        w->data = malloc(DATA_BUF_SIZE);
+        w->pages = malloc((size_t) READ_BATCH_PAGES * BLOCK);
+        w->cbuf = malloc(BLOCK);
+        if (!w->descs || !w->data || !w->pages || !w->cbuf)
+                goto oom;
+        if (opt->compress == XKD_COMPRESS_ZSTD) {
+                w->cctx = ZSTD_createCCtx();
+                if (!w->cctx)
+                        goto oom;
+                ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_compressionLevel, w->opt.zstd_level);
+                /* Every page is 4096 bytes: the frame header need not say so. */
+                ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_contentSizeFlag, 0);
+                ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_checksumFlag, 0);
+        }
+        *ret = w;
+        return 0;
+oom:
+        xkd_kdump_writer_free(w);
+        return -ENOMEM;
+}
+
+struct xkd_kdump_writer *xkd_kdump_writer_free(struct xkd_kdump_writer *w) {
+        if (!w)
+                return NULL;
+        ZSTD_freeCCtx(w->cctx);
+        free(w->descs);
+        free(w->data);
+        free(w->pages);
+        free(w->cbuf);
+        free(w);
+        return NULL;
+}
+
+/* Where the dump's vmcoreinfo points: dom0's Linux VMCOREINFO when the loader
+ * added it (what makedumpfile does, and what `crash --log` and dom0 analysis
+ * use), else Xen's VMCOREINFO_XEN. */
+static void find_notes_info(struct xkd_vmcore *vm, const void *notes, uint64_t *vmcoreinfo_off,
+                            uint64_t *vmcoreinfo_size, int *nr_cpus) {
+        struct xkd_note n;
+        size_t cursor = 0;
+        bool have_linux = false;
+
+        *vmcoreinfo_off = *vmcoreinfo_size = 0;
+        *nr_cpus = 0;
+        while (xkd_vmcore_next_note(vm, &cursor, &n) > 0) {
+                uint64_t desc = (uint64_t) ((const char *) n.desc - (const char *) notes);
+
+                if (n.type == NT_PRSTATUS && strcmp(n.name, "CORE") == 0)
+                        (*nr_cpus)++;
+                else if (strcmp(n.name, "VMCOREINFO") == 0 && !have_linux) {
+                        have_linux = true;
+                        *vmcoreinfo_off = desc;
+                        *vmcoreinfo_size = n.desc_size;
+                } else if (strcmp(n.name, "VMCOREINFO_XEN") == 0 && !have_linux) {
+                        *vmcoreinfo_off = desc;
+                        *vmcoreinfo_size = n.desc_size;
+                }
+        }
+}
+
+static int write_headers(struct xkd_kdump_writer *w, const struct xkd_bitmap *ram,
+                         const struct xkd_bitmap *dump, uint64_t ndescs) {
+        struct kdump_disk_dump_header *h = &w->header;
+        struct kdump_sub_header sub = { 0 };
+        uint64_t max_mapnr = ram->nbits, bitmap_half, note_size = 0, vi_off, vi_size;
+        uint64_t sub_blocks;
+        const void *notes = xkd_vmcore_notes(w->vm, &note_size);
+        struct timeval tv;
+        uint8_t *buf;
+        int nr_cpus, r;
+
+        find_notes_info(w->vm, notes, &vi_off, &vi_size, &nr_cpus);
+        sub_blocks = div_up(sizeof(sub) + note_size, BLOCK);
+        bitmap_half = div_up(div_up(max_mapnr, 8), BLOCK);
+
+        memset(h, 0, sizeof(*h));
+        memcpy(h->signature, KDUMP_SIGNATURE, sizeof(h->signature));
+        h->header_version = KDUMP_HEADER_VERSION;
+        copy_field(h->utsname.sysname, "Xen");
+        copy_field(h->utsname.nodename, w->opt.nodename);
+        copy_field(h->utsname.release, w->opt.release);
+        copy_field(h->utsname.machine, "x86_64");
+        gettimeofday(&tv, NULL);
+        h->timestamp.tv_sec = tv.tv_sec;
+        h->timestamp.tv_usec = tv.tv_usec;
+        h->status = KDUMP_INCOMPLETE | (w->opt.compress == XKD_COMPRESS_ZSTD ? KDUMP_COMPRESSED_ZSTD : 0);
+        h->block_size = BLOCK;
+        h->sub_hdr_size = (int32_t) sub_blocks;
+        h->bitmap_blocks = (uint32_t) (2 * bitmap_half);
+        h->max_mapnr = (uint32_t) (max_mapnr > UINT32_MAX ? UINT32_MAX : max_mapnr);
+        h->nr_cpus = nr_cpus > 0 ? nr_cpus : 1;
+
+        sub.dump_level = (int32_t) w->opt.dump_level;
+        sub.offset_note = BLOCK + sizeof(sub);
+        sub.size_note = note_size;
+        if (vi_size) {
+                sub.offset_vmcoreinfo = sub.offset_note + (int64_t) vi_off;
+                sub.size_vmcoreinfo = vi_size;
+        }
+        sub.max_mapnr_64 = max_mapnr;
+
+        w->desc_offset = (1 + sub_blocks + 2 * bitmap_half) * BLOCK;
+        w->data_offset = w->desc_offset + ndescs * sizeof(struct kdump_page_desc);
+
+        /* Blocks 0 .. sub header + notes, in one piece. */
+        buf = calloc(1 + sub_blocks, BLOCK);
+        if (!buf)
+                return -ENOMEM;
+        memcpy(buf, h, sizeof(*h));
+        memcpy(buf + BLOCK, &sub, sizeof(sub));
+        if (note_size)
+                memcpy(buf + BLOCK + sizeof(sub), notes, note_size);
+        r = xkd_sink_write_at(w->sink, 0, buf, (1 + sub_blocks) * BLOCK);
+        free(buf);
+        if (r < 0)
+                return r;
+
+        /* The bitmaps, each padded to whole blocks. */
+        buf = calloc(bitmap_half, BLOCK);
+        if (!buf)
+                return -ENOMEM;
+        memcpy(buf, ram->bits, xkd_bitmap_bytes(ram));
+        r = xkd_sink_write_at(w->sink, (1 + sub_blocks) * BLOCK, buf, bitmap_half * BLOCK);
+        if (r >= 0) {
+                memset(buf, 0, bitmap_half * BLOCK);
+                memcpy(buf, dump->bits, xkd_bitmap_bytes(dump));
+                r = xkd_sink_write_at(w->sink, (1 + sub_blocks + bitmap_half) * BLOCK, buf,
+                                      bitmap_half * BLOCK);
+        }
+        free(buf);
+        return r;
+}
+
+static int flush_data(struct xkd_kdump_writer *w) {
+        int r;
+
+        if (w->data_len == 0)
+                return 0;
+        r = xkd_sink_write_at(w->sink, w->data_pos, w->data, w->data_len);
+        if (r < 0)
+                return r;
+        w->data_pos += w->data_len;
+        w->data_len = 0;
+        return 0;
+}
+
+/* Data first: a descriptor on disk must never point at bytes that are not. */
+static int flush_descs(struct xkd_kdump_writer *w) {
+        int r = flush_data(w);
+
+        if (r < 0 || w->n_descs == 0)
+                return r;
+        r = xkd_sink_write_at(w->sink, w->desc_offset + w->desc_index * sizeof(struct kdump_page_desc),
+                              w->descs, w->n_descs * sizeof(struct kdump_page_desc));
+        if (r < 0)
+                return r;
+        w->desc_index += w->n_descs;
+        w->n_descs = 0;
+        memset(w->descs, 0, DESC_BUF_ENTRIES * sizeof(*w->descs));
+        return 0;
+}
+
+static int push_desc(struct xkd_kdump_writer *w, const struct kdump_page_desc *d) {
+        w->descs[w->n_descs++] = *d;
+        return w->n_descs == DESC_BUF_ENTRIES ? flush_descs(w) : 0;
+}
+
+/* A hole: the descriptor stays all-zero, which readers take as "not written". */
+static int push_missing(struct xkd_kdump_writer *w) {
+        static const struct kdump_page_desc none = { 0 };
+        return push_desc(w, &none);
+}
+
+/* Compress when that saves space, else store raw; returns the stored size. */
+static size_t encode_page(struct xkd_kdump_writer *w, const uint8_t *page, const uint8_t **out,
+                          uint32_t *flags) {
+        if (w->cctx) {
+                size_t n = ZSTD_compress2(w->cctx, w->cbuf, BLOCK - 1, page, BLOCK);
+                if (!ZSTD_isError(n) && n < BLOCK) {
+                        *out = w->cbuf;
+                        *flags = KDUMP_COMPRESSED_ZSTD;
+                        return n;
+                }
+        }
+        *out = page;
+        *flags = 0;
+        return BLOCK;
+}
+
+
+static int append_data(struct xkd_kdump_writer *w, const void *p, size_t n, uint64_t *offset) {
+        int r;
+
+        /* Descriptors go out with every buffer of data, so a dump cut short
+         * keeps everything written before the last flush readable. */
+        if (w->data_len + n > DATA_BUF_SIZE && (r = flush_descs(w)) < 0)
+                return r;
+        *offset = w->data_pos + w->data_len;
+        memcpy(w->data + w->data_len, p, n);
+        w->data_len += n;
+        return 0;
+}
+
+static bool page_is_zero(const uint8_t *p) {
+        const uint64_t *q = (const uint64_t *) p;
+
+        for (size_t i = 0; i < BLOCK / 8; i += 4)
+                if (q[i] | q[i + 1] | q[i + 2] | q[i + 3])
+                        return false;
+        return true;
+}
+
+static int write_zero_page(struct xkd_kdump_writer *w) {
+        static const uint8_t zero[BLOCK];
+        const uint8_t *out;
+        uint32_t flags;
+        size_t n = encode_page(w, zero, &out, &flags);
+        uint64_t off = 0;
+        int r = append_data(w, out, n, &off);
+
+        w->zero_desc = (struct kdump_page_desc) { .offset = (int64_t) off, .size = (uint32_t) n, .flags = flags };
+        return r;
+}
+
+static int store_page(struct xkd_kdump_writer *w, const uint8_t *page, struct xkd_kdump_result *res) {
+        struct kdump_page_desc d = { 0 };
+        const uint8_t *out;
+        uint64_t off = 0;
+        size_t n;
+        int r;
+
+        if (page_is_zero(page)) {
+                res->zero_pages++;
+                return push_desc(w, &w->zero_desc);
+        }
+        n = encode_page(w, page, &out, &d.flags);
+        if (d.flags == 0)
+                res->raw_pages++;
+        r = append_data(w, out, n, &off);
+        if (r < 0)
+                return r;
+        d.offset = (int64_t) off;
+        d.size = (uint32_t) n;
+        return push_desc(w, &d);
+}
+
+/* Frames [mfn, mfn+run) are all to be dumped and inside one RAM range. */
+static int write_run(struct xkd_kdump_writer *w, uint64_t mfn, unsigned run, struct xkd_kdump_result *res) {
+        bool batch_ok = xkd_vmcore_read(w->vm, mfn * BLOCK, w->pages, (size_t) run * BLOCK) >= 0;
+        int r;
+
+        for (unsigned k = 0; k < run; k++) {
+                uint8_t *page = w->pages + (size_t) k * BLOCK;
+
+                /* A failed batch is retried page by page to keep every readable one. */
+                if (!batch_ok && xkd_vmcore_read_page(w->vm, mfn + k, page) < 0) {
+                        res->read_errors++;
+                        r = push_missing(w);
+                } else
+                        r = store_page(w, page, res);
+                if (r < 0)
+                        return r;
+                res->pages_done++;
+        }
+        return 0;
+}
+
+/* Length of the run of dumped frames at mfn that stay in mfn's RAM range. */
+static unsigned run_length(struct xkd_kdump_writer *w, const struct xkd_bitmap *dump, uint64_t mfn,
+                           uint64_t *range_end) {
+        unsigned run = 0;
+
+        if (mfn >= *range_end) {
+                size_t n = xkd_vmcore_nr_ranges(w->vm);
+                *range_end = mfn + 1;
+                for (size_t i = 0; i < n; i++) {
+                        const struct xkd_ram_range *r = xkd_vmcore_range(w->vm, i);
+                        uint64_t first = r->start / BLOCK, end = div_up(r->start + r->size, BLOCK);
+                        if (mfn >= first && mfn < end) {
+                                *range_end = end;
+                                break;
+                        }
+                }
+        }
+        while (run < READ_BATCH_PAGES && mfn + run < *range_end && xkd_bitmap_test(dump, mfn + run))
+                run++;
+        return run ? run : 1;
+}
+
+int xkd_kdump_write(struct xkd_kdump_writer *w, const struct xkd_bitmap *ram,
+                    const struct xkd_bitmap *dump, struct xkd_kdump_result *res) {
+        uint64_t range_end = 0;
+        int r;
+
+        memset(res, 0, sizeof(*res));
+        res->pages = xkd_bitmap_count(dump);
+
+        r = write_headers(w, ram, dump, res->pages);
+        if (r < 0)
+                return r;
+        w->data_pos = w->data_offset;
+        r = write_zero_page(w);
+        if (r < 0)
+                return r;
+
+        for (uint64_t mfn = 0; mfn < dump->nbits; ) {
+                unsigned run;
+
+                if (!xkd_bitmap_test(dump, mfn)) {
+                        /* Skip whole empty bytes quickly. */
+                        if ((mfn & 7) == 0 && dump->bits[mfn >> 3] == 0)
+                                mfn += 8;
+                        else
+                                mfn++;
+                        continue;
+                }
+                run = run_length(w, dump, mfn, &range_end);
+                r = write_run(w, mfn, run, res);
+                if (r < 0)
+                        return r;
+                mfn += run;
+                if (w->opt.progress)
+                        w->opt.progress(w->opt.progress_userdata, res->pages_done, res->pages);
+        }
+        r = flush_descs(w);
+        if (r < 0)
+                return r;
+        res->file_size = w->data_pos;
+        return 0;
+}
+
+int xkd_kdump_set_complete(struct xkd_kdump_writer *w, bool complete) {
+        uint8_t block[BLOCK] = { 0 };
+
+        if (complete)
+                w->header.status &= ~KDUMP_INCOMPLETE;
+        else
+                w->header.status |= KDUMP_INCOMPLETE;
+        memcpy(block, &w->header, sizeof(w->header));
+        return xkd_sink_write_at(w->sink, 0, block, sizeof(block));
+}
