@@ -13,7 +13,7 @@ $(PQ_OUT)/harness.bin: $(PQ_OUT)/harness.o $(PQ_SRC)/harness.lds
 	$(Q)objcopy -O binary $(PQ_OUT)/harness.elf $@
 
 $(PQ_OUT)/fakekernel.bin: $(PQ_OUT)/fakekernel.o
-	$(Q)ld -nostdlib -static -no-pie -z noexecstack --no-warn-rwx-segments -Ttext=0x1000000 -e entry64 -o $(PQ_OUT)/fakekernel.elf $<
+	$(Q)ld -nostdlib -static -no-pie -z noexecstack --no-warn-rwx-segments -Ttext=0x8000000 -e entry64 -o $(PQ_OUT)/fakekernel.elf $<
 	$(Q)objcopy -O binary $(PQ_OUT)/fakekernel.elf $@
 
 $(PQ_OUT)/mkimage: $(PQ_SRC)/mkimage.c $(BUILD)/libxenkdump.a

@@ -4,7 +4,7 @@
  * state the purgatory promises, prints PASS or FAIL <letter> on COM1, and
  * exits QEMU through isa-debug-exit (0x10 -> exit 33 pass, 0x11 -> 35 fail).
  */
-#define BOOTP_DEST 0x1100000
+#define BOOTP_DEST 0xB000000
 
         .code64
         .section .text

@@ -8,9 +8,9 @@
  * Linked at 1 MiB, flat; loaded with QEMU's multiboot a.out kludge.
  */
 
-#define STUB_DEST       0x2000000
-#define KERNEL_DEST     0x1000000
-#define BOOTP_DEST      0x1100000
+#define STUB_DEST       0xC000000
+#define KERNEL_DEST     0x8000000
+#define BOOTP_DEST      0xB000000
 #define STUB_ZERO       0x10000         /* Xen zeroes the segment tail: mem_size <= this */
 
         .section .text
@@ -39,6 +39,17 @@ start32:
         cmpl    $3, 20(%ebp)                            /* mods_count */
         jb      die32
         movl    24(%ebp), %ebx                          /* mods_addr */
+
+        /* QEMU puts modules right after us: they must end below every
+         * destination, or copying one would overwrite another (the stub
+         * then rightly reports a mismatch, but the test would be wrong). */
+        movl    $KERNEL_DEST, %eax
+        cmpl    %eax, 4(%ebx)
+        ja      die32
+        cmpl    %eax, 20(%ebx)
+        ja      die32
+        cmpl    %eax, 36(%ebx)
+        ja      die32
 
         /* The stub segment: zero its whole footprint first, as Xen does. */
         movl    $STUB_DEST, %edi
@@ -156,7 +167,7 @@ zero_idt:
 msg_start:
         .asciz  "harness: copying modules, entering long mode, jumping to the purgatory\r\n"
 msg_nomods:
-        .asciz  "harness: need 3 modules (stub, kernel, boot_params)\r\n"
+        .asciz  "harness: need 3 modules (stub, kernel, boot_params) ending below 128 MiB\r\n"
 
         .section .bss
         .balign 4096

@@ -14,6 +14,8 @@
 #define BOOT_CS         0x10    /* Linux's __BOOT_CS */
 #define BOOT_DS         0x18    /* Linux's __BOOT_DS */
 #define STACK_SIZE      8192
+#define NR_VECTORS      32      /* exceptions only: interrupts stay masked */
+#define VECTOR_STUB_SIZE 16
 
         .code64
         .section .text.entry, "ax", @progbits
@@ -52,10 +54,48 @@ purgatory_start:
         movl    %eax, %fs
         movl    %eax, %gs
 
+        /* Our own IDT for the time we run: Xen re-enabled NMIs just before
+         * jumping here, and with its empty IDT a stray NMI during a long
+         * hash would be a triple fault; and an exception (a region that is
+         * not mapped: #PF) is reported on the serial line before the reset
+         * instead of vanishing.  Gates are built at run time: handler
+         * addresses are only known here. */
+        movb    $0, purgatory_in_exception(%rip)
+        leaq    purgatory_idt(%rip), %rdi
+        leaq    purgatory_vectors(%rip), %rdx
+        xorl    %ecx, %ecx
+1:      movq    %rdx, %rax
+        movw    %ax, 0(%rdi)            /* offset 15:0 */
+        movw    $BOOT_CS, 2(%rdi)
+        movw    $0x8e00, 4(%rdi)        /* present, DPL 0, 64-bit interrupt gate, no IST */
+        shrq    $16, %rax
+        movw    %ax, 6(%rdi)            /* offset 31:16 */
+        shrq    $16, %rax
+        movl    %eax, 8(%rdi)           /* offset 63:32 */
+        movl    $0, 12(%rdi)
+        addq    $16, %rdi
+        addq    $VECTOR_STUB_SIZE, %rdx
+        incl    %ecx
+        cmpl    $NR_VECTORS, %ecx
+        jb      1b
+        leaq    purgatory_idt(%rip), %rax
+        subq    $16, %rsp
+        movw    $(NR_VECTORS * 16 - 1), (%rsp)
+        movq    %rax, 2(%rsp)
+        lidt    (%rsp)
+        addq    $16, %rsp
+
         leaq    purgatory_params(%rip), %rdi
         call    purgatory_main          /* RSP is 16-byte aligned here, as the ABI wants */
         testl   %eax, %eax
         jnz     purgatory_reset
+
+        /* Hand over the IDT the way Xen and Linux's own kexec do: limit 0.
+         * Our table lives in memory the capture kernel may reuse. */
+        pushq   $0
+        pushq   $0
+        lidt    (%rsp)
+        addq    $16, %rsp
 
         /* Linux 64-bit boot protocol: %rsi = boot_params, interrupts off,
          * CS/DS as above.  The entry goes on the stack so that every other
@@ -127,6 +167,44 @@ purgatory_reset:
         jmp     3b
         .size   purgatory_reset, . - purgatory_reset
 
+/*
+ * Exception entry points, one 16-byte stub per vector.  NMI returns at once;
+ * every other vector pushes a zero where the CPU pushes no error code, then
+ * its number, and joins purgatory_exception_entry.
+ */
+        .balign VECTOR_STUB_SIZE
+purgatory_vectors:
+        .irp    vec, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, \
+                     16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31
+        .if \vec == 2
+        iretq
+        .else
+        .if !(\vec == 8 || \vec == 10 || \vec == 11 || \vec == 12 || \vec == 13 || \vec == 14 || \vec == 17 || \vec == 21 || \vec == 29 || \vec == 30)
+        pushq   $0
+        .endif
+        pushq   $\vec
+        jmp     purgatory_exception_entry
+        .endif
+        /* Pads to the next slot; gas refuses (".org backwards") a stub that outgrew it. */
+        .org    purgatory_vectors + (\vec + 1) * VECTOR_STUB_SIZE, 0xcc
+        .endr
+
+/* Stack: vector, error code, RIP, CS, RFLAGS, RSP, SS. */
+purgatory_exception_entry:
+        /* A fault while reporting a fault: no second report, just reset. */
+        cmpb    $0, purgatory_in_exception(%rip)
+        jne     purgatory_reset
+        movb    $1, purgatory_in_exception(%rip)
+        movq    0(%rsp), %rdi           /* vector */
+        movq    8(%rsp), %rsi           /* error code */
+        movq    16(%rsp), %rdx          /* faulting RIP */
+        movq    %cr2, %rcx
+        leaq    purgatory_params(%rip), %r8
+        leaq    purgatory_start(%rip), %r9
+        andq    $-16, %rsp
+        call    purgatory_exception
+        jmp     purgatory_reset
+
 /* ~0.1 s on real hardware: each write to the POST port takes about 1 us. */
         .type   io_delay, @function
 io_delay:
@@ -166,5 +244,12 @@ purgatory_params:
 purgatory_stack:
         .skip   STACK_SIZE
 purgatory_stack_top:
+
+        .section .bss.idt, "aw", @nobits
+        .balign 16
+purgatory_idt:
+        .skip   NR_VECTORS * 16
+purgatory_in_exception:
+        .skip   1
 
         .section .note.GNU-stack, "", @progbits

@@ -64,6 +64,36 @@ static void serial_u64(uint16_t port, uint64_t v) {
         serial_puts(port, buf + i);
 }
 
+static void serial_hex64(uint16_t port, uint64_t v) {
+        uint8_t be[8];
+
+        for (unsigned i = 0; i < 8; i++)
+                be[i] = (uint8_t) (v >> (56 - 8 * i));
+        serial_puts(port, "0x");
+        serial_hex(port, be, 8);
+}
+
+void purgatory_exception(uint64_t vector, uint64_t error, uint64_t rip, uint64_t cr2,
+                         const struct xkd_purgatory_params *p, uint64_t stub_base) {
+        uint16_t port = p->serial_port;
+
+        serial_puts(port, "\nxen-kdump purgatory: EXCEPTION ");
+        serial_u64(port, vector);
+        serial_puts(port, " error ");
+        serial_hex64(port, error);
+        serial_puts(port, " at rip ");
+        serial_hex64(port, rip);
+        serial_puts(port, " (stub at ");
+        serial_hex64(port, stub_base);
+        serial_puts(port, ")");
+        if (vector == 14) {
+                serial_puts(port, ", page fault at ");
+                serial_hex64(port, cr2);
+                serial_puts(port, ": is every digest region inside a loaded segment?");
+        }
+        serial_puts(port, "\nxen-kdump purgatory: resetting the machine\n");
+}
+
 int purgatory_main(const struct xkd_purgatory_params *p) {
         uint8_t computed[XKD_SHA256_DIGEST_SIZE];
         uint16_t port = p->serial_port;

@@ -21,6 +21,9 @@ int xkd_purgatory_check(const struct xkd_purgatory_params *p, uint8_t computed[X
 
 /* The stub's C entry, called by entry.S on its own stack: 0 = enter the kernel. */
 int purgatory_main(const struct xkd_purgatory_params *p);
+/* Called by entry.S for any exception while the stub runs; entry.S then resets. */
+void purgatory_exception(uint64_t vector, uint64_t error, uint64_t rip, uint64_t cr2,
+                         const struct xkd_purgatory_params *p, uint64_t stub_base);
 
 /* Generated under $(BUILD)/purgatory/blob.c by mkblob. */
 extern const unsigned char xkd_purgatory_blob[];
