@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+/*
+ * The compressions Linux accepts for its payload and its initramfs, and a way
+ * to stream one through the system's decompressor (gzip, zstd, xz, ...): we
+ * only ever need to look at the output, never to keep it.
+ */
+
+#include <stddef.h>
+
+enum xkd_compression_kind {
+        XKD_COMP_NONE, XKD_COMP_GZIP, XKD_COMP_ZSTD, XKD_COMP_XZ, XKD_COMP_LZMA,
+        XKD_COMP_BZIP2, XKD_COMP_LZ4, XKD_COMP_LZO, XKD_COMP_UNKNOWN,
+};
+
+/* Recognise a compressed stream by its first bytes (at least 6 wanted). */
+enum xkd_compression_kind xkd_compression_detect(const void *buf, size_t len);
+const char *xkd_compression_name(enum xkd_compression_kind k);
+
+/* Gets each chunk of output; returns 0 to go on, 1 to stop early (the
+ * decompressor is then killed), or a negative errno to fail. */
+typedef int (*xkd_decompress_sink)(const void *buf, size_t len, void *userdata);
+
+/*
+ * Decompress what fd reads from its current position to the end with the
+ * tool for kind.  The tool's exit status is not judged (kernel images and
+ * initramfs files carry trailing bytes some tools complain about): the sink
+ * decides whether the output made sense.  -ENOENT (logged) when the tool is
+ * missing; what names the input in messages.
+ */
+int xkd_decompress_fd(int fd, enum xkd_compression_kind kind, const char *what,
+                      xkd_decompress_sink sink, void *userdata);

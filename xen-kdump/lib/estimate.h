@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+/*
+ * How big Xen's crash region must be for a capture to work, from facts about
+ * the capture image and the host.  Pure arithmetic, so that the numbers can
+ * be tested and checked against the minimums measured in the VM tests.
+ *
+ * Memory life of the region (all of it is the capture kernel's RAM):
+ *   at load      the bzImage needs init_size bytes from its aligned load
+ *                address to decompress itself in place; the packed initramfs,
+ *                boot parameters, ELF core header and entry stub sit beside it
+ *                and Xen carves its page tables from the free rest;
+ *   at run time  the kernel keeps only its image (text..._end), struct pages
+ *                for the region, and its own allocations; the initramfs is
+ *                unpacked into tmpfs (unreclaimable) and the packed copy is
+ *                freed before /init; then the collector allocates its
+ *                bitmaps (two bits per host page frame) and its buffers.
+ * The region must hold the larger of the two.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define XKD_MiB (1ULL << 20)
+
+/*
+ * What the kernel allocates at run time besides its image, struct pages and
+ * the initramfs (slab, page tables, per-CPU areas, driver rings, the page
+ * cache the collector writes through).  Calibrated against the VM minimums:
+ * see crashkernel/README.md.  A distribution kernel also loads its modules
+ * from the initramfs into vmalloc space, so it needs more.
+ */
+#define XKD_EST_RUNTIME_MINIMAL (12 * XKD_MiB)
+#define XKD_EST_RUNTIME_DISTRO  (24 * XKD_MiB)
+/* Sockets, NIC rings and retransmit queues of an ssh or NFS target. */
+#define XKD_EST_NETWORK         (8 * XKD_MiB)
+/* The collector's own heap: I/O and compression buffers, ELF headers, report. */
+#define XKD_EST_COLLECTOR_BUFFERS (8 * XKD_MiB)
+/* Boot parameters, ELF core header, entry stub, Xen's control and page-table pages. */
+#define XKD_EST_LOADER          (1 * XKD_MiB)
+/* crashkernel= sizes are suggested in multiples of this. */
+#define XKD_EST_GRANULE         (4 * XKD_MiB)
+/* struct page per 4 KiB page of the region (x86_64: 64 bytes). */
+#define XKD_EST_STRUCT_PAGE     64ULL
+#define XKD_EST_PAGE            4096ULL
+
+struct xkd_estimate_input {
+        uint64_t kernel_init_size;      /* bzImage setup header init_size */
+        uint64_t kernel_alignment;      /* bzImage kernel_alignment */
+        uint64_t kernel_payload;        /* protected-mode part of the bzImage file */
+        uint64_t kernel_static;         /* memory span of the decompressed kernel (0: unknown) */
+        bool minimal_kernel;            /* built by crashkernel/ (everything built in) */
+        uint64_t initrd_packed;
+        uint64_t initrd_unpacked;       /* tmpfs footprint (initrd-size.h) */
+        uint64_t host_max_pfn;          /* highest host RAM page frame + 1 */
+        bool network_target;            /* ssh or NFS */
+};
+
+struct xkd_estimate {
+        /* at load */
+        uint64_t kernel_load;           /* init_size, aligned, plus alignment slack */
+        uint64_t loader;
+        uint64_t at_load;               /* kernel_load + initrd_packed + loader */
+        /* at run time */
+        uint64_t kernel_static;
+        uint64_t kernel_runtime;        /* incl. network allowance */
+        uint64_t initrd_unpacked;
+        uint64_t initrd_transient;      /* packed copy, freed before the collector runs */
+        uint64_t collector_bitmaps;
+        uint64_t collector_buffers;
+        uint64_t at_run;
+        /* total */
+        uint64_t struct_pages;          /* for the whole (recommended) region */
+        uint64_t margin;
+        uint64_t needed;                /* bytes; never below what the VM tests measured */
+        uint64_t recommended;           /* needed rounded up to XKD_EST_GRANULE */
+};
+
+void xkd_estimate_compute(const struct xkd_estimate_input *in, struct xkd_estimate *ret);
+
+/* "64M", "1G" — the crashkernel= size syntax, exact (falls back to M or K). */
+void xkd_estimate_size_arg(uint64_t bytes, char *buf, size_t size);
+
+/*
+ * The size of Xen's crashkernel= option on a Xen command line, in bytes.
+ * Only the plain forms <size>[@offset|<offset] and <size>,below=... are
+ * understood; the ranges form returns -EOPNOTSUPP, none -ENOENT.
+ */
+int xkd_estimate_parse_crashkernel(const char *xen_cmdline, uint64_t *ret);
+
+/*
+ * Find GRUB_CMDLINE_XEN_DEFAULT's value in /etc/default/grub text (quotes
+ * removed).  -ENOENT when the file does not set it.
+ */
+int xkd_estimate_grub_xen_default(const char *grub_text, char *buf, size_t size);
+
+/* The same value with every crashkernel= replaced by crashkernel=<arg>, or it appended. */
+int xkd_estimate_replace_crashkernel(const char *value, const char *arg, char *buf, size_t size);

@@ -1,0 +1,252 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "initrd-size.h"
+#include "log.h"
+
+enum { S_BETWEEN, S_HEADER, S_NAME, S_NAME_PAD, S_DATA, S_DATA_PAD };
+
+#define CPIO_HEADER_SIZE 110
+#define CPIO_NAME_MAX    4096
+#define TMPFS_PAGE       4096ULL
+
+void xkd_cpio_counter_init(struct xkd_cpio_counter *c) {
+        memset(c, 0, sizeof(*c));
+        c->state = S_BETWEEN;
+}
+
+static int hex_field(const char *header, unsigned index, uint32_t *ret) {
+        uint32_t v = 0;
+
+        for (unsigned i = 0; i < 8; i++) {
+                char ch = header[6 + index * 8 + i];
+                int d;
+                if (ch >= '0' && ch <= '9')
+                        d = ch - '0';
+                else if (ch >= 'a' && ch <= 'f')
+                        d = ch - 'a' + 10;
+                else if (ch >= 'A' && ch <= 'F')
+                        d = ch - 'A' + 10;
+                else
+                        return -EBADMSG;
+                v = v << 4 | (uint32_t) d;
+        }
+        *ret = v;
+        return 0;
+}
+
+static int header_done(struct xkd_cpio_counter *c) {
+        uint32_t namesize, filesize;
+
+        if (memcmp(c->header, "070701", 6) != 0 && memcmp(c->header, "070702", 6) != 0)
+                return -EBADMSG;
+        if (hex_field(c->header, 1, &c->mode) < 0 || hex_field(c->header, 6, &filesize) < 0 ||
+            hex_field(c->header, 11, &namesize) < 0)
+                return -EBADMSG;
+        if (namesize == 0 || namesize > CPIO_NAME_MAX)
+                return -EBADMSG;
+        c->name_left = namesize;
+        c->name_have = 0;
+        c->data_left = filesize;
+        c->state = S_NAME;
+        return 0;
+}
+
+static void entry_done(struct xkd_cpio_counter *c, uint64_t filesize) {
+        if (c->name_have == sizeof(c->name) && memcmp(c->name, "TRAILER!!!", 11) == 0) {
+                c->stats.archives++;
+                return;
+        }
+        c->stats.entries++;
+        c->stats.data_bytes += filesize;
+        /* Symlinks keep their target in a page too; directories and nodes only an inode. */
+        if (filesize > 0)
+                c->stats.footprint += (filesize + TMPFS_PAGE - 1) / TMPFS_PAGE * TMPFS_PAGE;
+        c->stats.footprint += XKD_TMPFS_INODE_COST;
+}
+
+int64_t xkd_cpio_counter_feed(struct xkd_cpio_counter *c, const void *buf, size_t len) {
+        const uint8_t *p = buf;
+        size_t i = 0;
+        int r;
+
+        while (i < len) {
+                switch (c->state) {
+                case S_BETWEEN:
+                        if (p[i] == 0) {
+                                i++;
+                                c->offset++;
+                                break;
+                        }
+                        if (p[i] != '0')
+                                return (int64_t) i;     /* something else starts here */
+                        c->have = 0;
+                        c->state = S_HEADER;
+                        break;
+                case S_HEADER: {
+                        size_t n = CPIO_HEADER_SIZE - c->have;
+                        if (n > len - i)
+                                n = len - i;
+                        memcpy(c->header + c->have, p + i, n);
+                        c->have += n;
+                        i += n;
+                        c->offset += n;
+                        if (c->have == CPIO_HEADER_SIZE) {
+                                r = header_done(c);
+                                if (r < 0)
+                                        return r;
+                        }
+                        break;
+                }
+                case S_NAME: {
+                        uint64_t n = c->name_left < len - i ? c->name_left : len - i;
+                        for (uint64_t k = 0; k < n && c->name_have < sizeof(c->name); k++)
+                                c->name[c->name_have++] = (char) p[i + k];
+                        c->name_left -= n;
+                        i += n;
+                        c->offset += n;
+                        if (c->name_left == 0)
+                                c->state = S_NAME_PAD;
+                        break;
+                }
+                case S_NAME_PAD:
+                case S_DATA_PAD:
+                        if (c->offset % 4 != 0) {
+                                i++;
+                                c->offset++;
+                                break;
+                        }
+                        if (c->state == S_NAME_PAD) {
+                                c->skip = c->data_left;
+                                c->state = S_DATA;
+                        } else
+                                c->state = S_BETWEEN;
+                        break;
+                case S_DATA: {
+                        uint64_t n = c->skip < len - i ? c->skip : len - i;
+                        c->skip -= n;
+                        i += n;
+                        c->offset += n;
+                        if (c->skip == 0) {
+                                entry_done(c, c->data_left);
+                                c->state = S_DATA_PAD;
+                        }
+                        break;
+                }
+                }
+        }
+        /* Padding and an empty file end without needing another byte. */
+        if (c->state == S_DATA && c->skip == 0) {
+                entry_done(c, c->data_left);
+                c->state = S_DATA_PAD;
+        }
+        if ((c->state == S_NAME_PAD || c->state == S_DATA_PAD) && c->offset % 4 == 0) {
+                if (c->state == S_NAME_PAD && c->data_left == 0) {
+                        entry_done(c, 0);
+                        c->state = S_BETWEEN;
+                } else if (c->state == S_DATA_PAD)
+                        c->state = S_BETWEEN;
+        }
+        return (int64_t) len;
+}
+
+bool xkd_cpio_counter_complete(const struct xkd_cpio_counter *c) {
+        return c->state == S_BETWEEN && c->stats.archives > 0;
+}
+
+struct count_ctx {
+        struct xkd_cpio_counter *counter;
+        const char *path;
+        enum xkd_compression_kind kind;
+};
+
+static int count_sink(const void *buf, size_t len, void *userdata) {
+        struct count_ctx *ctx = userdata;
+        int64_t used = xkd_cpio_counter_feed(ctx->counter, buf, len);
+
+        if (used < 0 || (size_t) used < len)
+                return log_error_errno(-EBADMSG, "%s: the %s-compressed part is not a cpio "
+                                       "archive; rebuild the initramfs",
+                                       ctx->path, xkd_compression_name(ctx->kind));
+        return 0;
+}
+
+int xkd_initrd_measure(const char *path, struct xkd_initrd_size *ret) {
+        struct xkd_cpio_counter raw, unpacked;
+        struct stat st;
+        uint8_t *map = NULL;
+        int fd, r = 0;
+
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return log_error_errno(-errno, "Failed to open initramfs %s: %m", path);
+        if (fstat(fd, &st) < 0) {
+                r = log_error_errno(-errno, "Failed to stat %s: %m", path);
+                goto out;
+        }
+        if (st.st_size == 0) {
+                r = log_error_errno(-EBADMSG, "Initramfs %s is empty; rebuild it", path);
+                goto out;
+        }
+        map = mmap(NULL, (size_t) st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+        if (map == MAP_FAILED) {
+                map = NULL;
+                r = log_error_errno(-errno, "Failed to map %s: %m", path);
+                goto out;
+        }
+
+        memset(ret, 0, sizeof(*ret));
+        ret->packed = (uint64_t) st.st_size;
+        xkd_cpio_counter_init(&raw);
+        int64_t used = xkd_cpio_counter_feed(&raw, map, (size_t) st.st_size);
+        if (used < 0) {
+                r = log_error_errno(-EBADMSG, "%s: corrupt cpio header; rebuild the initramfs", path);
+                goto out;
+        }
+        ret->unpacked = raw.stats;
+        if ((uint64_t) used == (uint64_t) st.st_size) {
+                if (!xkd_cpio_counter_complete(&raw))
+                        r = log_error_errno(-EBADMSG, "%s: not a complete cpio archive; rebuild "
+                                            "the initramfs", path);
+                goto out;
+        }
+
+        ret->compression = xkd_compression_detect(map + used, (size_t) (st.st_size - used));
+        if (ret->compression == XKD_COMP_UNKNOWN) {
+                r = log_error_errno(-EBADMSG, "%s: unknown data at offset %lld (neither cpio nor "
+                                    "a known compression); rebuild the initramfs",
+                                    path, (long long) used);
+                goto out;
+        }
+        if (lseek(fd, used, SEEK_SET) < 0) {
+                r = log_error_errno(-errno, "Failed to seek in %s: %m", path);
+                goto out;
+        }
+        xkd_cpio_counter_init(&unpacked);
+        struct count_ctx ctx = { &unpacked, path, ret->compression };
+        r = xkd_decompress_fd(fd, ret->compression, path, count_sink, &ctx);
+        if (r < 0)
+                goto out;
+        /* Trailing padding after the stream makes some tools complain although
+         * everything was unpacked; what counts is a complete archive. */
+        if (!xkd_cpio_counter_complete(&unpacked)) {
+                r = log_error_errno(-EBADMSG, "%s: the %s-compressed part ends mid-archive; "
+                                    "rebuild the initramfs", path,
+                                    xkd_compression_name(ret->compression));
+                goto out;
+        }
+        ret->unpacked.entries += unpacked.stats.entries;
+        ret->unpacked.archives += unpacked.stats.archives;
+        ret->unpacked.data_bytes += unpacked.stats.data_bytes;
+        ret->unpacked.footprint += unpacked.stats.footprint;
+out:
+        if (map)
+                munmap(map, (size_t) st.st_size);
+        close(fd);
+        return r;
+}
