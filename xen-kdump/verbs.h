@@ -19,10 +19,12 @@ int verb_unload(int argc, char **argv);
 int verb_status(int argc, char **argv);
 int verb_show(int argc, char **argv);
 int verb_rebuild(int argc, char **argv);
+int verb_estimate(int argc, char **argv);
 
 #define VERBS_LIST                                                              \
         { "load",   "Build the crash image and load it into Xen", verb_load },   \
         { "unload", "Unload the crash image from Xen",            verb_unload }, \
         { "status", "Show whether a crash image is loaded",       verb_status }, \
         { "show",   "Show the effective configuration and its origins", verb_show }, \
-        { "rebuild", "Build the capture initramfs with dracut",   verb_rebuild },
+        { "rebuild", "Build the capture initramfs with dracut",   verb_rebuild }, \
+        { "estimate", "Size the crash region: needed vs reserved, and crashkernel=", verb_estimate },

@@ -60,6 +60,12 @@ TEST(estimate_network_target_and_distro_kernel_cost_more) {
         xkd_estimate_compute(&in, &distro);
         ASSERT_U64_EQ(distro.kernel_runtime, XKD_EST_RUNTIME_DISTRO);
         ASSERT_TRUE(distro.needed > base.needed);
+        in = minimal_2g;
+        in.makedumpfile = true;
+        xkd_estimate_compute(&in, &distro);
+        ASSERT_U64_EQ(distro.collector_buffers, XKD_EST_MAKEDUMPFILE_BUFFERS);
+        ASSERT_U64_EQ(distro.at_run - base.at_run,
+                      XKD_EST_MAKEDUMPFILE_BUFFERS - XKD_EST_COLLECTOR_BUFFERS);
 }
 
 TEST(estimate_big_host_bitmaps_dominate_the_packed_initramfs) {
@@ -117,6 +123,22 @@ TEST(estimate_size_arg) {
         ASSERT_STREQ(buf, "1536M");
         xkd_estimate_size_arg(MiB + 1, buf, sizeof(buf));
         ASSERT_STREQ(buf, "1025K");
+}
+
+TEST(parse_user_sizes_demand_a_unit) {
+        uint64_t v = 1;
+
+        ASSERT_EQ(xkd_estimate_parse_size("2G", &v), 0);
+        ASSERT_U64_EQ(v, 2048 * MiB);
+        ASSERT_EQ(xkd_estimate_parse_size("96M", &v), 0);
+        ASSERT_U64_EQ(v, 96 * MiB);
+        ASSERT_EQ(xkd_estimate_parse_size("0", &v), 0);
+        ASSERT_U64_EQ(v, 0);
+        ASSERT_EQ(xkd_estimate_parse_size("96", &v), -EINVAL);
+        ASSERT_EQ(xkd_estimate_parse_size("96MB", &v), -EINVAL);
+        ASSERT_EQ(xkd_estimate_parse_size("-1G", &v), -EINVAL);
+        ASSERT_EQ(xkd_estimate_parse_size("", &v), -EINVAL);
+        ASSERT_EQ(xkd_estimate_parse_size("99999999999T", &v), -EINVAL);      /* overflow */
 }
 
 /* --- Xen's command line and GRUB ---------------------------------------- */

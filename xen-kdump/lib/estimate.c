@@ -35,7 +35,8 @@ void xkd_estimate_compute(const struct xkd_estimate_input *in, struct xkd_estima
         e->initrd_transient = round_up(in->initrd_packed, XKD_EST_PAGE);
         /* Two bitmaps (present, keep) of one bit per host page frame. */
         e->collector_bitmaps = 2 * round_up((in->host_max_pfn + 7) / 8, XKD_EST_PAGE);
-        e->collector_buffers = XKD_EST_COLLECTOR_BUFFERS;
+        e->collector_buffers = in->makedumpfile ? XKD_EST_MAKEDUMPFILE_BUFFERS
+                                                : XKD_EST_COLLECTOR_BUFFERS;
         collector = e->collector_bitmaps + e->collector_buffers;
         /* The packed initramfs is freed before /init, so it and the collector
          * never coexist; the ELF core header stays reserved throughout. */
@@ -86,6 +87,21 @@ static int parse_xen_size(const char *s, uint64_t *ret, const char **end) {
                 return -ERANGE;
         *ret = (uint64_t) v << shift;
         *end = e;
+        return 0;
+}
+
+int xkd_estimate_parse_size(const char *s, uint64_t *ret) {
+        const char *end;
+        uint64_t v;
+
+        if (!s || *s < '0' || *s > '9')
+                return -EINVAL;
+        if (parse_xen_size(s, &v, &end) < 0 || *end != '\0')
+                return -EINVAL;
+        /* Xen's default unit (KiB) surprises people: demand a unit. */
+        if (v != 0 && end[-1] >= '0' && end[-1] <= '9')
+                return -EINVAL;
+        *ret = v;
         return 0;
 }
 

@@ -38,6 +38,8 @@
 #define XKD_EST_NETWORK         (8 * XKD_MiB)
 /* The collector's own heap: I/O and compression buffers, ELF headers, report. */
 #define XKD_EST_COLLECTOR_BUFFERS (8 * XKD_MiB)
+/* makedumpfile (engine makedumpfile, dump level 0-1): its cyclic buffer and I/O. */
+#define XKD_EST_MAKEDUMPFILE_BUFFERS (16 * XKD_MiB)
 /* Boot parameters, ELF core header, entry stub, Xen's control and page-table pages. */
 #define XKD_EST_LOADER          (1 * XKD_MiB)
 /* crashkernel= sizes are suggested in multiples of this. */
@@ -56,6 +58,7 @@ struct xkd_estimate_input {
         uint64_t initrd_unpacked;       /* tmpfs footprint (initrd-size.h) */
         uint64_t host_max_pfn;          /* highest host RAM page frame + 1 */
         bool network_target;            /* ssh or NFS */
+        bool makedumpfile;              /* engine makedumpfile instead of the native collector */
 };
 
 struct xkd_estimate {
@@ -82,6 +85,9 @@ void xkd_estimate_compute(const struct xkd_estimate_input *in, struct xkd_estima
 
 /* "64M", "1G" — the crashkernel= size syntax, exact (falls back to M or K). */
 void xkd_estimate_size_arg(uint64_t bytes, char *buf, size_t size);
+
+/* A size given by a user: a number with K, M, G or T (binary units); 0 may go bare. */
+int xkd_estimate_parse_size(const char *s, uint64_t *ret);
 
 /*
  * The size of Xen's crashkernel= option on a Xen command line, in bytes.
