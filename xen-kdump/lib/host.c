@@ -53,8 +53,11 @@ int xkd_host_xen_symbols(const char *sysroot, char *buf, size_t size) {
         while (fgets(line, sizeof(line), f)) {
                 if (sscanf(line, "%llx %c %255s", &a, &type, name) != 3)
                         continue;
+                /* Xen names file-local symbols "file.c#name" (console.c#conring). */
+                const char *hash = strrchr(name, '#');
+                const char *bare = hash ? hash + 1 : name;
                 for (size_t i = 0; i < sizeof(wanted) / sizeof(wanted[0]); i++)
-                        if (!addr[i] && strcmp(name, wanted[i]) == 0)
+                        if (strcmp(bare, wanted[i]) == 0 && (!addr[i] || !hash))
                                 addr[i] = a;
         }
         fclose(f);

@@ -82,17 +82,35 @@ int xkd_state_read(struct xkd_state *st) {
         return 0;
 }
 
+static int mkdir_parents(const char *dir) {
+        char p[4096];
+
+        snprintf(p, sizeof(p), "%s", dir);
+        for (char *s = p + 1; ; s++) {
+                if (*s != '/' && *s)
+                        continue;
+                char c = *s;
+                *s = '\0';
+                if (mkdir(p, 0700) < 0 && errno != EEXIST)
+                        return -errno;
+                if (!c)
+                        return 0;
+                *s = c;
+        }
+}
+
 int xkd_state_write(const struct xkd_state *st) {
         char path[4096], tmp[4096];
         const char *dir = xkd_state_dir();
         FILE *f;
-        int fd;
+        int fd, r;
 
         /* Paths and the command line may not contain newlines: they would split the record. */
         if (strchr(st->kernel, '\n') || strchr(st->initrd, '\n') || strchr(st->cmdline, '\n'))
                 return log_error_errno(-EINVAL, "Refusing to record a path or command line with a newline in it; rename the file.");
-        if (mkdir(dir, 0700) < 0 && errno != EEXIST)
-                return log_error_errno(-errno, "Cannot create %s: %m; create it (mode 0700) or set XKD_STATE_DIR.", dir);
+        r = mkdir_parents(dir);
+        if (r < 0)
+                return log_error_errno(r, "Cannot create %s: %m; create it (mode 0700) or set XKD_STATE_DIR.", dir);
         snprintf(path, sizeof(path), "%s/state", dir);
         snprintf(tmp, sizeof(tmp), "%s/.state.tmp", dir);
         fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);

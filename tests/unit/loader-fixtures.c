@@ -1,0 +1,110 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "bzimage.h"
+#include "loader-fixtures.h"
+
+static void put16(uint8_t *p, uint16_t v) { p[0] = (uint8_t) v; p[1] = (uint8_t) (v >> 8); }
+static void put32(uint8_t *p, uint32_t v) { for (int i = 0; i < 4; i++) p[i] = (uint8_t) (v >> (8 * i)); }
+
+uint8_t *fake_bzimage(const struct fake_kernel *in, size_t *ret_size) {
+        struct fake_kernel k = *in;
+        const unsigned setup_sects = 4;
+        size_t setup = (setup_sects + 1) * 512, size;
+        uint8_t *b;
+
+        if (!k.version) k.version = 0x020f;
+        if (!k.xloadflags) k.xloadflags = XKD_XLF_KERNEL_64 | XKD_XLF_CAN_BE_LOADED_ABOVE_4G;
+        if (!k.kernel_alignment) k.kernel_alignment = 0x200000;
+        if (!k.payload) k.payload = 64 * 1024;
+        if (!k.init_size) k.init_size = (uint32_t) (4 * k.payload);
+        if (!k.loadflags) k.loadflags = XKD_LOADED_HIGH;
+        size = setup + k.payload;
+        b = calloc(1, size);
+        if (!b)
+                abort();
+        b[0x1f1] = setup_sects;
+        put32(b + 0x1f4, (uint32_t) ((k.payload + 15) / 16));
+        put16(b + 0x1fe, 0xAA55);
+        b[0x200] = 0xeb;
+        b[0x201] = 0x6a;                /* header ends at 0x26c */
+        memcpy(b + 0x202, "HdrS", 4);
+        put16(b + 0x206, k.version);
+        b[0x211] = k.loadflags;
+        put32(b + 0x22c, 0x7fffffff);
+        put32(b + 0x230, k.kernel_alignment);
+        b[0x234] = in->relocatable == 0xff ? 0 : 1;
+        put16(b + 0x236, k.xloadflags == 0xffff ? 0 : k.xloadflags);
+        put32(b + 0x238, 2047);
+        put32(b + 0x258, 0x1000000);
+        put32(b + 0x260, k.init_size);
+        for (size_t i = 0; i < k.payload; i++)
+                b[setup + i] = (uint8_t) (i * 31 + 7);
+        *ret_size = size;
+        return b;
+}
+
+const char fake_host_config[] =
+        "crash 0x69d8d000 0x10000000\n"
+        "cpus 2\n"
+        "cpu_notes 0x7fe00000\n"
+        "vmcoreinfo 0x7fd00000 0x1000\n"
+        "e820 0x0 0x9fc00 1\n"
+        "e820 0x9fc00 0x400 2\n"
+        "e820 0xf0000 0x10000 2\n"
+        "e820 0x100000 0x7fee0000 1\n"
+        "e820 0x7ffe0000 0x20000 3\n"
+        "e820 0xfeffc000 0x4000 2\n"
+        "e820 0xfffc0000 0x40000 2\n"
+        "e820 0x100000000 0x40000000 1\n"
+        "xen_cmdline console=com1,vga com1=115200,8n1 crashkernel=256M dom0_mem=512M,max:512M\n"
+        "xen_version 4.17\n";
+
+int write_text(const char *path, const char *text) {
+        char dir[4096];
+        FILE *f;
+
+        snprintf(dir, sizeof(dir), "%s", path);
+        for (char *p = dir + 1; (p = strchr(p, '/')); p++) {
+                *p = '\0';
+                mkdir(dir, 0700);
+                *p = '/';
+        }
+        f = fopen(path, "we");
+        if (!f)
+                return -errno;
+        fputs(text, f);
+        fclose(f);
+        return 0;
+}
+
+const char *fake_sysroot(void) {
+        static char root[256];
+        char p[512];
+
+        if (root[0])
+                return root;
+        snprintf(root, sizeof(root), "/tmp/xkd-test-sysroot-XXXXXX");
+        if (!mkdtemp(root))
+                abort();
+        snprintf(p, sizeof(p), "%s/sys/kernel/vmcoreinfo", root);
+        write_text(p, "0x00000000654a8000 1024\n");
+        snprintf(p, sizeof(p), "%s/proc/xen/xensyms", root);
+        write_text(p, "ffff82d040200000 T _stext\n"
+                      "ffff82d04057b380 D domain_list\n"
+                      "ffff82d040600000 b console.c#conring\n"
+                      "ffff82d040601000 D conring_size\n"
+                      "ffff82d040700000 T not_wanted\n");
+        snprintf(p, sizeof(p), "%s/proc/xen/capabilities", root);
+        write_text(p, "control_d\n");
+        snprintf(p, sizeof(p), "%s/dev/kmsg", root);
+        write_text(p, "6,1,0,-;Linux version 6.1\n6,2,0,-;ACPI: RSDP 0x00000000000F5A40 000014 (v00 BOCHS )\n");
+        snprintf(p, sizeof(p), "%s/proc/sys/kernel/random/boot_id", root);
+        write_text(p, "11111111-2222-3333-4444-555555555555\n");
+        return root;
+}

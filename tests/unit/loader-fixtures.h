@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+/* Test support for the loader: synthetic bzImages and a standard simulated host. */
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hv.h"
+
+struct fake_kernel {
+        uint16_t version;               /* boot protocol, default 0x020f */
+        uint8_t relocatable;            /* default 1 */
+        uint16_t xloadflags;            /* default XLF_KERNEL_64 | CAN_BE_LOADED_ABOVE_4G */
+        uint32_t kernel_alignment;      /* default 2 MiB */
+        uint32_t init_size;             /* default 4 * payload */
+        size_t payload;                 /* protected-mode bytes, default 64 KiB */
+        uint8_t loadflags;              /* default LOADED_HIGH */
+};
+
+/* malloc'd bzImage; fields left 0 take the defaults above. */
+uint8_t *fake_bzimage(const struct fake_kernel *k, size_t *ret_size);
+
+/* Simulator configuration of a 2 GiB, 2-CPU QEMU-like host, crash region 256 MiB at 0x69d8d000. */
+#define FAKE_CRASH_START  0x69d8d000ULL
+#define FAKE_CRASH_SIZE   0x10000000ULL
+#define FAKE_CPU_NOTES    0x7fe00000ULL
+#define FAKE_VMCOREINFO   0x7fd00000ULL
+#define FAKE_DOM0_VMCI    0x654a8000ULL
+extern const char fake_host_config[];
+
+/* A temporary sysroot with /sys/kernel/vmcoreinfo, /proc/xen/xensyms,
+ * /dev/kmsg (with an RSDP line) and a boot_id; returns its path (static). */
+const char *fake_sysroot(void);
+
+/* Write text to path (creating parent directories). */
+int write_text(const char *path, const char *text);
