@@ -108,3 +108,27 @@ const char *fake_sysroot(void) {
         write_text(p, "11111111-2222-3333-4444-555555555555\n");
         return root;
 }
+
+static FILE *capture_file;
+static int capture_saved = -1;
+
+void stderr_capture_begin(void) {
+        fflush(stderr);
+        capture_file = tmpfile();
+        capture_saved = dup(2);
+        dup2(fileno(capture_file), 2);
+}
+
+const char *stderr_capture_end(void) {
+        static char buf[16384];
+        size_t n;
+
+        fflush(stderr);
+        dup2(capture_saved, 2);
+        close(capture_saved);
+        rewind(capture_file);
+        n = fread(buf, 1, sizeof(buf) - 1, capture_file);
+        buf[n] = '\0';
+        fclose(capture_file);
+        return buf;
+}

@@ -35,3 +35,8 @@ const char *fake_sysroot(void);
 
 /* Write text to path (creating parent directories). */
 int write_text(const char *path, const char *text);
+
+/* Capture what is written to stderr between begin and end (one test at a time). */
+void stderr_capture_begin(void);
+/* Returns the captured text (static buffer). */
+const char *stderr_capture_end(void);

@@ -398,6 +398,15 @@ int xkd_hv_sim_write(xkd_hv *hv, uint64_t maddr, const void *buf, size_t len) {
 
         if (!xkd_hv_is_sim(hv))
                 return -EOPNOTSUPP;
+        /* Writes land in the loaded image too (that is how a stray write corrupts it). */
+        for (unsigned i = 0; i < s->nr_image; i++) {
+                struct chunk *ic = &s->image[i];
+                if (!ic->data || ic->maddr + ic->size <= maddr || ic->maddr >= maddr + len)
+                        continue;
+                uint64_t from = ic->maddr > maddr ? ic->maddr : maddr;
+                uint64_t to = ic->maddr + ic->size < maddr + len ? ic->maddr + ic->size : maddr + len;
+                memcpy(ic->data + (from - ic->maddr), (const uint8_t *) buf + (from - maddr), to - from);
+        }
         c = realloc(s->fixed, (s->nr_fixed + 1) * sizeof(*c));
         if (!c)
                 return -ENOMEM;

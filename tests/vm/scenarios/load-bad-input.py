@@ -1,0 +1,56 @@
+"""Bad input against the real hypervisor: each refused with one line and a
+non-zero exit, before any hypercall where possible -- and the image loaded
+before keeps working: the crash afterwards is captured by it."""
+from _loader import CAPTURE_BINARIES  # noqa: F401
+from xkdvm import checks
+
+DESCRIPTION = "bad kernels/initrds/privcmd refused; the earlier image still captures"
+CRASH = "dom0-panic"
+
+DOM0_SCRIPT = r"""
+xen-kdump load --kernel "$CAPTURE_KERNEL" --initrd "$CAPTURE_INITRD"
+K="$CAPTURE_KERNEL"; I="$CAPTURE_INITRD"
+head -c 100000 "$K" > /tmp/truncated
+cp "$K" /tmp/corrupt; printf 'XXXX' | dd of=/tmp/corrupt bs=1 seek=514 conv=notrunc 2>/dev/null
+cp "$K" /tmp/nonreloc; printf '\000' | dd of=/tmp/nonreloc bs=1 seek=564 conv=notrunc 2>/dev/null
+truncate -s 3G /tmp/huge-initrd
+: > /tmp/empty-initrd
+bad() {
+	name=$1; shift
+	rc=0; xen-kdump load "$@" > /tmp/bad.txt 2>&1 || rc=$?
+	echo "BAD $name exit=$rc: $(cat /tmp/bad.txt)"
+	[ "$rc" != 0 ] || { echo "BAD-WRONG $name was accepted"; exit 1; }
+	[ "$(grep -c . /tmp/bad.txt)" = 1 ] || { echo "BAD-WRONG $name: not one line"; exit 1; }
+	rc=0; xen-kdump status > /dev/null || rc=$?
+	[ "$rc" = 0 ] || { echo "BAD-WRONG after $name: status exit $rc, the earlier image must stay loaded"; exit 1; }
+	echo "BAD-OK $name"
+}
+bad truncated-kernel --kernel /tmp/truncated --initrd "$I"
+bad corrupt-kernel --kernel /tmp/corrupt --initrd "$I"
+bad non-relocatable-kernel --kernel /tmp/nonreloc --initrd "$I"
+bad not-a-bzimage --kernel /bin/busybox --initrd "$I"
+bad missing-kernel --kernel /nonexistent --initrd "$I"
+bad missing-initrd --kernel "$K" --initrd /nonexistent
+bad empty-initrd --kernel "$K" --initrd /tmp/empty-initrd
+bad oversized-initrd --kernel "$K" --initrd /tmp/huge-initrd
+if rmmod xen_privcmd 2>/dev/null; then
+	bad no-privcmd --kernel "$K" --initrd "$I"
+	insmod $(grep privcmd /etc/xkd/modules)
+else
+	echo "BAD-SKIP no-privcmd (xen_privcmd cannot be removed)"
+fi
+echo BAD-INPUT-OK
+"""
+
+CAPTURE_SCRIPT = """
+echo capture ran
+"""
+
+
+def check(run):
+    log = run.text("dom0.log")
+    checks.require("BAD-INPUT-OK" in log, "bad-input run did not complete; dom0.log:\n" + log[-2000:])
+    for name in ("truncated-kernel", "corrupt-kernel", "non-relocatable-kernel", "not-a-bzimage",
+                 "missing-kernel", "missing-initrd", "empty-initrd", "oversized-initrd"):
+        checks.require("BAD-OK " + name in log, "no BAD-OK for %s" % name)
+    checks.xen_notes(run)  # the image loaded before the bad attempts captured the crash
