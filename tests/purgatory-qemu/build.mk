@@ -23,3 +23,6 @@ $(PQ_OUT)/mkimage: $(PQ_SRC)/mkimage.c $(BUILD)/libxenkdump.a
 .PHONY: check-purgatory-qemu
 check-purgatory-qemu: $(PQ_OUT)/harness.bin $(PQ_OUT)/fakekernel.bin $(PQ_OUT)/mkimage
 	$(Q)$(PQ_SRC)/run $(PQ_OUT)
+
+# A QEMU-tier test: runs with the VM scenarios.
+check-vm: check-purgatory-qemu

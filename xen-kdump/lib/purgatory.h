@@ -6,10 +6,11 @@
  * (kexec_reloc.S) jumps to the stub's FIRST BYTE in 64-bit long mode, with
  * Xen's GDT (no longer mapped), an empty IDT and undefined registers, on page
  * tables that identity-map only the image's segments.  The stub loads its own
- * GDT (CS 0x10, DS/ES/SS 0x18, as Linux's 64-bit boot protocol wants) and
- * stack, hashes every region with SHA-256, and either enters the kernel with
- * %rsi = boot_params or, on a mismatch, resets the machine (0xCF9, keyboard
- * controller, triple fault) -- it never spins.  Details:
+ * GDT (CS 0x10, DS/ES/SS 0x18, as Linux's 64-bit boot protocol wants), stack
+ * and IDT (NMIs ignored, exceptions reported on serial, then reset), hashes
+ * every region with SHA-256, and either enters the kernel with %rsi =
+ * boot_params (IDT limit 0 again, other GPRs 0) or, on a mismatch, resets
+ * the machine (0xCF9, keyboard controller, triple fault) -- it never spins.  Details:
  * xen-kdump/purgatory/README.md.
  *
  * How the loader uses it:
