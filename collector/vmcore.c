@@ -62,6 +62,13 @@ static int load_headers(struct xkd_vmcore *vm) {
         size_t phnum;
         int r = 0;
 
+        if (vm->file_size < sizeof(Elf64_Ehdr)) {
+                vm->truncated = true;
+                if (elf)
+                        elf_end(elf);
+                return log_error_errno(-EBADMSG, "The vmcore is cut short (%llu bytes, less than an ELF header): nothing to read",
+                                       (unsigned long long) vm->file_size);
+        }
         if (!elf)
                 return log_error_errno(-EBADMSG, "Failed to parse the vmcore's ELF header (%s): is it a vmcore?", elf_errmsg(-1));
         if (elf_kind(elf) != ELF_K_ELF || gelf_getclass(elf) != ELFCLASS64 || !gelf_getehdr(elf, &eh)) {

@@ -189,3 +189,12 @@ int xkd_xen_console_tail(struct xkd_xen *x, char *buf, size_t size, size_t *len)
  * between "Panic on CPU N:" and the closing asterisks, "Hardware Dom0
  * crashed", or the 'C' debug key.  -ENOENT when the ring holds none. */
 int xkd_xen_crash_reason(struct xkd_xen *x, char *buf, size_t size);
+
+/* ---- dom0's kernel log ------------------------------------------------ */
+
+/* The newest records of dom0 Linux's printk ring buffer (Linux >= 5.10, the
+ * lockless "prb" that dom0's VMCOREINFO describes), formatted like dmesg
+ * ("[    1.234567] text\n"), up to size - 1 bytes, NUL-terminated.  Reads
+ * dom0 virtual memory through the p2m in CRASH_INFO and dom0's init_top_pgt.
+ * On error *why (static text) names the step that failed. */
+int xkd_xen_dom0_log_tail(struct xkd_xen *x, char *buf, size_t size, size_t *len, const char **why);

@@ -87,3 +87,7 @@ void vmgen_map_xen(struct vmgen *g, uint64_t vaddr, uint64_t maddr);
 uint64_t vmgen_dom0_mfn(const struct vmgen *g, uint64_t pfn);
 uint8_t *vmgen_dom0_page(struct vmgen *g, uint64_t pfn);
 uint64_t vmgen_dom0_domain(const struct vmgen *g);      /* its struct domain vaddr */
+/* Appends a record to dom0's printk ring buffer (16 descriptors, 4 KiB of
+ * text: older records are overwritten like Linux does).  Record ids start
+ * just below the 62-bit wrap so readers meet the wrap-around. */
+void vmgen_dom0_printk(struct vmgen *g, uint64_t ts_nsec, const char *text);

@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+/*
+ * The crash report: report.txt for people, report.json for tools, both 0600,
+ * each written to a temporary name, fsync'ed and renamed into place.  Every
+ * field the dump does not carry is reported as missing with the reason —
+ * never guessed.  JSON shape (stable keys; values null when missing):
+ *
+ *   { "format": "xen-kdump-report", "format_version": 1,
+ *     "vmcore": { "truncated", "ram_ranges", "ram_bytes", "notes_bytes" },
+ *     "load": { "hostname", "xen_cmdline", "load_time", "loader_version" },
+ *     "xen": { "version", "major", "minor", "extra_version", "changeset",
+ *              "compiler", "compile_date", "compile_time", "tainted",
+ *              "tainted_string", "tainted_flags": [..], "xen_phys_start",
+ *              "dom0_p2m_frame_list_list", "page_tables" },
+ *     "crash": { "reason", "time", "time_source", "crashing_cpu",
+ *                "crashing_cpu_method" },
+ *     "cpus": [ { "cpu", "crashing", "saved", "rip", "rsp", "rflags", "cs",
+ *                 "cr0", "cr2", "cr3", "cr4", "regs": { r15 .. gs } } ],
+ *     "domains": [ { "id", "address", "owned_pages", "tot_pages", "state" } ],
+ *     "xen_console_tail": "...", "dom0": { "osrelease", "log_tail" },
+ *     "missing": { "<dotted.field>": "<reason>", ... } }
+ *
+ * Addresses and registers are hex strings ("0xffff82d040212345").
+ */
+
+#include "vmcore.h"
+
+/* What the dump writer did, for the report's "dump" section (NULL: no dump). */
+struct xkd_report_dump {
+        const char *file;               /* name inside the directory */
+        const char *status;             /* "complete", "incomplete: ENOSPC", ... */
+        const char *engine;             /* "xen-kdump", "makedumpfile" */
+        int level;
+        uint64_t bytes;
+        double seconds;
+};
+
+/* Writes report.txt and report.json into dirfd. */
+int xkd_report_write(struct xkd_vmcore *vm, int dirfd);
+int xkd_report_write_with_dump(struct xkd_vmcore *vm, int dirfd, const struct xkd_report_dump *dump);
+
+/* When the vmcore could not even be opened: a report that says so. */
+int xkd_report_write_unreadable(int dirfd, const char *vmcore_path, int error);
