@@ -6,9 +6,9 @@
 
 #include "filter.h"
 #include "test.h"
+#include "vmcore.h"
 #include "wgen.h"
 
-#include "fake-vmcore.inc"
 
 #define DOM0     0xffff830012345000ull
 #define DOMU_A   0xffff830022222000ull

@@ -11,9 +11,9 @@
 #include "kcheck.h"
 #include "kdump-writer.h"
 #include "test.h"
+#include "vmcore.h"
 #include "wgen.h"
 
-#include "fake-vmcore.inc"
 
 /* Source machine: two RAM ranges with a hole, zero pages, incompressible
  * pages and patterned ones. */
