@@ -1,0 +1,241 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "collect.h"
+#include "filter-xen.h"
+#include "filter.h"
+#include "kdump-writer.h"
+#include "log.h"
+#include "progress.h"
+#include "save.h"
+#include "sink.h"
+#include "vmcore.h"
+#include "xen.h"
+
+/* The reader's crash report (report.txt / report.json); linked when present. */
+int xkd_report_write(struct xkd_vmcore *vm, int dirfd) __attribute__((weak));
+
+static void log_filter_stats(const struct xkd_filter_stats *st) {
+        log_info("RAM %llu pages, dumping %llu (zero pages excluded: %llu)", (unsigned long long) st->ram_pages,
+                 (unsigned long long) st->dumped_pages, (unsigned long long) st->zero_pages);
+        if (st->level_applied & XKD_DL_XEN)
+                for (int c = 0; c <= XKD_PAGE_DOMU; c++)
+                        if (st->class_pages[c])
+                                log_info("  %-16s %10llu pages%s", xkd_page_class_name(c),
+                                         (unsigned long long) st->class_pages[c],
+                                         xkd_page_class_is_excluded(c) ? " (excluded)" : "");
+}
+
+static void outcome_set(struct xkd_collect_result *o, int error, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void outcome_set(struct xkd_collect_result *o, int error, const char *fmt, ...) {
+        va_list ap;
+
+        if (o->reason[0])
+                return; /* keep the first problem */
+        o->error = error;
+        va_start(ap, fmt);
+        vsnprintf(o->reason, sizeof(o->reason), fmt, ap);
+        va_end(ap);
+}
+
+static void run_native(const struct xkd_collect_options *a, struct xkd_vmcore *vm, struct xkd_sink *sink, const char *where,
+                       struct xkd_collect_result *out) {
+        struct xkd_frame_source src, *srcp = NULL;
+        struct xkd_frame_reader *fr = NULL;
+        struct xkd_kdump_writer *w = NULL;
+        struct xkd_kdump_result res = { 0 };
+        struct xkd_filter_stats st;
+        struct xkd_bitmap ram = { 0 }, dump = { 0 };
+        struct xkd_progress prog;
+        struct xkd_xen *xen = NULL;
+        char release[64] = "";
+        int r;
+
+        if (xkd_xen_open(vm, &xen) == 0) {
+                const struct xkd_xen_crash_info *ci;
+                if (xkd_xen_crash_info(xen, &ci) == 0)
+                        snprintf(release, sizeof(release), "%llu.%llu%s", (unsigned long long) ci->major,
+                                 (unsigned long long) ci->minor, ci->extra_version.text);
+                if (xkd_frame_source_from_xen(xen, &src, &fr) == 0)
+                        srcp = &src;
+        }
+        r = xkd_filter_build(vm, srcp, a->level, &ram, &dump, &st);
+        if (r < 0) {
+                outcome_set(out, r, "the page filter failed (%s)", strerror(-r));
+                goto done;
+        }
+        log_filter_stats(&st);
+
+        xkd_progress_init(&prog, stderr, a->quiet);
+        struct xkd_kdump_options opt = {
+                .compress = a->compress, .dump_level = st.level_applied, .nodename = a->host,
+                .release = release, .progress = xkd_progress_update, .progress_userdata = &prog,
+        };
+        r = xkd_kdump_writer_new(vm, sink, &opt, &w);
+        if (r < 0) {
+                outcome_set(out, r, "out of memory");
+                goto done;
+        }
+        r = xkd_kdump_write(w, &ram, &dump, &res);
+        if (r == -ENOSPC)
+                outcome_set(out, r, "no space left on %s after %llu of %llu pages: free space there, lower --reserve, "
+                            "or exclude more with --level", where, (unsigned long long) res.pages_done,
+                            (unsigned long long) res.pages);
+        else if (r < 0)
+                outcome_set(out, r, "writing %s failed after %llu of %llu pages (%s): check the disk", where,
+                            (unsigned long long) res.pages_done, (unsigned long long) res.pages, strerror(-r));
+        if (res.read_errors)
+                outcome_set(out, -EIO, "%llu pages could not be read from %s (a truncated or damaged vmcore): "
+                            "they are marked missing", (unsigned long long) res.read_errors, a->vmcore);
+        if (xkd_vmcore_truncated(vm))
+                outcome_set(out, -EIO, "%s is shorter than its headers say: memory beyond the cut is missing",
+                            a->vmcore);
+        {
+                size_t note_size = 0;
+                xkd_vmcore_notes(vm, &note_size);
+                if (note_size == 0)
+                        outcome_set(out, -EBADMSG, "%s has no ELF notes: CPU registers and Xen's version are missing",
+                                    a->vmcore);
+        }
+        xkd_progress_finish(&prog, res.pages_done, sink->bytes_written);
+        if (res.zero_pages || res.raw_pages)
+                log_info("%llu zero pages share one data page, %llu pages stored raw",
+                         (unsigned long long) res.zero_pages, (unsigned long long) res.raw_pages);
+
+        if (out->reason[0] == 0) {
+                /* Durable first, then declared complete. */
+                r = sink->sync(sink);
+                if (r == 0)
+                        r = xkd_kdump_set_complete(w, true);
+                if (r == 0)
+                        r = sink->sync(sink);
+                if (r < 0)
+                        outcome_set(out, r, "flushing %s failed (%s): check the disk", where, strerror(-r));
+        }
+        r = sink->finish(sink);
+        if (r < 0)
+                outcome_set(out, r, "ending the stream failed (%s)", strerror(-r));
+done:
+        xkd_kdump_writer_free(w);
+        xkd_bitmap_done(&ram);
+        xkd_bitmap_done(&dump);
+        xkd_frame_reader_free(fr);
+        xkd_xen_free(xen);
+}
+
+/* makedumpfile -E -X -d 1 writes an ELF dump; it refuses existing files. */
+static int run_makedumpfile(const struct xkd_collect_options *a, struct xkd_save *s) {
+        char target[PATH_MAX + 32];
+        int status;
+        pid_t pid;
+
+        snprintf(target, sizeof(target), "%s/%s", s->path, XKD_SAVE_VMCORE_PARTIAL);
+        close(s->fd);
+        s->fd = -1;
+        unlink(target);
+        pid = fork();
+        if (pid < 0)
+                return -errno;
+        if (pid == 0) {
+                umask(077);
+                execlp("makedumpfile", "makedumpfile", "-E", "-X", "-d", "1", a->vmcore, target, (char *) NULL);
+                fprintf(stderr, "xen-kdump-collect: cannot run makedumpfile: %s: install it or use --engine native\n",
+                        strerror(errno));
+                _exit(127);
+        }
+        while (waitpid(pid, &status, 0) < 0)
+                if (errno != EINTR)
+                        return -errno;
+        s->fd = open(target, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+        if (s->fd >= 0)
+                fchmod(s->fd, 0600);
+        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || s->fd < 0)
+                return -EIO;
+        return 0;
+}
+
+
+int xkd_collect(const struct xkd_collect_options *o, struct xkd_collect_result *out) {
+        struct xkd_collect_options a = *o;
+        struct xkd_vmcore *vm = NULL;
+        struct xkd_sink *sink = NULL;
+        struct xkd_save save = { .dirfd = -1, .fd = -1 };
+        int r;
+
+        memset(out, 0, sizeof(*out));
+        if (!a.vmcore)
+                a.vmcore = "/proc/vmcore";
+        r = xkd_vmcore_open(a.vmcore, &vm);
+        if (r < 0) {
+                outcome_set(out, r, "cannot read the vmcore %s (%s): run this in the capture kernel or pass --vmcore FILE",
+                            a.vmcore, strerror(-r));
+                return r;
+        }
+
+        if (strcmp(a.output, "-") == 0) {
+                int fd = a.stream_fd > 0 ? a.stream_fd : STDOUT_FILENO;
+                r = xkd_sink_flat_new(fd, &sink);
+                if (r == 0) {
+                        run_native(&a, vm, sink, "the output stream", out);
+                        sink->free(sink);
+                }
+                xkd_vmcore_free(vm);
+                return out->reason[0] ? (out->error ? out->error : -EIO) : r;
+        }
+
+        r = xkd_save_begin(&(struct xkd_save_options) { .dir = a.output, .host = a.host, .keep = a.keep,
+                                                         .reserve_bytes = a.reserve_bytes, .now = a.now }, &save);
+        if (r < 0) {
+                outcome_set(out, r, "cannot start a dump in %s (see above)", a.output);
+                xkd_save_close(&save);
+                xkd_vmcore_free(vm);
+                return r;
+        }
+        snprintf(out->path, sizeof(out->path), "%s", save.path);
+        log_info("Saving to %s", save.path);
+
+        /* The report first: it is what people read, and it must exist even when the dump fails. */
+        if (xkd_report_write) {
+                r = xkd_report_write(vm, save.dirfd);
+                if (r < 0)
+                        log_warning_errno(r, "The crash report is incomplete: %m");
+        }
+
+        if (a.engine == XKD_ENGINE_MAKEDUMPFILE) {
+                r = run_makedumpfile(&a, &save);
+                if (r < 0)
+                        outcome_set(out, r, "makedumpfile -E -X -d 1 failed (see its messages above): "
+                                    "retry with --engine native");
+        } else {
+                r = xkd_sink_file_new(save.fd, a.reserve_bytes, &sink);
+                if (r < 0)
+                        outcome_set(out, r, "out of memory");
+                else {
+                        run_native(&a, vm, sink, save.path, out);
+                        sink->free(sink);
+                }
+        }
+
+        if (out->reason[0] == 0) {
+                r = xkd_save_commit(&save);
+                if (r < 0)
+                        outcome_set(out, r, "cannot finish %s (%s): check the disk", save.path, strerror(-r));
+        }
+        if (out->reason[0]) {
+                xkd_save_mark_incomplete(&save, out->reason);
+                r = out->error ? out->error : -EIO;
+        } else
+                log_info("Dump saved: %s/%s", save.path, XKD_SAVE_VMCORE);
+
+        xkd_save_close(&save);
+        xkd_vmcore_free(vm);
+        return r;
+}

@@ -1,0 +1,124 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "filter-xen.h"
+#include "log.h"
+
+#define MAX_DOMAINS 4096u
+
+/*
+ * The filter asks for every RAM frame's page_info; going through a full
+ * page-table walk per frame would cost five reads each.  When pdx == mfn
+ * (no PDX compression) the frame table is a plain array, so one frame-table
+ * page (128 entries of 32 bytes) is translated and read at a time.
+ */
+struct xkd_frame_reader {
+        struct xkd_xen *xen;
+        bool linear;
+        uint64_t frame_table, size, off_count, off_domain, max_page;
+        uint64_t cached_vpage;          /* frame-table page in buf; UINT64_MAX none */
+        uint8_t buf[4096];
+};
+
+static int page_info_cached(void *ctx, uint64_t mfn, uint64_t *ci, uint64_t *owner) {
+        struct xkd_frame_reader *fr = ctx;
+        uint64_t va, vpage;
+        uint32_t dom;
+
+        if (fr->max_page && mfn >= fr->max_page)
+                return -ENOENT;
+        if (!fr->linear)
+                return xkd_xen_page_info(fr->xen, mfn, ci, owner);
+
+        va = fr->frame_table + mfn * fr->size;
+        vpage = va & ~UINT64_C(4095);
+        /* An entry straddling two frame-table pages: let the decoder handle it. */
+        if (((va + fr->size - 1) & ~UINT64_C(4095)) != vpage)
+                return xkd_xen_page_info(fr->xen, mfn, ci, owner);
+        if (vpage != fr->cached_vpage) {
+                int r = xkd_xen_read_virt(fr->xen, vpage, fr->buf, sizeof(fr->buf));
+                if (r < 0) {
+                        fr->cached_vpage = UINT64_MAX;
+                        /* Unmapped frame-table pages are holes in the machine's memory. */
+                        return r == -EFAULT ? -ENOENT : r;
+                }
+                fr->cached_vpage = vpage;
+        }
+        memcpy(ci, fr->buf + (va - vpage) + fr->off_count, sizeof(*ci));
+        memcpy(&dom, fr->buf + (va - vpage) + fr->off_domain, sizeof(dom));
+        *owner = dom ? XKD_XEN_DIRECTMAP_START + ((uint64_t) dom << 12) : 0;
+        return 0;
+}
+
+struct xkd_frame_reader *xkd_frame_reader_free(struct xkd_frame_reader *fr) {
+        free(fr);
+        return NULL;
+}
+
+int xkd_frame_source_from_xen(struct xkd_xen *x, struct xkd_frame_source *src, struct xkd_frame_reader **ret) {
+        const struct xkd_xen_crash_info *ci;
+        struct xkd_xen_domain *doms;
+        struct xkd_frame_reader *fr;
+        int r, n;
+
+        memset(src, 0, sizeof(*src));
+        *ret = NULL;
+        r = xkd_xen_crash_info(x, &ci);
+        if (r < 0)
+                return log_warning_errno(r, "No Xen version in the dump (%s): Xen free and domU pages are kept",
+                                         xkd_xen_strerror(r));
+        fr = calloc(1, sizeof(*fr));
+        if (!fr)
+                return -ENOMEM;
+        fr->xen = x;
+        fr->cached_vpage = UINT64_MAX;
+        r = xkd_xen_info_get(x, "SYMBOL(frame_table)", &fr->frame_table);
+        if (r == 0)
+                r = xkd_xen_info_get(x, "SIZE(page_info)", &fr->size);
+        if (r == 0)
+                r = xkd_xen_info_get(x, "OFFSET(page_info.count_info)", &fr->off_count);
+        if (r == 0)
+                r = xkd_xen_info_get(x, "OFFSET(page_info._domain)", &fr->off_domain);
+        if (r == 0 && (fr->size < 16 || fr->size > 256 || fr->off_count + 8 > fr->size || fr->off_domain + 4 > fr->size))
+                r = -EBADMSG;
+        if (r < 0) {
+                free(fr);
+                return log_warning_errno(r, "Xen's frame table is not described in VMCOREINFO_XEN (%s): "
+                                         "Xen free and domU pages are kept", xkd_xen_strerror(r));
+        }
+        /* On x86 frame_table is a macro, so Xen exports the address of a
+         * pointer to it (kexec.c's _frame_table alias), not the table. */
+        if (r == 0 && fr->frame_table < XKD_XEN_FRAMETABLE_START) {
+                uint64_t base;
+                if (xkd_xen_read_virt(x, fr->frame_table, &base, sizeof(base)) == 0)
+                        fr->frame_table = base;
+        }
+        fr->linear = !xkd_xen_pdx_known(x);
+        if (xkd_xen_max_page(x, &fr->max_page) < 0)
+                fr->max_page = 0;
+
+        src->ctx = fr;
+        src->page_info = page_info_cached;
+        src->xen_major = (unsigned) ci->major;
+        src->xen_minor = (unsigned) ci->minor;
+        src->system_owners[0] = xkd_xen_dom_xen(x);
+        src->system_owners[1] = xkd_xen_dom_io(x);
+        src->n_system_owners = 2;
+
+        doms = calloc(MAX_DOMAINS, sizeof(*doms));
+        if (!doms) {
+                free(fr);
+                return -ENOMEM;
+        }
+        n = xkd_xen_domains(x, doms, MAX_DOMAINS);
+        for (int i = 0; i < n; i++)
+                if (doms[i].id == 0)
+                        src->dom0 = doms[i].vaddr;
+        if (n < 0)
+                log_warning_errno(n, "Cannot walk Xen's domain list (%s)", xkd_xen_strerror(n));
+        free(doms);
+        *ret = fr;
+        return 0;
+}
