@@ -56,7 +56,7 @@ static void run_native(const struct xkd_collect_options *a, struct xkd_vmcore *v
         struct xkd_bitmap ram = { 0 }, dump = { 0 };
         struct xkd_progress prog;
         struct xkd_xen *xen = NULL;
-        char release[64] = "";
+        char release[320] = "";
         int r;
 
         if (xkd_xen_open(vm, &xen) == 0) {
