@@ -46,6 +46,28 @@ static void outcome_set(struct xkd_collect_result *o, int error, const char *fmt
         va_end(ap);
 }
 
+/* A dump without the CPUs' registers or Xen's identity cannot be analysed
+ * fully: it is kept, but never declared complete. */
+static void check_notes(struct xkd_vmcore *vm, struct xkd_xen *xen, const char *path, struct xkd_collect_result *out) {
+        const struct xkd_xen_crash_info *ci;
+        struct xkd_note n;
+        size_t cursor = 0;
+        unsigned cpus = 0;
+        char missing[128] = "";
+
+        while (xkd_vmcore_next_note(vm, &cursor, &n) > 0)
+                cpus += n.type == 1 /* NT_PRSTATUS */ && strcmp(n.name, "CORE") == 0;
+        if (cpus == 0)
+                strcat(missing, " the CPUs' registers (NT_PRSTATUS)");
+        if (!xen || xkd_xen_crash_info(xen, &ci) < 0)
+                strcat(missing, " Xen's CRASH_INFO");
+        if (!xen || !xkd_xen_info_text(xen, XKD_INFO_XEN, &(size_t) { 0 }))
+                strcat(missing, " VMCOREINFO_XEN");
+        if (missing[0])
+                outcome_set(out, -EBADMSG, "%s lacks ELF notes:%s; the memory was saved but cannot be fully analysed",
+                            path, missing);
+}
+
 static void run_native(const struct xkd_collect_options *a, struct xkd_vmcore *vm, struct xkd_sink *sink, const char *where,
                        struct xkd_collect_result *out) {
         struct xkd_frame_source src, *srcp = NULL;
@@ -98,13 +120,7 @@ static void run_native(const struct xkd_collect_options *a, struct xkd_vmcore *v
         if (xkd_vmcore_truncated(vm))
                 outcome_set(out, -EIO, "%s is shorter than its headers say: memory beyond the cut is missing",
                             a->vmcore);
-        {
-                size_t note_size = 0;
-                xkd_vmcore_notes(vm, &note_size);
-                if (note_size == 0)
-                        outcome_set(out, -EBADMSG, "%s has no ELF notes: CPU registers and Xen's version are missing",
-                                    a->vmcore);
-        }
+        check_notes(vm, xen, a->vmcore, out);
         xkd_progress_finish(&prog, res.pages_done, sink->bytes_written);
         if (res.zero_pages || res.raw_pages)
                 log_info("%llu zero pages share one data page, %llu pages stored raw",

@@ -37,7 +37,7 @@ int xkd_save_name_is_dump(const char *name, char stamp[16]) {
         if (dot && dot > name && dot[1] && strspn(dot + 1, "0123456789") == strlen(dot + 1))
                 end = dot;
         /* "-YYYYmmdd-HHMMSS" is 16 characters and needs a host before it. */
-        if (end - name < 18)
+        if (end - name < 17)
                 return 0;
         p = end - 16;
         if (p[0] != '-' || p[9] != '-')
@@ -111,7 +111,8 @@ static int prune(const char *dir, unsigned remain) {
                 strcpy(e[n].name, de->d_name);
                 n++;
         }
-        qsort(e, n, sizeof(*e), entry_cmp);
+        if (n > 0)
+                qsort(e, n, sizeof(*e), entry_cmp);
         dfd = dirfd(d);
         for (size_t i = 0; i + remain < n; i++) {
                 int r = remove_dump_dir(dfd, e[i].name);

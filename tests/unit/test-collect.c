@@ -1,0 +1,405 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The whole collection on synthetic Xen vmcores (the reader's generator):
+ * what is kept and excluded page by page, the saved directory, and the
+ * faults: ENOSPC, a kill mid-write, a truncated vmcore, missing notes.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "collect.h"
+#include "filter.h"
+#include "kcheck.h"
+#include "log.h"
+#include "progress.h"
+#include "save.h"
+#include "test.h"
+#include "vmcore-gen.h"
+
+#define ALLOCATED     (1ull << 63)
+#define FREE_XSA402   (3ull << 58)
+#define FREE_OLD      (3ull << 55)
+
+enum kind { K_DOMU, K_FREE, K_DOM0, K_ANON };
+
+struct host {
+        char dir[64];
+        char vmcore[96];
+        char out[96];
+        struct vmgen *g;
+        uint64_t first, last;           /* the frames this test owns */
+};
+
+static enum kind kind_of(uint64_t mfn) { return (enum kind) (mfn % 4); }
+
+static void page_content(uint64_t mfn, uint8_t *p) {
+        for (unsigned i = 0; i < 4096; i += 8) {
+                uint64_t v = (mfn << 32) ^ (i * 0x9e3779b1u) ^ (kind_of(mfn) == K_DOMU ? 0xd0d0d0d0u : 0);
+                memcpy(p + i, &v, 8);
+        }
+        memcpy(p, kind_of(mfn) == K_DOMU ? "DOMU-MARKER" : "DOM0-OR-XEN", 12);
+}
+
+static bool mine(const struct host *h, uint64_t mfn) {
+        return mfn >= h->first && mfn < h->last && !vmgen_is_xen_page(h->g, mfn) && vmgen_is_ram(h->g, mfn);
+}
+
+/* A host with dom0, one domU and Xen free pages in the given layout. */
+static void make_host(struct host *h, unsigned minor, uint64_t free_bits, struct vmgen_config cfg) {
+        uint64_t domu, dom0;
+
+        strcpy(h->dir, "/tmp/xkd-collect-XXXXXX");
+        if (!mkdtemp(h->dir))
+                abort();
+        snprintf(h->vmcore, sizeof(h->vmcore), "%s/vmcore", h->dir);
+        snprintf(h->out, sizeof(h->out), "%s/dumps", h->dir);
+        cfg.dom0 = true;
+        cfg.xen_minor = minor;
+        cfg.xen_major = 4;
+        h->g = vmgen_new(&cfg);
+        domu = vmgen_add_domain(h->g, 1);
+        dom0 = vmgen_dom0_domain(h->g);
+        h->first = 16;
+        h->last = 400;
+        for (uint64_t m = h->first; m < h->last; m++) {
+                if (!mine(h, m))
+                        continue;
+                page_content(m, vmgen_page(h->g, m));
+                switch (kind_of(m)) {
+                case K_DOMU: vmgen_set_page_info(h->g, m, ALLOCATED | 1, domu); break;
+                case K_FREE: vmgen_set_page_info(h->g, m, free_bits, 0); break;
+                case K_DOM0: vmgen_set_page_info(h->g, m, ALLOCATED | 1, dom0); break;
+                case K_ANON: vmgen_set_page_info(h->g, m, 1, 0); break;
+                }
+        }
+        if (vmgen_write(h->g, h->vmcore) < 0)
+                abort();
+}
+
+static void rm_rf(const char *path) {
+        char cmd[256];
+        snprintf(cmd, sizeof(cmd), "rm -rf '%s'", path);
+        if (system(cmd) != 0)
+                abort();
+}
+
+static void free_host(struct host *h) {
+        vmgen_free(h->g);
+        rm_rf(h->dir);
+}
+
+static struct xkd_collect_options opts(const struct host *h) {
+        return (struct xkd_collect_options) { .vmcore = h->vmcore, .output = h->out, .level = XKD_DL_XEN | XKD_DL_ZERO,
+                                              .host = "unit", .quiet = true };
+}
+
+static bool exists_at(const char *dir, const char *name) {
+        char p[PATH_MAX + 64];
+        struct stat st;
+        snprintf(p, sizeof(p), "%s/%s", dir, name);
+        return stat(p, &st) == 0;
+}
+
+static unsigned mode_of(const char *dir, const char *name) {
+        char p[PATH_MAX + 64];
+        struct stat st;
+        snprintf(p, sizeof(p), "%s/%s", dir, name);
+        return stat(p, &st) == 0 ? st.st_mode & 07777 : 0;
+}
+
+/* Checks every frame this test owns: domU and free ones are gone, the rest equal. */
+static void check_dump_pages(struct host *h, const char *file, bool xen_filtered) {
+        struct kcheck k;
+        uint8_t want[4096], got[4096];
+        unsigned kept = 0, gone = 0;
+
+        ASSERT_EQ(kcheck_open(file, &k), 0);
+        ASSERT_EQ(k.header.status & KDUMP_INCOMPLETE, 0);
+        for (uint64_t m = h->first; m < h->last; m++) {
+                bool excluded;
+                if (!mine(h, m))
+                        continue;
+                excluded = xen_filtered && (kind_of(m) == K_DOMU || kind_of(m) == K_FREE);
+                ASSERT_TRUE(kcheck_is_ram(&k, m));
+                if (excluded) {
+                        ASSERT_FALSE(kcheck_is_dumped(&k, m));
+                        gone++;
+                        continue;
+                }
+                ASSERT_EQ(kcheck_read_page(&k, m, got), 0);
+                page_content(m, want);
+                ASSERT_MEMEQ(want, got, 4096);
+                kept++;
+        }
+        /* Xen's own pages (page tables, frame table, domain structs) are all there. */
+        for (uint64_t m = 0; m < k.max_mapnr; m++)
+                if (vmgen_is_xen_page(h->g, m)) {
+                        ASSERT_EQ(kcheck_read_page(&k, m, got) == 0 || !kcheck_is_dumped(&k, m), 1);
+                        if (kcheck_is_dumped(&k, m))
+                                ASSERT_MEMEQ(vmgen_page(h->g, m), got, 4096);
+                }
+        ASSERT_TRUE(kept > 100);
+        ASSERT_EQ(gone > 100, xen_filtered);
+        kcheck_close(&k);
+}
+
+static void collect_and_check(unsigned minor, uint64_t free_bits) {
+        struct host h;
+        struct xkd_collect_result res;
+        struct xkd_collect_options o;
+        char file[PATH_MAX + 16];
+
+        make_host(&h, minor, free_bits, (struct vmgen_config) { 0 });
+        o = opts(&h);
+        ASSERT_EQ(xkd_collect(&o, &res), 0);
+        ASSERT_STREQ(res.reason, "");
+        ASSERT_TRUE(strstr(res.path, "/unit-") != NULL);
+        ASSERT_EQ(mode_of(res.path, "."), 0700);
+        ASSERT_EQ(mode_of(res.path, XKD_SAVE_VMCORE), 0600);
+        ASSERT_FALSE(exists_at(res.path, XKD_SAVE_MARKER));
+        ASSERT_FALSE(exists_at(res.path, XKD_SAVE_VMCORE_PARTIAL));
+        snprintf(file, sizeof(file), "%s/vmcore", res.path);
+        check_dump_pages(&h, file, true);
+        free_host(&h);
+}
+
+TEST(xen_417_dump_keeps_dom0_and_xen_drops_domu_and_free) {
+        collect_and_check(17, FREE_XSA402);
+}
+
+TEST(xen_416_backported_layout) {
+        collect_and_check(16, FREE_XSA402 | ALLOCATED);
+}
+
+TEST(xen_415_old_layout) {
+        collect_and_check(15, FREE_OLD);
+}
+
+TEST(level_zero_keeps_everything) {
+        struct host h;
+        struct xkd_collect_result res;
+        struct xkd_collect_options o;
+        char file[PATH_MAX + 16];
+
+        make_host(&h, 17, FREE_XSA402, (struct vmgen_config) { 0 });
+        o = opts(&h);
+        o.level = 0;
+        ASSERT_EQ(xkd_collect(&o, &res), 0);
+        snprintf(file, sizeof(file), "%s/vmcore", res.path);
+        check_dump_pages(&h, file, false);
+        free_host(&h);
+}
+
+TEST(flattened_stream_to_a_pipe_end_marker) {
+        struct host h;
+        struct xkd_collect_result res;
+        struct xkd_collect_options o;
+        char file[PATH_MAX];
+        int fd;
+        uint8_t tail[16];
+        struct stat st;
+
+        make_host(&h, 17, FREE_XSA402, (struct vmgen_config) { 0 });
+        snprintf(file, sizeof(file), "%s/flat", h.dir);
+        fd = open(file, O_RDWR | O_CREAT | O_TRUNC, 0600);
+        o = opts(&h);
+        o.output = "-";
+        o.stream_fd = fd;
+        ASSERT_EQ(xkd_collect(&o, &res), 0);
+        ASSERT_EQ(fstat(fd, &st), 0);
+        ASSERT_EQ(pread(fd, tail, 16, st.st_size - 16), 16);
+        ASSERT_MEMEQ(tail, "\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff", 16);
+        ASSERT_EQ(pread(fd, tail, 12, 0), 12);
+        ASSERT_MEMEQ(tail, "makedumpfile", 12);
+        close(fd);
+        free_host(&h);
+}
+
+/* The incomplete state on disk: marker with the reason, partial file, status 0x8. */
+static void assert_incomplete(const char *path, const char *reason_part) {
+        char file[PATH_MAX + 32], text[1024] = "";
+        struct kcheck k;
+        int fd;
+
+        ASSERT_TRUE(exists_at(path, XKD_SAVE_MARKER));
+        ASSERT_TRUE(exists_at(path, XKD_SAVE_VMCORE_PARTIAL));
+        ASSERT_FALSE(exists_at(path, XKD_SAVE_VMCORE));
+        snprintf(file, sizeof(file), "%s/%s", path, XKD_SAVE_MARKER);
+        fd = open(file, O_RDONLY);
+        ASSERT_TRUE(read(fd, text, sizeof(text) - 1) > 0);
+        close(fd);
+        if (reason_part)
+                ASSERT_CONTAINS(text, reason_part);
+        snprintf(file, sizeof(file), "%s/%s", path, XKD_SAVE_VMCORE_PARTIAL);
+        if (kcheck_open(file, &k) == 0) {
+                ASSERT_TRUE(k.header.status & KDUMP_INCOMPLETE);
+                kcheck_close(&k);
+        }
+}
+
+TEST(truncated_vmcore_is_marked_incomplete) {
+        struct host h;
+        struct xkd_collect_result res;
+        struct xkd_collect_options o;
+        struct stat st;
+
+        make_host(&h, 17, FREE_XSA402, (struct vmgen_config) { 0 });
+        ASSERT_EQ(stat(h.vmcore, &st), 0);
+        ASSERT_EQ(truncate(h.vmcore, st.st_size - 3 * 4096 - 10), 0);
+        o = opts(&h);
+        ASSERT_TRUE(xkd_collect(&o, &res) < 0);
+        ASSERT_CONTAINS(res.reason, "vmcore");
+        assert_incomplete(res.path, "INCOMPLETE");
+        free_host(&h);
+}
+
+TEST(missing_notes_never_look_complete) {
+        struct host h;
+        struct xkd_collect_result res;
+        struct xkd_collect_options o;
+
+        make_host(&h, 17, FREE_XSA402, (struct vmgen_config) { .no_crash_info = true, .no_vmcoreinfo_xen = true,
+                                                               .no_cpu_notes = true });
+        o = opts(&h);
+        /* Nothing can be excluded safely without CRASH_INFO, and without the
+         * CPU notes the dump cannot be analysed: kept, never complete. */
+        ASSERT_EQ(xkd_collect(&o, &res), -EBADMSG);
+        ASSERT_CONTAINS(res.reason, "NT_PRSTATUS");
+        ASSERT_CONTAINS(res.reason, "CRASH_INFO");
+        assert_incomplete(res.path, "lacks ELF notes");
+        free_host(&h);
+}
+
+TEST(killed_mid_write_leaves_marker_and_partial_name) {
+        struct host h;
+        struct rlimit lim = { 64 * 1024, 64 * 1024 };
+        int status;
+        pid_t pid;
+        DIR *d;
+        struct dirent *de;
+        char path[PATH_MAX] = "";
+
+        make_host(&h, 17, FREE_XSA402, (struct vmgen_config) { .ram_size = 16u << 20 });
+        pid = fork();
+        ASSERT_TRUE(pid >= 0);
+        if (pid == 0) {
+                struct xkd_collect_result res;
+                struct xkd_collect_options o = opts(&h);
+                /* The kernel kills us (SIGXFSZ) at the first write past 64 KiB. */
+                log_set_max_level(LOG_LEVEL_ERROR);
+                setrlimit(RLIMIT_FSIZE, &lim);
+                o.level = 0;
+                xkd_collect(&o, &res);
+                _exit(0);
+        }
+        ASSERT_EQ(waitpid(pid, &status, 0), pid);
+        ASSERT_TRUE(WIFSIGNALED(status));
+        ASSERT_EQ(WTERMSIG(status), SIGXFSZ);
+        d = opendir(h.out);
+        ASSERT_TRUE(d != NULL);
+        while ((de = readdir(d)))
+                if (xkd_save_name_is_dump(de->d_name, NULL))
+                        snprintf(path, sizeof(path), "%s/%s", h.out, de->d_name);
+        closedir(d);
+        ASSERT_TRUE(path[0]);
+        assert_incomplete(path, "still writing");
+        free_host(&h);
+}
+
+TEST(enospc_on_a_small_tmpfs) {
+        struct host h;
+        struct xkd_collect_result res;
+        struct xkd_collect_options o;
+
+        make_host(&h, 17, FREE_XSA402, (struct vmgen_config) { 0 });
+        if (mkdir(h.out, 0700) < 0 || mount("xkd-test", h.out, "tmpfs", 0, "size=256k") < 0) {
+                /* Not root or no tmpfs: the sink-level ENOSPC test covers the writer. */
+                printf("# skipped: cannot mount a tmpfs (%s)\n", strerror(errno));
+                free_host(&h);
+                return;
+        }
+        o = opts(&h);
+        o.level = 0;
+        o.reserve_bytes = 0;
+        ASSERT_EQ(xkd_collect(&o, &res), -ENOSPC);
+        ASSERT_CONTAINS(res.reason, "no space left");
+        assert_incomplete(res.path, "no space left");
+        ASSERT_EQ(umount(h.out), 0);
+        free_host(&h);
+}
+
+TEST(reserve_refuses_to_start) {
+        struct host h;
+        struct xkd_collect_result res;
+        struct xkd_collect_options o;
+
+        make_host(&h, 17, FREE_XSA402, (struct vmgen_config) { 0 });
+        o = opts(&h);
+        o.reserve_bytes = UINT64_C(1) << 60;
+        ASSERT_EQ(xkd_collect(&o, &res), -ENOSPC);
+        ASSERT_STREQ(res.path, "");
+        free_host(&h);
+}
+
+TEST(retention_deletes_only_the_oldest_dumps) {
+        struct host h;
+        struct xkd_collect_result res;
+        struct xkd_collect_options o;
+        char p[256];
+
+        make_host(&h, 17, FREE_XSA402, (struct vmgen_config) { 0 });
+        mkdir(h.out, 0700);
+        const char *names[] = { "a-20250101-000000", "b-20250102-000000", "c-20250103-000000.1", "notes-2025" };
+        for (unsigned i = 0; i < 4; i++) {
+                snprintf(p, sizeof(p), "%s/%s", h.out, names[i]);
+                ASSERT_EQ(mkdir(p, 0700), 0);
+                snprintf(p, sizeof(p), "%s/%s/vmcore", h.out, names[i]);
+                close(open(p, O_CREAT | O_WRONLY, 0600));
+        }
+        o = opts(&h);
+        o.keep = 2;
+        ASSERT_EQ(xkd_collect(&o, &res), 0);
+        ASSERT_FALSE(exists_at(h.out, names[0]));
+        ASSERT_FALSE(exists_at(h.out, names[1]));
+        ASSERT_TRUE(exists_at(h.out, names[2]));
+        ASSERT_TRUE(exists_at(h.out, names[3]));        /* not a dump name: never touched */
+        ASSERT_TRUE(exists_at(res.path, XKD_SAVE_VMCORE));
+        /* keep 0: nothing is ever deleted */
+        o.keep = 0;
+        o.now = 1;                                      /* a different stamp */
+        ASSERT_EQ(xkd_collect(&o, &res), 0);
+        ASSERT_TRUE(exists_at(h.out, names[2]));
+        free_host(&h);
+}
+
+TEST(dump_names) {
+        char stamp[16];
+
+        ASSERT_TRUE(xkd_save_name_is_dump("host-20261128-091500", stamp));
+        ASSERT_STREQ(stamp, "20261128-091500");
+        ASSERT_TRUE(xkd_save_name_is_dump("my-host-20261128-091500.3", stamp));
+        ASSERT_FALSE(xkd_save_name_is_dump("-20261128-091500", NULL));
+        ASSERT_FALSE(xkd_save_name_is_dump("host-2026112-091500", NULL));
+        ASSERT_FALSE(xkd_save_name_is_dump("host-20261128x091500", NULL));
+        ASSERT_FALSE(xkd_save_name_is_dump("lost+found", NULL));
+}
+
+TEST(progress_line) {
+        char buf[128];
+
+        xkd_progress_format(buf, sizeof(buf), 256, 1024, 0.5);
+        ASSERT_STREQ(buf, " 25% 1/4 MiB, 2 MiB/s, ETA 2s");
+        xkd_progress_format(buf, sizeof(buf), 1024, 1024, 1.0);
+        ASSERT_STREQ(buf, "100% 4/4 MiB");
+}
+
+TEST_MAIN()
