@@ -1,0 +1,288 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The xen-kdump command against the simulated hypervisor ($XKD_HV=sim:...),
+ * a fake dom0 tree ($XKD_SYSROOT) and a private state dir ($XKD_STATE_DIR):
+ * bad input is refused with one line and a non-zero exit, without touching
+ * the loaded image; status tells the truth across the status op's flips. */
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "loader-fixtures.h"
+#include "test.h"
+
+static char cli[4096], dir[256], conf[512], simstate[512], kernel[512], initrd[512];
+static char out[65536];
+
+static void setup(void) {
+        static int done;
+        char exe[4096];
+        ssize_t n;
+
+        if (done)
+                return;
+        done = 1;
+        n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+        if (n < 0)
+                abort();
+        exe[n] = '\0';
+        snprintf(cli, sizeof(cli), "%s/../xen-kdump", dirname(exe));
+        snprintf(dir, sizeof(dir), "/tmp/xkd-cli-XXXXXX");
+        if (!mkdtemp(dir))
+                abort();
+        snprintf(simstate, sizeof(simstate), "%s/sim-state", dir);
+        snprintf(conf, sizeof(conf), "%s/sim.conf", dir);
+        char text[4096];
+        snprintf(text, sizeof(text), "%sstate %s\n", fake_host_config, simstate);
+        write_text(conf, text);
+
+        size_t size;
+        uint8_t *k = fake_bzimage(&(struct fake_kernel) { .payload = 200000, .init_size = 0x600000 }, &size);
+        snprintf(kernel, sizeof(kernel), "%s/vmlinuz", dir);
+        FILE *f = fopen(kernel, "we");
+        fwrite(k, 1, size, f);
+        fclose(f);
+        free(k);
+        snprintf(initrd, sizeof(initrd), "%s/initrd.img", dir);
+        write_text(initrd, "070701 not really a cpio, but bytes to load\n");
+
+        char sd[512];
+        snprintf(sd, sizeof(sd), "%s/state", dir);
+        setenv("XKD_STATE_DIR", sd, 1);
+        setenv("XKD_SYSROOT", fake_sysroot(), 1);
+}
+
+static void use_sim(const char *config_path) {
+        char v[700];
+        snprintf(v, sizeof(v), "sim:%s", config_path);
+        setenv("XKD_HV", v, 1);
+}
+
+/* Run xen-kdump with args (NULL-terminated); stdout+stderr into out[]; returns the exit status. */
+static int run(const char *a1, ...) {
+        const char *argv[32] = { cli, a1 };
+        int argc = 2, fd[2], status;
+        va_list ap;
+
+        va_start(ap, a1);
+        while (argc < 31 && (argv[argc] = va_arg(ap, const char *)))
+                argc++;
+        va_end(ap);
+        argv[argc] = NULL;
+        if (pipe(fd) < 0)
+                abort();
+        pid_t pid = fork();
+        if (pid == 0) {
+                dup2(fd[1], 1);
+                dup2(fd[1], 2);
+                close(fd[0]);
+                execv(cli, (char **) argv);
+                _exit(127);
+        }
+        close(fd[1]);
+        size_t got = 0;
+        ssize_t n;
+        while ((n = read(fd[0], out + got, sizeof(out) - 1 - got)) > 0)
+                got += (size_t) n;
+        out[got] = '\0';
+        close(fd[0]);
+        waitpid(pid, &status, 0);
+        return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+}
+
+static unsigned lines(const char *s) {
+        unsigned n = 0;
+        for (; *s; s++)
+                n += *s == '\n';
+        return n;
+}
+
+/* The simulator's persisted "loaded slot_bit hypercalls entry". */
+static void sim_state(int *loaded, int *bit, unsigned *calls) {
+        FILE *f = fopen(simstate, "re");
+        *loaded = *bit = -1;
+        *calls = 0;
+        if (!f)
+                return;
+        if (fscanf(f, "%d %d %u", loaded, bit, calls) != 3)
+                *loaded = -1;
+        fclose(f);
+}
+
+static void reset(void) {
+        char p[600];
+        setup();
+        unlink(simstate);
+        snprintf(p, sizeof(p), "%s/state/state", dir);
+        unlink(p);
+        use_sim(conf);
+}
+
+TEST(load_status_unload_cycle) {
+        int loaded, bit;
+        unsigned calls;
+        struct stat st;
+        char p[600];
+
+        reset();
+        ASSERT_EQ(run("status", NULL), 3);
+        ASSERT_EQ(run("load", "--kernel", kernel, "--initrd", initrd, "--append", "quiet", NULL), 0);
+        ASSERT_CONTAINS(out, "Loaded crash image: 6 segments");
+        snprintf(p, sizeof(p), "%s/state/state", dir);
+        ASSERT_EQ(stat(p, &st), 0);
+        ASSERT_EQ(st.st_mode & 0777, 0600);
+        snprintf(p, sizeof(p), "%s/state", dir);
+        ASSERT_EQ(stat(p, &st), 0);
+        ASSERT_EQ(st.st_mode & 0777, 0700);
+
+        ASSERT_EQ(run("status", NULL), 0);
+        ASSERT_CONTAINS(out, "Crash image: loaded");
+        ASSERT_CONTAINS(out, kernel);
+        ASSERT_CONTAINS(out, "Crash region:   0x69d8d000, 256 MiB");
+        ASSERT_CONTAINS(out, "quiet");
+        /* Second load: Xen's op now says "not loaded", status must still say loaded. */
+        ASSERT_EQ(run("load", "--kernel", kernel, "--initrd", initrd, NULL), 0);
+        ASSERT_EQ(run("status", "--json", NULL), 0);
+        ASSERT_CONTAINS(out, "\"loaded\":true");
+        ASSERT_CONTAINS(out, "\"xen_status_op\":false");
+        ASSERT_EQ(run("unload", NULL), 0);
+        ASSERT_EQ(run("status", NULL), 3);
+        ASSERT_CONTAINS(out, "Xen status op:  loaded  (disagrees");
+        ASSERT_EQ(run("unload", NULL), 0);
+        ASSERT_EQ(run("status", "--json", NULL), 3);
+        ASSERT_CONTAINS(out, "\"loaded\":false");
+        sim_state(&loaded, &bit, &calls);
+        ASSERT_EQ(loaded, 0);
+        ASSERT_EQ(calls, 4);
+}
+
+TEST(status_unknown_when_someone_else_changed_the_image) {
+        int loaded, bit;
+        unsigned calls;
+
+        reset();
+        ASSERT_EQ(run("load", "--kernel", kernel, "--initrd", initrd, NULL), 0);
+        sim_state(&loaded, &bit, &calls);
+        /* Another tool unloads behind our back: the op flips, our state file does not. */
+        FILE *f = fopen(simstate, "we");
+        fprintf(f, "0 %d %u 0\n", !bit, calls + 1);
+        fclose(f);
+        ASSERT_EQ(run("status", NULL), 4);
+        ASSERT_CONTAINS(out, "Crash image: unknown");
+        ASSERT_CONTAINS(out, "another tool loaded or unloaded");
+        ASSERT_CONTAINS(out, "State file:     loaded");
+}
+
+/* One bad load after a good one: one line, non-zero exit, no hypercall, still loaded. */
+static void bad_load(const char *expect, const char *k, const char *i) {
+        int loaded, bit;
+        unsigned calls_before, calls;
+
+        sim_state(&loaded, &bit, &calls_before);
+        int rc = i ? run("load", "--kernel", k, "--initrd", i, NULL) : run("load", "--kernel", k, "--no-initrd", NULL);
+        ASSERT_NE(rc, 0);
+        ASSERT_EQ(lines(out), 1);
+        ASSERT_CONTAINS(out, expect);
+        sim_state(&loaded, &bit, &calls);
+        ASSERT_EQ(calls, calls_before);
+        ASSERT_EQ(loaded, 1);
+        ASSERT_EQ(run("status", NULL), 0);
+}
+
+static const char *file_with(const char *name, size_t keep, long patch_at, const void *patch, size_t patch_len) {
+        static char path[600];
+        FILE *in = fopen(kernel, "re"), *o;
+        char buf[300000];
+        size_t n = fread(buf, 1, sizeof(buf), in);
+        fclose(in);
+        if (keep && keep < n)
+                n = keep;
+        if (patch_at >= 0)
+                memcpy(buf + patch_at, patch, patch_len);
+        snprintf(path, sizeof(path), "%s/%s", dir, name);
+        o = fopen(path, "we");
+        fwrite(buf, 1, n, o);
+        fclose(o);
+        return path;
+}
+
+TEST(bad_input_refused_and_previous_image_stays) {
+        char p[600];
+
+        reset();
+        ASSERT_EQ(run("load", "--kernel", kernel, "--initrd", initrd, NULL), 0);
+        bad_load("truncated", file_with("trunc", 100000, -1, NULL, 0), initrd);
+        bad_load("no Linux boot header", file_with("corrupt", 0, 0x202, "XXXX", 4), initrd);
+        bad_load("not relocatable", file_with("nonreloc", 0, 0x234, "\0", 1), initrd);
+        bad_load("no Linux boot header", "/bin/sh", initrd);
+        bad_load("Cannot open the kernel", "/nonexistent/vmlinuz", initrd);
+        bad_load("Cannot open the initramfs /nonexistent", kernel, "/nonexistent");
+        snprintf(p, sizeof(p), "%s/empty", dir);
+        write_text(p, "");
+        bad_load("is empty", kernel, p);
+        snprintf(p, sizeof(p), "%s/huge", dir);
+        int fd = open(p, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        ASSERT_EQ(ftruncate(fd, 3LL << 30), 0);
+        close(fd);
+        bad_load("more than the", kernel, p);
+        unlink(p);
+}
+
+TEST(region_too_small_and_missing) {
+        char c[600], text[4096];
+        int loaded, bit;
+        unsigned calls;
+
+        reset();
+        snprintf(c, sizeof(c), "%s/small.conf", dir);
+        snprintf(text, sizeof(text), "%sstate %s\ncrash 0x70000000 0x2000000\n", fake_host_config, simstate);
+        write_text(c, text);
+        use_sim(c);
+        ASSERT_EQ(run("load", "--kernel", kernel, "--initrd", initrd, NULL), 1);
+        ASSERT_EQ(lines(out), 1);
+        ASSERT_CONTAINS(out, "The crash region is 32 MiB but this capture image needs");
+        ASSERT_CONTAINS(out, "crashkernel=");
+        snprintf(text, sizeof(text), "%sstate %s\ncrash 0 0\n", fake_host_config, simstate);
+        write_text(c, text);
+        ASSERT_EQ(run("load", "--kernel", kernel, "--initrd", initrd, NULL), 1);
+        ASSERT_EQ(lines(out), 1);
+        ASSERT_CONTAINS(out, "Xen has no crash region reserved; add crashkernel=");
+        sim_state(&loaded, &bit, &calls);
+        ASSERT_EQ(calls, 0);
+}
+
+TEST(not_dom0_and_no_privcmd) {
+        char root[] = "/tmp/xkd-cli-root-XXXXXX", p[600];
+
+        setup();
+        ASSERT_TRUE(mkdtemp(root) != NULL);
+        setenv("XKD_HV", "xen", 1);
+        setenv("XKD_SYSROOT", root, 1);
+        snprintf(p, sizeof(p), "%s/proc/xen/capabilities", root);
+        write_text(p, "\n");
+        ASSERT_EQ(run("load", "--kernel", kernel, "--initrd", initrd, NULL), 1);
+        ASSERT_EQ(lines(out), 1);
+        ASSERT_CONTAINS(out, "This is not dom0");
+        write_text(p, "control_d\n");
+        ASSERT_EQ(run("load", "--kernel", kernel, "--initrd", initrd, NULL), 1);
+        ASSERT_EQ(lines(out), 1);
+        ASSERT_CONTAINS(out, "modprobe xen-privcmd");
+        ASSERT_EQ(run("status", NULL), 1);
+        setenv("XKD_SYSROOT", fake_sysroot(), 1);
+}
+
+TEST(bad_arguments) {
+        reset();
+        ASSERT_EQ(run("load", "--bogus", NULL), 1);
+        ASSERT_CONTAINS(out, "see 'xen-kdump load --help'");
+        ASSERT_EQ(run("status", "extra", NULL), 1);
+        ASSERT_EQ(run("load", "--help", NULL), 0);
+        ASSERT_CONTAINS(out, "/var/lib/xen-kdump/initramfs-%s.img");
+}
+
+TEST_MAIN()
