@@ -1,0 +1,164 @@
+"""Downloads and built images, cached outside the clone.
+
+${XKD_CACHE:-/var/cache/xen-kdump-tests}/
+  kernel/VERSION/      the Debian kernel package unpacked (boot/vmlinuz-*, lib/modules/*)
+  images/HASH.*        Xen binaries and initramfs images, keyed by a hash of their content
+Only apt downloads: the kernel package comes from `apt-get download`.
+"""
+import contextlib
+import fcntl
+import gzip
+import hashlib
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import time
+
+XEN_GZ = "/boot/xen-4.17-amd64.gz"
+LOCK_PATH = os.environ.get("XKD_VM_LOCK", "/var/lock/xen-kdump-vm.lock")
+KERNEL_RE = re.compile(r"^linux-image-(6\.1\.0-(\d+)-amd64)$")
+
+
+def root():
+    return os.environ.get("XKD_CACHE", "/var/cache/xen-kdump-tests")
+
+
+def _mkdir(path):
+    os.makedirs(path, mode=0o755, exist_ok=True)
+    return path
+
+
+def log(msg):
+    print("vm: " + msg, flush=True)
+
+
+class CacheError(Exception):
+    pass
+
+
+def _run(cmd, **kw):
+    return subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, **kw)
+
+
+def _apt_kernel_version():
+    """The 6.1 kernel flavour apt currently offers, e.g. '6.1.0-56-amd64', or None."""
+    r = _run(["apt-cache", "depends", "linux-image-amd64"])
+    for line in r.stdout.splitlines():
+        m = re.search(r"Depends: linux-image-(6\.1\.0-\d+-amd64)\s*$", line)
+        if m:
+            return m.group(1)
+    # Fall back to the newest 6.1.0-NN-amd64 image package apt knows.
+    r = _run(["apt-cache", "pkgnames", "linux-image-6.1.0-"])
+    best = None
+    for name in r.stdout.split():
+        m = KERNEL_RE.match(name)
+        if m and (best is None or int(m.group(2)) > best[0]):
+            best = (int(m.group(2)), m.group(1))
+    return best[1] if best else None
+
+
+def _cached_kernels():
+    d = os.path.join(root(), "kernel")
+    if not os.path.isdir(d):
+        return []
+    vers = [v for v in os.listdir(d) if os.path.exists(os.path.join(d, v, ".complete"))]
+    return sorted(vers, key=lambda v: int(v.split("-")[1]) if v.count("-") >= 2 else 0)
+
+
+class Kernel:
+    def __init__(self, version, path):
+        self.version = version
+        self.path = path
+        self.vmlinuz = os.path.join(path, "boot", "vmlinuz-" + version)
+        self.moddir = os.path.join(path, "lib", "modules", version)
+
+
+def kernel():
+    """The Debian 6.1 dom0/capture kernel, downloaded once per version."""
+    version = os.environ.get("XKD_KERNEL_VERSION") or _apt_kernel_version()
+    if version is None:
+        log("apt knows no linux-image-6.1.0-NN-amd64; running apt-get update")
+        _run(["apt-get", "update", "-q"])
+        version = _apt_kernel_version()
+    if version is None:
+        cached = _cached_kernels()
+        if not cached:
+            raise CacheError("apt offers no linux-image-6.1.0-NN-amd64 and nothing is cached in "
+                             "%s: check /etc/apt/sources.list (bookworm, bookworm-security)" % root())
+        version = cached[-1]
+        log("apt offers no 6.1 kernel; using cached %s" % version)
+    path = os.path.join(_mkdir(os.path.join(root(), "kernel")), version)
+    if os.path.exists(os.path.join(path, ".complete")):
+        return Kernel(version, path)
+    log("fetching linux-image-%s with apt-get download" % version)
+    tmp = tempfile.mkdtemp(prefix="dl-", dir=os.path.join(root(), "kernel"))
+    try:
+        os.chmod(tmp, 0o755)  # apt's _apt user writes the download here
+        pkg = "linux-image-" + version
+        r = _run(["apt-get", "download", "-q", pkg], cwd=tmp)
+        if r.returncode != 0:
+            _run(["apt-get", "update", "-q"])
+            r = _run(["apt-get", "download", "-q", pkg], cwd=tmp)
+        debs = [f for f in os.listdir(tmp) if f.endswith(".deb")]
+        if r.returncode != 0 or not debs:
+            raise CacheError("apt-get download %s failed: %s" % (pkg, r.stdout.strip()[-400:]))
+        tree = os.path.join(tmp, "tree")
+        r = _run(["dpkg-deb", "-x", os.path.join(tmp, debs[0]), tree])
+        if r.returncode != 0:
+            raise CacheError("dpkg-deb -x %s failed: %s" % (debs[0], r.stdout.strip()))
+        r = _run(["depmod", "-b", tree, version])
+        if r.returncode != 0:
+            raise CacheError("depmod -b failed: %s (install kmod)" % r.stdout.strip())
+        open(os.path.join(tree, ".complete"), "w").close()
+        shutil.rmtree(path, ignore_errors=True)
+        os.rename(tree, path)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return Kernel(version, path)
+
+
+def image_path(digest, suffix):
+    return os.path.join(_mkdir(os.path.join(root(), "images")), digest + suffix)
+
+
+def store(path, data):
+    """Write data atomically (concurrent builders of the same hash are harmless)."""
+    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path))
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
+    os.chmod(tmp, 0o644)
+    os.rename(tmp, path)
+
+
+def xen_binary():
+    """Xen's multiboot ELF (QEMU's -kernel does not take the .gz)."""
+    if not os.path.exists(XEN_GZ):
+        raise CacheError("%s is missing: apt-get install xen-hypervisor-4.17-amd64 (make deps)" % XEN_GZ)
+    with open(XEN_GZ, "rb") as f:
+        gz = f.read()
+    path = image_path("xen-" + hashlib.sha256(gz).hexdigest()[:16], "")
+    if not os.path.exists(path):
+        store(path, gzip.decompress(gz))
+    return path
+
+
+@contextlib.contextmanager
+def vm_lock(quiet=False):
+    """One TCG guest at a time: 2 cores cannot run two. Waiting is not timed."""
+    os.makedirs(os.path.dirname(LOCK_PATH), exist_ok=True)
+    with open(LOCK_PATH, "a") as f:
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if not quiet:
+                log("waiting for %s (another VM run holds it)" % LOCK_PATH)
+            t = time.monotonic()
+            fcntl.flock(f, fcntl.LOCK_EX)
+            if not quiet:
+                log("got the lock after %.0f s" % (time.monotonic() - t))
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)

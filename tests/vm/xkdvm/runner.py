@@ -1,0 +1,210 @@
+"""Play one scenario: build its images, boot, crash, capture, assert."""
+import json
+import os
+import shutil
+import time
+
+from . import cache, images, notes
+from .machine import Machine, MachineError
+from .scenario import HERE
+
+OUT_ROOT = os.environ.get("XKD_VM_OUT", os.path.join(HERE, "out"))
+
+# Seconds allowed for each phase, counted from the previous one (TCG, 2 cores,
+# nothing else running).  Measured here: dom0_init 11-16 s, load 2-4 s,
+# crash -> capture_init 9-13 s, capture 8-14 s.  TOTAL bounds the whole VM run.
+TIMEOUTS = dict(dom0_init=180, load_done=300, ready=60, crash=60, capture_init=180,
+                capture_done=600, poweroff=60, TOTAL=1500)
+
+PHASES = ("qemu_start", "dom0_init", "load_done", "crash", "capture_init", "capture_done",
+          "poweroff")
+
+
+class CheckFailed(Exception):
+    pass
+
+
+class Run:
+    """What a scenario's check(run) gets: the output dir and parsed results."""
+
+    def __init__(self, scenario, out):
+        self.scenario = scenario
+        self.out = out
+        self.phases = {}
+        self.serial = ""
+        self.failures = []
+        self._core = None
+
+    def path(self, name):
+        return os.path.join(self.out, name)
+
+    def exists(self, name):
+        return os.path.exists(self.path(name))
+
+    def read(self, name):
+        with open(self.path(name), "rb") as f:
+            return f.read()
+
+    def text(self, name):
+        return self.read(name).decode("utf-8", "replace")
+
+    def size(self, name):
+        return os.path.getsize(self.path(name))
+
+    def core(self):
+        """The parsed ELF header and notes of the capture's /proc/vmcore."""
+        if self._core is None:
+            self.require(self.exists("vmcore-head"),
+                         "the capture kernel saved no vmcore-head (no /proc/vmcore?)")
+            try:
+                self._core = notes.Core(self.read("vmcore-head"))
+            except notes.NotesError as e:
+                raise CheckFailed("vmcore-head: %s" % e)
+        return self._core
+
+    def require(self, cond, message):
+        if not cond:
+            raise CheckFailed(message)
+
+    def dump_files(self):
+        return sorted(f for f in os.listdir(self.out) if f.startswith("dump"))
+
+    def dump_bytes(self):
+        return sum(self.size(f) for f in self.dump_files())
+
+
+def _timeouts(sc):
+    t = dict(TIMEOUTS)
+    t.update(sc.timeouts)
+    scale = float(os.environ.get("XKD_VM_TIMEOUT_SCALE", "1"))
+    return {k: v * scale for k, v in t.items()}
+
+
+def _secure(out):
+    """Dumps contain secrets: files 0600, dirs 0700."""
+    os.chmod(out, 0o700)
+    for dirpath, dirs, files in os.walk(out):
+        for d in dirs:
+            os.chmod(os.path.join(dirpath, d), 0o700)
+        for f in files:
+            p = os.path.join(dirpath, f)
+            if not os.path.islink(p):
+                os.chmod(p, 0o600)
+
+
+def prepare(sc, say=lambda m: None):
+    """Fetch the kernel and build the images (outside the VM lock)."""
+    kernel = cache.kernel()
+    xen = cache.xen_binary()
+    say("building images (kernel %s)" % kernel.version)
+    capture = images.capture_image(sc, kernel)
+    dom0 = images.dom0_image(sc, kernel, capture)
+    return kernel, xen, dom0
+
+
+def _crash(m, sc, left):
+    if sc.crash == "dom0-panic":
+        m.wait_phase("crash", left("crash"))  # dom0's init prints it just before sysrq c
+    elif sc.crash == "xen-key":
+        m.wait_phase("ready", left("ready"))
+        m.send_serial(b"\x01\x01\x01")
+        m.wait_line(r"Serial input to Xen", 30)
+        m.mark("crash")
+        m.send_serial(b"C")
+    elif sc.crash == "xen-panic":
+        m.wait_phase("ready", left("ready"))
+        m.mark("crash")
+        m.monitor("nmi")
+
+
+def _play(m, sc, t, deadline):
+    def left(phase):
+        rest = deadline - time.monotonic()
+        if rest <= 0:
+            raise MachineError("total timeout of %d s exceeded before %s" % (t["TOTAL"], phase))
+        return min(t[phase], rest)
+
+    m.start()
+    m.wait_phase("dom0_init", left("dom0_init"))
+    m.wait_phase("load_done", left("load_done"))
+    if sc.crash == "none":
+        m.wait_phase("done", left("poweroff"))
+        try:
+            m.wait_exit(min(20, left("poweroff")))
+        except MachineError:
+            pass  # dom0's poweroff may only halt Xen; the scenario is over either way
+        return
+    _crash(m, sc, left)
+    m.wait_phase("capture_init", left("capture_init"))
+    m.wait_phase("capture_done", left("capture_done"))
+    m.wait_exit(left("poweroff"))
+
+
+def _builtin_checks(run, sc):
+    if sc.crash == "none":
+        return
+    run.require("capture_init" in run.phases, "the capture kernel never ran its /init")
+    run.require(run.exists("capture.rc"), "the capture script left no capture.rc")
+    rc = run.text("capture.rc").strip()
+    run.require(rc == "0", "the capture script exited %s (see capture.log)" % rc)
+
+
+def run(sc, say=print, on_line=None, on_phase=None, keep_going=False):
+    """Play scenario sc; returns a Run with .failures (empty on success)."""
+    out = os.path.join(OUT_ROOT, sc.name)
+    shutil.rmtree(out, ignore_errors=True)
+    os.makedirs(out, mode=0o700)
+    r = Run(sc, out)
+    t = _timeouts(sc)
+    try:
+        kernel, xen, dom0 = prepare(sc, say)
+    except Exception as e:  # an image that cannot be built fails this scenario only
+        r.failures.append("preparing the images: %s" % e)
+        return r
+    m = Machine(out, xen, sc.xen_cmdline(), kernel.vmlinuz, sc.dom0_cmdline(), dom0, sc.smp,
+                sc.memory_mb, sc.qemu_args, on_line=on_line, on_phase=on_phase)
+    wall0 = time.monotonic()
+    with cache.vm_lock():
+        try:
+            _play(m, sc, t, time.monotonic() + t["TOTAL"])
+        except MachineError as e:
+            r.failures.append(str(e))
+        except Exception as e:
+            r.failures.append("harness error: %r" % e)
+        finally:
+            r.phases = dict(m.phases)
+            r.serial = "\n".join(text for _, text in m.lines)
+            tail = m.tail()
+            m.stop()
+    wall = time.monotonic() - wall0
+    _secure(out)
+    if not r.failures:
+        try:
+            _builtin_checks(r, sc)
+            if sc.check:
+                sc.check(r)
+        except CheckFailed as e:
+            r.failures.append(str(e))
+        except AssertionError as e:
+            r.failures.append("assertion failed: %s" % (e or "(no message)"))
+    _write_timings(r, wall)
+    if r.failures:
+        r.tail = tail
+    return r
+
+
+def _write_timings(r, wall):
+    phases = {p: r.phases[p] for p in PHASES if p in r.phases}
+    extra = {p: v for p, v in r.phases.items() if p not in PHASES}
+    order = [p for p in PHASES if p in phases]
+    steps = {"%s->%s" % (a, b): round(phases[b] - phases[a], 2) for a, b in zip(order, order[1:])}
+    data = dict(scenario=r.scenario.name, result="fail" if r.failures else "pass",
+                failures=r.failures, phases=phases, steps=steps, other_markers=extra,
+                wall_seconds=round(wall, 2), dump_files=r.dump_files(),
+                dump_bytes=r.dump_bytes() if r.dump_files() else 0)
+    path = r.path("timings.json")
+    with open(path, "w") as f:
+        json.dump(data, f, indent=2)
+        f.write("\n")
+    os.chmod(path, 0o600)
+    r.timings = data

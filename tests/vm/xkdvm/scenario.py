@@ -1,0 +1,104 @@
+"""Scenarios: one python file each under tests/vm/scenarios/ (see tests/vm/README.md).
+
+A scenario file sets module-level names; everything not set takes the default
+below.  Files whose name starts with '_' are shared helpers, not scenarios.
+"""
+import importlib.util
+import os
+
+HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # tests/vm
+SCENARIO_DIR = os.path.join(HERE, "scenarios")
+
+CRASH_METHODS = ("dom0-panic", "xen-key", "xen-panic", "none")
+
+# What the capture kernel gets on its command line when the loader does not decide.
+CAPTURE_CMDLINE = ("console=ttyS0,115200 irqpoll nr_cpus=1 maxcpus=1 reset_devices panic=10 "
+                   "no_timer_check rdinit=/init")
+
+DEFAULTS = dict(
+    DESCRIPTION="",
+    ESSENTIAL=False,        # run by `make check` (tests/vm/run --essential)
+    CRASH="dom0-panic",     # one of CRASH_METHODS
+    SMP=2,                  # QEMU -smp: the physical CPUs Xen sees
+    MEMORY_MB=2048,         # QEMU -m
+    CRASHKERNEL="256M",     # Xen crashkernel= (None: leave it off)
+    DOM0_MEM="512M",        # Xen dom0_mem= (also used as max:)
+    XEN_ARGS="",            # extra Xen command line
+    DOM0_ARGS="",           # extra dom0 kernel command line
+    QEMU_ARGS=(),           # extra QEMU arguments
+    DOM0_BINARIES=(),       # host executables copied into dom0 with their libraries
+    DOM0_FILES={},          # {path in dom0: host path}
+    CAPTURE_BINARIES=(),    # host executables copied into the capture initramfs
+    CAPTURE_FILES={},       # {path in capture initramfs: host path}
+    CAPTURE_CMDLINE=CAPTURE_CMDLINE,  # exported to dom0 as $CAPTURE_CMDLINE
+    DOM0_SCRIPT="",         # sh -e, in dom0 before the crash (loads the capture image)
+    CAPTURE_SCRIPT="",      # sh -e, in the capture kernel (writes to $OUT)
+    VMCORE_HEAD=256 * 1024,  # bytes of /proc/vmcore saved to $OUT/vmcore-head
+    TIMEOUTS={},            # per-phase overrides, see runner.TIMEOUTS
+    check=None,             # check(run): host-side assertions on run.out
+)
+
+
+class ScenarioError(Exception):
+    pass
+
+
+class Scenario:
+    def __init__(self, name, path, module):
+        self.name = name
+        self.path = path
+        for key, default in DEFAULTS.items():
+            setattr(self, key.lower() if key != "check" else "check",
+                    getattr(module, key, default))
+        unknown = [k for k in vars(module) if k.isupper() and k not in DEFAULTS]
+        if unknown:
+            raise ScenarioError("%s: unknown setting(s) %s (known: %s)"
+                                % (path, ", ".join(unknown), ", ".join(k for k in DEFAULTS if k.isupper())))
+        if self.crash not in CRASH_METHODS:
+            raise ScenarioError("%s: CRASH = %r; use one of %s" % (path, self.crash, ", ".join(CRASH_METHODS)))
+        if self.crash != "none" and not self.capture_script.strip():
+            raise ScenarioError("%s: a crash scenario needs a CAPTURE_SCRIPT" % path)
+        if self.check is not None and not callable(self.check):
+            raise ScenarioError("%s: check must be a function check(run)" % path)
+
+    def xen_cmdline(self):
+        args = ["console=com1", "com1=115200,8n1", "loglvl=all", "guest_loglvl=all"]
+        if self.dom0_mem:
+            args.append("dom0_mem=%s,max:%s" % (self.dom0_mem, self.dom0_mem))
+        if self.crashkernel:
+            args.append("crashkernel=%s" % self.crashkernel)
+        if self.crash == "xen-panic" and "nmi=" not in self.xen_args:
+            args.append("nmi=fatal")  # an NMI of unknown reason then panics Xen
+        if self.xen_args:
+            args.append(self.xen_args)
+        return " ".join(args)
+
+    def dom0_cmdline(self):
+        args = "console=hvc0 earlyprintk=xen"
+        return args + (" " + self.dom0_args if self.dom0_args else "")
+
+
+def _load_module(name, path):
+    spec = importlib.util.spec_from_file_location("xkd_scenario_" + name.replace("-", "_"), path)
+    mod = importlib.util.module_from_spec(spec)
+    import sys
+    if SCENARIO_DIR not in sys.path:
+        sys.path.insert(0, SCENARIO_DIR)  # scenarios may `import _common`
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def names():
+    return sorted(f[:-3] for f in os.listdir(SCENARIO_DIR)
+                  if f.endswith(".py") and not f.startswith("_"))
+
+
+def load(name):
+    path = os.path.join(SCENARIO_DIR, name + ".py")
+    if not os.path.exists(path):
+        raise ScenarioError("no scenario %s (tests/vm/run --list shows them)" % name)
+    return Scenario(name, path, _load_module(name, path))
+
+
+def load_all():
+    return [load(n) for n in names()]
