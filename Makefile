@@ -96,6 +96,7 @@ check-unit: deps
 unit-tests: $(UNIT_BINS)
 
 check-vm: deps all
+	$(Q)tests/vm/run --selftest
 	$(Q)tests/vm/run --essential
 
 check-vm-all: deps all
