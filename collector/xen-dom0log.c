@@ -15,6 +15,12 @@
 #define DESC_COMMITTED 1
 #define DESC_FINALIZED 2
 #define RECORD_TEXT_MAX 1024
+/* Linux sizes the descriptor ring at log_buf_len / 32: 2^19 for a 16 MiB log. */
+#ifdef XKD_FUZZING
+#define COUNT_BITS_MAX 12
+#else
+#define COUNT_BITS_MAX 22
+#endif
 
 struct prb {
         uint64_t descs, infos, data;
@@ -83,7 +89,7 @@ static int prb_setup(struct xkd_xen *x, struct prb *p, const char **why) {
         uint64_t dr = prb + off_desc_ring, tr = prb + off_text_ring;
         if ((r = read_u32(x, dr + off_count_bits, &bits)) < 0)
                 return r;
-        if (bits > 24) {
+        if (bits > COUNT_BITS_MAX) {
                 *why = "dom0's printk descriptor ring size is implausible";
                 return -EBADMSG;
         }

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Writes the fuzz-vmcore seeds: small sparse synthetic Xen vmcores
+ * (tests/unit/vmcore-gen.c), one per shape the decoders branch on.
+ * Built and run by tests/fuzz/make-vmcore-seeds. */
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "vmcore-gen.h"
+
+static int seed(const char *dir, const char *name, struct vmgen_config cfg, bool extras) {
+        char path[512];
+        cfg.sparse = true;
+        cfg.ram_size = 6u << 20;
+        cfg.dom0_pages = 16;
+        struct vmgen *g = vmgen_new(&cfg);
+        if (extras) {
+                uint64_t d = vmgen_add_domain(g, 1);
+                for (uint64_t m = 300; m < 304; m++)
+                        vmgen_set_page_info(g, m, 0x8000000000000001ull, d);
+                if (cfg.dom0) {
+                        vmgen_dom0_printk(g, 1000000, "Linux version 6.1.0-fuzz");
+                        vmgen_dom0_printk(g, 2000000, "Kernel panic - not syncing: fuzz");
+                }
+                vmgen_console_write(g, "(XEN) Panic on CPU 1:\n(XEN) FATAL TRAP\n(XEN) ****************\n");
+        }
+        snprintf(path, sizeof(path), "%s/%s", dir, name);
+        int r = vmgen_write(g, path);
+        vmgen_free(g);
+        return r;
+}
+
+int main(int argc, char **argv) {
+        const char *dir = argc > 1 ? argv[1] : ".";
+        int r = 0;
+        r |= seed(dir, "full", (struct vmgen_config) { .nr_cpus = 2, .crashing_cpu = 1, .dom0 = true, .loadinfo = true }, true);
+        r |= seed(dir, "plain", (struct vmgen_config) { .nr_cpus = 1 }, false);
+        r |= seed(dir, "old-crash-info", (struct vmgen_config) { .crash_info_size = 64, .old_image_base = true, .loadinfo = true }, true);
+        r |= seed(dir, "no-notes", (struct vmgen_config) { .no_crash_info = true, .no_vmcoreinfo_xen = true, .no_cpu_notes = true }, false);
+        r |= seed(dir, "dom0-only", (struct vmgen_config) { .dom0 = true, .no_console_message = true }, true);
+        return r ? 1 : 0;
+}
