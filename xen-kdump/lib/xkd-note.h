@@ -19,9 +19,19 @@
  *        LOAD_TIME=<unix seconds>
  *        HOSTNAME=<dom0 host name>
  *        XEN_CMDLINE=<Xen's command line>
- *        DOM0_VMCOREINFO=<maddr hex> <size>
- *        SYMBOL(<name>)=<hex address>      one per symbol in XKD_XEN_SYMBOLS,
- *                                          read from /proc/xen/xensyms
+ *        CRASH_REGION=<start hex> <size hex>
+ *        KERNEL=<capture kernel path>      as given to xen-kdump load
+ *        INITRD=<capture initramfs path>   empty with --no-initrd
+ *        DOM0_VMCOREINFO=<maddr hex> <size decimal>   absent without /sys/kernel/vmcoreinfo
+ *        SYMBOL(<name>)=<hex address>      one per symbol in XKD_XEN_SYMBOLS
+ *                                          found in /proc/xen/xensyms (xen-kdump
+ *                                          mounts xenfs if needed); Xen lists
+ *                                          file-local symbols as "file.c#name",
+ *                                          the note uses the bare name.  A symbol
+ *                                          Xen does not have (frame_table is a
+ *                                          macro on x86) is simply absent.
+ *    The note's PT_NOTE comes last; its text is NUL-terminated, desc size
+ *    includes the NUL.  Keys may be added; readers skip unknown keys.
  */
 
 #define XKD_NOTE_NAME           "XEN_KDUMP"

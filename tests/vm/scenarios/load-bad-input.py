@@ -33,12 +33,15 @@ bad missing-kernel --kernel /nonexistent --initrd "$I"
 bad missing-initrd --kernel "$K" --initrd /nonexistent
 bad empty-initrd --kernel "$K" --initrd /tmp/empty-initrd
 bad oversized-initrd --kernel "$K" --initrd /tmp/huge-initrd
-if rmmod xen_privcmd 2>/dev/null; then
-	bad no-privcmd --kernel "$K" --initrd "$I"
-	insmod $(grep privcmd /etc/xkd/modules)
-else
-	echo "BAD-SKIP no-privcmd (xen_privcmd cannot be removed)"
-fi
+# No privcmd: hide the device node (the module cannot be removed while xenfs holds it).
+mv /dev/xen/privcmd /dev/xen/privcmd.hidden
+bad no-privcmd --kernel "$K" --initrd "$I"
+mv /dev/xen/privcmd.hidden /dev/xen/privcmd
+# Not dom0: what a domU's /proc/xen/capabilities says (empty).
+echo > /tmp/domu-caps
+mount -o bind /tmp/domu-caps /proc/xen/capabilities
+bad not-dom0 --kernel "$K" --initrd "$I"
+umount /proc/xen/capabilities
 echo BAD-INPUT-OK
 """
 
@@ -51,6 +54,7 @@ def check(run):
     log = run.text("dom0.log")
     checks.require("BAD-INPUT-OK" in log, "bad-input run did not complete; dom0.log:\n" + log[-2000:])
     for name in ("truncated-kernel", "corrupt-kernel", "non-relocatable-kernel", "not-a-bzimage",
-                 "missing-kernel", "missing-initrd", "empty-initrd", "oversized-initrd"):
+                 "missing-kernel", "missing-initrd", "empty-initrd", "oversized-initrd",
+                 "no-privcmd", "not-dom0"):
         checks.require("BAD-OK " + name in log, "no BAD-OK for %s" % name)
     checks.xen_notes(run)  # the image loaded before the bad attempts captured the crash
