@@ -8,9 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/utsname.h>
 #include <time.h>
 
+#include "config.h"
 #include "files.h"
 #include "host.h"
 #include "hv.h"
@@ -19,10 +19,10 @@
 #include "state.h"
 #include "verbs.h"
 
-/* Defaults, documented in load --help: the running kernel, and the capture
- * initramfs `xen-kdump rebuild` writes. */
-#define DEFAULT_KERNEL_FMT "/boot/vmlinuz-%s"
-#define DEFAULT_INITRD_FMT "/var/lib/xen-kdump/initramfs-%s.img"
+/* Defaults come from /etc/xen-kdump.conf (config.h): the running kernel, and
+ * the capture initramfs `xen-kdump rebuild` writes. */
+#define DEFAULT_KERNEL_FMT "/boot/vmlinuz-%r"
+#define DEFAULT_INITRD_FMT "/var/lib/xen-kdump/initrd-%r.img"
 #define MAX_KERNEL_SIZE (256u << 20)
 #define MAX_INITRD_SIZE (2048u << 20)
 
@@ -37,11 +37,11 @@ struct load_options {
 static void help(void) {
         fputs("Usage: xen-kdump load [--kernel FILE] [--initrd FILE | --no-initrd] [--append ARGS]\n\n"
               "Build the crash-capture image and load it into Xen (KEXEC_CMD_kexec_load).\n"
-              "  --kernel FILE   capture kernel bzImage (default " DEFAULT_KERNEL_FMT ")\n"
-              "  --initrd FILE   capture initramfs (default " DEFAULT_INITRD_FMT ")\n"
+              "  --kernel FILE   capture kernel bzImage (config 'kernel', default " DEFAULT_KERNEL_FMT ")\n"
+              "  --initrd FILE   capture initramfs (config 'initrd', default " DEFAULT_INITRD_FMT ")\n"
               "  --no-initrd     boot the capture kernel without an initramfs\n"
-              "  --append ARGS   extra capture kernel arguments\n"
-              "%s is the running kernel's release (uname -r).\n", stdout);
+              "  --append ARGS   extra capture kernel arguments, after the config's 'append'\n"
+              "%r is the running kernel's release (uname -r).\n", stdout);
 }
 
 static int parse_args(int argc, char **argv, struct load_options *o) {
@@ -71,19 +71,37 @@ static int parse_args(int argc, char **argv, struct load_options *o) {
         return 0;
 }
 
-static int fill_defaults(struct load_options *o) {
-        struct utsname u;
-        char buf[1024];
+/* The config file fills what the command line left out. */
+static int fill_from_config(struct load_options *o) {
+        const struct xkd_config_override ov[] = {
+                { XKD_CONF_KERNEL, o->kernel, "--kernel" },
+                { XKD_CONF_INITRD, o->initrd, "--initrd" },
+        };
+        xkd_config *c = NULL;
+        const char *v;
+        int r;
 
-        if (uname(&u) < 0)
-                return log_error_errno(-errno, "uname() failed: %m.");
-        if (!o->kernel) {
-                snprintf(buf, sizeof(buf), DEFAULT_KERNEL_FMT, u.release);
-                o->kernel = strdup(buf);
+        r = xkd_config_open(&c, NULL, ov, sizeof(ov) / sizeof(ov[0]));
+        if (r < 0)
+                return r;
+        if (!o->kernel)
+                o->kernel = strdup(xkd_config_get(c, XKD_CONF_KERNEL));
+        if (!o->initrd && !o->no_initrd)
+                o->initrd = strdup(xkd_config_get(c, XKD_CONF_INITRD));
+        v = xkd_config_get(c, XKD_CONF_APPEND);
+        if (v && *v) {
+                char *joined = NULL;
+                if (asprintf(&joined, "%s%s%s", v, o->append ? " " : "", o->append ? o->append : "") < 0)
+                        joined = NULL;
+                free(o->append);
+                o->append = joined;
         }
-        if (!o->initrd && !o->no_initrd) {
-                snprintf(buf, sizeof(buf), DEFAULT_INITRD_FMT, u.release);
-                o->initrd = strdup(buf);
+        xkd_config_free(c);
+        if (!o->kernel || (!o->initrd && !o->no_initrd))
+                return log_error_errno(-ENOMEM, "Out of memory.");
+        if (o->no_initrd) {
+                free(o->initrd);
+                o->initrd = NULL;
         }
         return 0;
 }
@@ -101,7 +119,7 @@ int verb_load(int argc, char **argv) {
         r = parse_args(argc, argv, &o);
         if (r != 0)
                 goto out;
-        r = fill_defaults(&o);
+        r = fill_from_config(&o);
         if (r < 0)
                 goto out;
 

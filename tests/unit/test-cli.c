@@ -282,7 +282,26 @@ TEST(bad_arguments) {
         ASSERT_CONTAINS(out, "see 'xen-kdump load --help'");
         ASSERT_EQ(run("status", "extra", NULL), 1);
         ASSERT_EQ(run("load", "--help", NULL), 0);
-        ASSERT_CONTAINS(out, "/var/lib/xen-kdump/initramfs-%s.img");
+        ASSERT_CONTAINS(out, "/var/lib/xen-kdump/initrd-%r.img");
+}
+
+TEST(config_file_supplies_defaults) {
+        char c[600], text[2048];
+
+        reset();
+        snprintf(c, sizeof(c), "%s/xen-kdump.conf", dir);
+        snprintf(text, sizeof(text), "kernel %s\ninitrd %s\nappend from_config=1\n", kernel, initrd);
+        write_text(c, text);
+        setenv("XEN_KDUMP_CONF", c, 1);
+        ASSERT_EQ(run("load", "--append", "from_cli=2", NULL), 0);
+        ASSERT_CONTAINS(out, "from_config=1 from_cli=2");
+        ASSERT_EQ(run("status", NULL), 0);
+        ASSERT_CONTAINS(out, initrd);
+        /* A broken config refuses the load, and the loaded image stays. */
+        write_text(c, "kernel relative/path\n");
+        ASSERT_NE(run("load", NULL), 0);
+        ASSERT_EQ(run("status", NULL), 0);
+        unsetenv("XEN_KDUMP_CONF");
 }
 
 TEST_MAIN()
