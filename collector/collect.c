@@ -26,6 +26,10 @@ int xkd_report_write(struct xkd_vmcore *vm, int dirfd) __attribute__((weak));
 static void log_filter_stats(const struct xkd_filter_stats *st) {
         log_info("RAM %llu pages, dumping %llu (zero pages excluded: %llu)", (unsigned long long) st->ram_pages,
                  (unsigned long long) st->dumped_pages, (unsigned long long) st->zero_pages);
+        if (st->level_applied & XKD_DL_DOM0_ANY)
+                log_info("dom0 pages excluded: %llu cache, %llu cache with private data, %llu user, %llu free",
+                         (unsigned long long) st->dom0_cache, (unsigned long long) st->dom0_cache_private,
+                         (unsigned long long) st->dom0_user, (unsigned long long) st->dom0_free);
         if (st->level_applied & XKD_DL_XEN)
                 for (int c = 0; c <= XKD_PAGE_DOMU; c++)
                         if (st->class_pages[c])

@@ -20,7 +20,24 @@ struct xkd_frame_reader {
         uint64_t frame_table, size, off_count, off_domain, max_page;
         uint64_t cached_vpage;          /* frame-table page in buf; UINT64_MAX none */
         uint8_t buf[4096];
+        struct xkd_dom0_source dom0;
 };
+
+static int dom0_info_get(void *ctx, const char *key, uint64_t *ret) {
+        return xkd_xen_key_get(((struct xkd_frame_reader *) ctx)->xen, XKD_INFO_DOM0, key, ret);
+}
+
+static int dom0_info_string(void *ctx, const char *key, char *buf, size_t size) {
+        return xkd_xen_key_get_string(((struct xkd_frame_reader *) ctx)->xen, XKD_INFO_DOM0, key, buf, size);
+}
+
+static int dom0_read_virt(void *ctx, uint64_t vaddr, void *buf, size_t len) {
+        return xkd_xen_dom0_read_virt(((struct xkd_frame_reader *) ctx)->xen, vaddr, buf, len);
+}
+
+static int dom0_pfn_to_mfn(void *ctx, uint64_t pfn, uint64_t *mfn) {
+        return xkd_xen_dom0_pfn_to_mfn(((struct xkd_frame_reader *) ctx)->xen, pfn, mfn);
+}
 
 static int page_info_cached(void *ctx, uint64_t mfn, uint64_t *ci, uint64_t *owner) {
         struct xkd_frame_reader *fr = ctx;
@@ -106,6 +123,12 @@ int xkd_frame_source_from_xen(struct xkd_xen *x, struct xkd_frame_source *src, s
         src->system_owners[0] = xkd_xen_dom_xen(x);
         src->system_owners[1] = xkd_xen_dom_io(x);
         src->n_system_owners = 2;
+        if (xkd_xen_info_text(x, XKD_INFO_DOM0, &(size_t) { 0 })) {
+                fr->dom0 = (struct xkd_dom0_source) { .ctx = fr, .info_get = dom0_info_get,
+                                                      .info_string = dom0_info_string,
+                                                      .read_virt = dom0_read_virt, .pfn_to_mfn = dom0_pfn_to_mfn };
+                src->dom0_src = &fr->dom0;
+        }
 
         doms = calloc(MAX_DOMAINS, sizeof(*doms));
         if (!doms) {

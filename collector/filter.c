@@ -288,9 +288,16 @@ int xkd_filter_build(struct xkd_vmcore *vm, const struct xkd_frame_source *src, 
                         stats->level_applied |= XKD_DL_XEN;
                 }
         }
-        if (level & XKD_DL_DOM0_ANY)
-                log_warning("dom0 page-type filtering (dump level bits 2-16) is not implemented yet: "
-                            "keeping all of dom0's pages");
+        if (level & XKD_DL_DOM0_ANY) {
+                if (!(stats->level_applied & XKD_DL_XEN))
+                        log_warning("dom0 page types (dump level bits 2-16) need Xen's frame table (bit 32) "
+                                    "to be usable: keeping all of dom0's pages");
+                else if (!src->dom0_src)
+                        log_warning("No dom0 VMCOREINFO in the dump (load with xen-kdump to add it): "
+                                    "keeping all of dom0's pages");
+                else if (xkd_filter_dom0(src->dom0_src, src, stats->layout, level, dump, stats) == 0)
+                        stats->level_applied |= level & XKD_DL_DOM0_ANY;
+        }
         if (level & XKD_DL_ZERO) {
                 r = apply_zero(vm, dump, stats);
                 if (r < 0)

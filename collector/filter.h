@@ -9,8 +9,8 @@
  *
  * Levels are a bit mask; bits 1-16 mean what makedumpfile's -d bits mean:
  *   1   pages full of zeros
- *   2,4,8,16  dom0 page cache / private cache / user / free pages
- *             (not implemented: dom0's pages are all kept, with a warning)
+ *   2,4,8,16  dom0 page cache / private cache / user / free pages (needs
+ *             dom0's VMCOREINFO in the dump, and bit 32's Xen information)
  *   32  Xen's free pages and every domU's pages (what makedumpfile -X means)
  * The Xen heap, Xen's own anonymous pages and dom0's pages are always kept.
  */
@@ -32,6 +32,16 @@
 #define XKD_DL_MAX                  63u
 #define XKD_DL_DEFAULT              (XKD_DL_ZERO | XKD_DL_XEN)
 
+/* What the dom0 page-type filter needs: dom0's VMCOREINFO, its kernel
+ * virtual memory and its p2m (all through the Xen decoder). */
+struct xkd_dom0_source {
+        void *ctx;
+        int (*info_get)(void *ctx, const char *key, uint64_t *ret);
+        int (*info_string)(void *ctx, const char *key, char *buf, size_t size);
+        int (*read_virt)(void *ctx, uint64_t vaddr, void *buf, size_t len);
+        int (*pfn_to_mfn)(void *ctx, uint64_t pfn, uint64_t *mfn);
+};
+
 /*
  * What the filter needs from the Xen decoder (collector/xen.h), kept as a
  * small seam so the filter can be tested on synthetic frame tables.
@@ -48,6 +58,7 @@ struct xkd_frame_source {
         uint64_t dom0;                  /* owner value of dom0's pages; 0 = unknown */
         uint64_t system_owners[4];      /* dom_xen, dom_io, dom_cow: Xen's, kept */
         unsigned n_system_owners;
+        const struct xkd_dom0_source *dom0_src; /* NULL: no dom0 VMCOREINFO */
 };
 
 /* Where Xen keeps a page's state in page_info.count_info. */
@@ -90,6 +101,7 @@ struct xkd_filter_stats {
         uint64_t dumped_pages;
         uint64_t zero_pages;
         uint64_t class_pages[XKD_PAGE_DOMU + 1];
+        uint64_t dom0_cache, dom0_cache_private, dom0_user, dom0_free;
         uint64_t read_errors;
         enum xkd_pgc_layout layout;
         unsigned level_applied;         /* the bits that were really applied */
@@ -101,6 +113,11 @@ struct xkd_filter_stats {
  * Unknown Xen versions or layouts that the frame table contradicts are
  * refused with a warning: everything is kept, never guessed.
  */
+/* Clears dom0's cache/user/free frames (per level) from dump. */
+int xkd_filter_dom0(const struct xkd_dom0_source *d, const struct xkd_frame_source *src,
+                    enum xkd_pgc_layout layout, unsigned level, struct xkd_bitmap *dump,
+                    struct xkd_filter_stats *stats);
+
 int xkd_filter_build(struct xkd_vmcore *vm, const struct xkd_frame_source *src, unsigned level,
                      struct xkd_bitmap *ram, struct xkd_bitmap *dump,
                      struct xkd_filter_stats *stats);
