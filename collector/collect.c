@@ -15,13 +15,12 @@
 #include "kdump-writer.h"
 #include "log.h"
 #include "progress.h"
+#include "report.h"
 #include "save.h"
 #include "sink.h"
 #include "vmcore.h"
 #include "xen.h"
 
-/* The reader's crash report (report.txt / report.json); linked when present. */
-int xkd_report_write(struct xkd_vmcore *vm, int dirfd) __attribute__((weak));
 
 static void log_filter_stats(const struct xkd_filter_stats *st) {
         log_info("RAM %llu pages, dumping %llu (zero pages excluded: %llu)", (unsigned long long) st->ram_pages,
@@ -183,8 +182,33 @@ static int run_makedumpfile(const struct xkd_collect_options *a, struct xkd_save
 }
 
 
+/* The report again, now saying what became of the dump. */
+static void write_final_report(const struct xkd_collect_options *a, struct xkd_vmcore *vm, struct xkd_save *save,
+                               const struct xkd_collect_result *out, const struct timespec *t0) {
+        bool complete = out->reason[0] == 0;
+        const char *file = complete ? XKD_SAVE_VMCORE : XKD_SAVE_VMCORE_PARTIAL;
+        char status[600];
+        struct timespec t1;
+        struct stat st;
+        int r;
+
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        snprintf(status, sizeof(status), complete ? "complete" : "incomplete: %s", out->reason);
+        struct xkd_report_dump d = {
+                .file = file, .status = status,
+                .engine = a->engine == XKD_ENGINE_MAKEDUMPFILE ? "makedumpfile" : "xen-kdump",
+                .level = a->engine == XKD_ENGINE_MAKEDUMPFILE ? 1 : (int) a->level,
+                .bytes = fstatat(save->dirfd, file, &st, 0) == 0 ? (uint64_t) st.st_size : 0,
+                .seconds = (double) (t1.tv_sec - t0->tv_sec) + (double) (t1.tv_nsec - t0->tv_nsec) / 1e9,
+        };
+        r = xkd_report_write_with_dump(vm, save->dirfd, &d);
+        if (r < 0)
+                log_warning_errno(r, "Cannot update the crash report: %m");
+}
+
 int xkd_collect(const struct xkd_collect_options *o, struct xkd_collect_result *out) {
         struct xkd_collect_options a = *o;
+        struct timespec t0 = { 0 };
         struct xkd_vmcore *vm = NULL;
         struct xkd_sink *sink = NULL;
         struct xkd_save save = { .dirfd = -1, .fd = -1 };
@@ -195,9 +219,19 @@ int xkd_collect(const struct xkd_collect_options *o, struct xkd_collect_result *
                 a.vmcore = "/proc/vmcore";
         r = xkd_vmcore_open(a.vmcore, &vm);
         if (r < 0) {
+                int open_error = r;
                 outcome_set(out, r, "cannot read the vmcore %s (%s): run this in the capture kernel or pass --vmcore FILE",
                             a.vmcore, strerror(-r));
-                return r;
+                /* Still leave a report saying so where the dump would have been. */
+                if (strcmp(a.output, "-") != 0 &&
+                    xkd_save_begin(&(struct xkd_save_options) { .dir = a.output, .host = a.host, .keep = 0,
+                                                                 .now = a.now }, &save) == 0) {
+                        snprintf(out->path, sizeof(out->path), "%s", save.path);
+                        xkd_report_write_unreadable(save.dirfd, a.vmcore, open_error);
+                        xkd_save_mark_incomplete(&save, out->reason);
+                }
+                xkd_save_close(&save);
+                return open_error;
         }
 
         if (strcmp(a.output, "-") == 0) {
@@ -222,12 +256,12 @@ int xkd_collect(const struct xkd_collect_options *o, struct xkd_collect_result *
         snprintf(out->path, sizeof(out->path), "%s", save.path);
         log_info("Saving to %s", save.path);
 
-        /* The report first: it is what people read, and it must exist even when the dump fails. */
-        if (xkd_report_write) {
-                r = xkd_report_write(vm, save.dirfd);
-                if (r < 0)
-                        log_warning_errno(r, "The crash report is incomplete: %m");
-        }
+        /* The report first: it is what people read, and it must exist even if
+         * the dump never finishes.  Rewritten with the dump's outcome below. */
+        r = xkd_report_write(vm, save.dirfd);
+        if (r < 0)
+                log_warning_errno(r, "Cannot write the crash report: %m");
+        clock_gettime(CLOCK_MONOTONIC, &t0);
 
         if (a.engine == XKD_ENGINE_MAKEDUMPFILE) {
                 r = run_makedumpfile(&a, &save);
@@ -254,6 +288,7 @@ int xkd_collect(const struct xkd_collect_options *o, struct xkd_collect_result *
                 r = out->error ? out->error : -EIO;
         } else
                 log_info("Dump saved: %s/%s", save.path, XKD_SAVE_VMCORE);
+        write_final_report(&a, vm, &save, out, &t0);
 
         xkd_save_close(&save);
         xkd_vmcore_free(vm);

@@ -116,6 +116,22 @@ static unsigned mode_of(const char *dir, const char *name) {
         return stat(p, &st) == 0 ? st.st_mode & 07777 : 0;
 }
 
+static bool file_contains(const char *dir, const char *name, const char *needle) {
+        char p[PATH_MAX + 64], *buf = calloc(1, 1 << 20);
+        bool found;
+        int fd;
+
+        snprintf(p, sizeof(p), "%s/%s", dir, name);
+        fd = open(p, O_RDONLY);
+        if (fd < 0 || read(fd, buf, (1 << 20) - 1) < 0)
+                buf[0] = 0;
+        if (fd >= 0)
+                close(fd);
+        found = strstr(buf, needle) != NULL;
+        free(buf);
+        return found;
+}
+
 /* Checks every frame this test owns: domU and free ones are gone, the rest equal. */
 static void check_dump_pages(struct host *h, const char *file, bool xen_filtered) {
         struct kcheck k;
@@ -167,6 +183,9 @@ static void collect_and_check(unsigned minor, uint64_t free_bits) {
         ASSERT_EQ(mode_of(res.path, XKD_SAVE_VMCORE), 0600);
         ASSERT_FALSE(exists_at(res.path, XKD_SAVE_MARKER));
         ASSERT_FALSE(exists_at(res.path, XKD_SAVE_VMCORE_PARTIAL));
+        ASSERT_EQ(mode_of(res.path, "report.txt"), 0600);
+        ASSERT_EQ(mode_of(res.path, "report.json"), 0600);
+        ASSERT_TRUE(file_contains(res.path, "report.json", "\"complete\""));
         snprintf(file, sizeof(file), "%s/vmcore", res.path);
         check_dump_pages(&h, file, true);
         free_host(&h);
@@ -259,6 +278,9 @@ TEST(truncated_vmcore_is_marked_incomplete) {
         ASSERT_TRUE(xkd_collect(&o, &res) < 0);
         ASSERT_CONTAINS(res.reason, "vmcore");
         assert_incomplete(res.path, "INCOMPLETE");
+        /* The report is there and says the dump is incomplete. */
+        ASSERT_TRUE(file_contains(res.path, "report.json", "incomplete"));
+        ASSERT_TRUE(file_contains(res.path, "report.txt", "vmcore.incomplete"));
         free_host(&h);
 }
 
@@ -334,6 +356,26 @@ TEST(enospc_on_a_small_tmpfs) {
         ASSERT_CONTAINS(res.reason, "no space left");
         assert_incomplete(res.path, "no space left");
         ASSERT_EQ(umount(h.out), 0);
+        free_host(&h);
+}
+
+TEST(unreadable_vmcore_still_leaves_a_report) {
+        struct host h;
+        struct xkd_collect_result res;
+        struct xkd_collect_options o;
+        int fd;
+
+        make_host(&h, 17, FREE_XSA402, (struct vmgen_config) { 0 });
+        fd = open(h.vmcore, O_WRONLY | O_TRUNC);
+        ASSERT_EQ(write(fd, "not an ELF file", 15), 15);
+        close(fd);
+        o = opts(&h);
+        ASSERT_TRUE(xkd_collect(&o, &res) < 0);
+        ASSERT_CONTAINS(res.reason, "cannot read the vmcore");
+        ASSERT_TRUE(res.path[0]);
+        ASSERT_TRUE(exists_at(res.path, "report.txt"));
+        ASSERT_TRUE(exists_at(res.path, XKD_SAVE_MARKER));
+        ASSERT_FALSE(exists_at(res.path, XKD_SAVE_VMCORE));
         free_host(&h);
 }
 
