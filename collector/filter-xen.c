@@ -59,7 +59,7 @@ static int page_info_cached(void *ctx, uint64_t mfn, uint64_t *ci, uint64_t *own
                 if (r < 0) {
                         fr->cached_vpage = UINT64_MAX;
                         /* Unmapped frame-table pages are holes in the machine's memory. */
-                        return r == -EFAULT ? -ENOENT : r;
+                        return (r == -EFAULT || r == -EADDRNOTAVAIL) ? -ENOENT : r;
                 }
                 fr->cached_vpage = vpage;
         }

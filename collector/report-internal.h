@@ -44,6 +44,9 @@ struct xkd_report {
         bool has_crashing_cpu;
         unsigned crashing_cpu;
         const char *crashing_cpu_method;
+        bool has_hint;
+        unsigned hint_cpu;
+        const char *hint_basis;
 
         struct xkd_report_domain *domains;
         size_t nr_domains;

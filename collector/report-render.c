@@ -219,6 +219,13 @@ int xkd_report_render_json(const struct xkd_report *rep, FILE *f) {
                 fputs("null", f);
         fputs(", \"crashing_cpu_method\": ", f);
         json_str_or_null(f, rep->crashing_cpu_method ? rep->crashing_cpu_method : "", rep->has_crashing_cpu);
+        fputs(", \"crashing_cpu_hint\": ", f);
+        if (rep->has_hint)
+                fprintf(f, "%u", rep->hint_cpu);
+        else
+                fputs("null", f);
+        fputs(", \"crashing_cpu_hint_basis\": ", f);
+        json_str_or_null(f, rep->hint_basis ? rep->hint_basis : "", rep->has_hint);
         fputs("}", f);
         json_key(f, "  ", "cpus", &first);
         json_cpus(rep, f);
@@ -264,7 +271,7 @@ static void txt_field(const struct xkd_report *rep, FILE *f, const char *label, 
                       const char *value, bool present) {
         const char *why = xkd_report_missing_reason(rep, field);
         if (present && value)
-                fprintf(f, "  %-16s %s\n", label, value);
+                fprintf(f, "  %-16s %s\n", label, value[0] ? value : "(empty: Xen recorded an empty string)");
         else
                 fprintf(f, "  %-16s (missing: %s)\n", label, why ? why : "not found");
 }
@@ -312,8 +319,11 @@ int xkd_report_render_txt(const struct xkd_report *rep, FILE *f) {
         if (rep->has_crashing_cpu) {
                 snprintf(buf, sizeof(buf), "%u (%s)", rep->crashing_cpu, rep->crashing_cpu_method);
                 txt_field(rep, f, "crashing CPU", "crash.crashing_cpu", buf, true);
-        } else
+        } else {
                 txt_field(rep, f, "crashing CPU", "crash.crashing_cpu", NULL, false);
+                if (rep->has_hint)
+                        fprintf(f, "  %-16s CPU%u: %s\n", "hint", rep->hint_cpu, rep->hint_basis);
+        }
 
         fputs("\nXen\n", f);
         if (ci) {
@@ -354,7 +364,9 @@ int xkd_report_render_txt(const struct xkd_report *rep, FILE *f) {
         for (size_t i = 0; i < n; i++) {
                 const struct xkd_xen_cpu *c = xkd_xen_cpu(rep->xen, i);
                 bool crashing = rep->has_crashing_cpu && rep->crashing_cpu == c->id;
-                fprintf(f, "  CPU%-3u%s%s\n", c->id, crashing ? " <== crashing CPU" : "",
+                bool hinted = !rep->has_crashing_cpu && rep->has_hint && rep->hint_cpu == c->id;
+                fprintf(f, "  CPU%-3u%s%s%s\n", c->id, crashing ? " <== crashing CPU" : "",
+                        hinted ? " <== crashing CPU? (hint only)" : "",
                         c->saved ? "" : " (registers not saved: the CPU did not answer the crash NMI)");
                 if (c->has_regs)
                         fprintf(f, "    RIP %016" PRIx64 "  RSP %016" PRIx64 "  RFLAGS %016" PRIx64 "  CS %04" PRIx64 "\n",

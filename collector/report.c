@@ -144,15 +144,18 @@ static void gather_crash(struct xkd_report *rep) {
                 }
         }
         r = xkd_xen_crash_reason(x, rep->reason, sizeof(rep->reason));
-        if (r < 0)
-                xkd_report_missing(rep, "crash.reason", r == -ENOENT
-                                   ? "Xen's console ring names no panic, dom0 crash or debug key before the jump"
-                                   : "Xen's console ring is unavailable: %s", xkd_xen_strerror(r));
+        if (r == -ENOMSG)
+                xkd_report_missing(rep, "crash.reason", "Xen's console ring names no panic, dom0 crash or debug key before the jump");
+        else if (r < 0)
+                xkd_report_missing(rep, "crash.reason", "Xen does not record it outside its console ring, which is unavailable (%s)",
+                                   xkd_report_missing_reason(rep, "xen_console_tail") ? "see xen_console_tail" : xkd_xen_strerror(r));
         crash_time_from_console(rep);
         r = xkd_xen_crashing_cpu(x, &rep->crashing_cpu, &rep->crashing_cpu_method);
         rep->has_crashing_cpu = r == 0;
-        if (r < 0)
+        if (r < 0) {
                 xkd_report_missing(rep, "crash.crashing_cpu", "%s", rep->crashing_cpu_method);
+                rep->has_hint = xkd_xen_crashing_cpu_hint(x, &rep->hint_cpu, &rep->hint_basis) == 0;
+        }
         if (xkd_xen_nr_cpus(x) == 0)
                 xkd_report_missing(rep, "cpus", "no \"CORE\" NT_PRSTATUS notes in the dump");
 }
@@ -185,9 +188,10 @@ static void count_owned_pages(struct xkd_report *rep) {
         int first_error = 0;
         for (uint64_t mfn = 0; mfn < max_page; mfn++) {
                 uint64_t owner;
-                if (!xkd_vmcore_is_ram(rep->vm, mfn))
-                        continue;
+                /* Every frame counts, in the dump or not: the frame table says whose it is. */
                 r = xkd_xen_page_info(x, mfn, NULL, &owner);
+                if (r == -EADDRNOTAVAIL)
+                        continue;       /* a hole in the frame table: no such frame */
                 if (r < 0) {
                         if (!errors++)
                                 first_error = r;

@@ -167,7 +167,7 @@ int xkd_xen_crash_reason(struct xkd_xen *x, char *out, size_t size) {
         } else if (key && (!kexec || key < kexec)) {
                 snprintf(out, size, "crash dump requested with Xen debug key 'C'");
         } else
-                r = -ENOENT;
+                r = -ENOMSG;
         free(ring);
         return r;
 }
@@ -195,11 +195,14 @@ int xkd_xen_crashing_cpu(struct xkd_xen *x, unsigned *ret, const char **how) {
                 }
         }
 
-        /* The other CPUs save their notes from the NMI handler, on the NMI IST
-         * stack: page 2 of the 8-page per-CPU stack (Xen >= 4.14 layout).  The
-         * crashing CPU saved its note on the stack it crashed on. */
+        *how = "Xen's console ring is unavailable or names no CPU (\"Executing kexec image on cpuN\")";
+        return -ENODATA;
+}
+
+int xkd_xen_crashing_cpu_hint(struct xkd_xen *x, unsigned *ret, const char **how) {
         size_t saved = 0, off_nmi = 0;
         unsigned candidate = 0;
+
         for (size_t i = 0; i < x->nr_cpus; i++) {
                 const struct xkd_xen_cpu *c = &x->cpus[i];
                 if (!c->saved)
@@ -217,9 +220,9 @@ int xkd_xen_crashing_cpu(struct xkd_xen *x, unsigned *ret, const char **how) {
         }
         if (saved >= 2 && off_nmi == 1) {
                 *ret = candidate;
-                *how = "inferred: the only CPU whose saved stack pointer is not on its NMI stack";
+                *how = "the only CPU whose saved stack pointer is not on its NMI stack (usually the crashing one; not proof)";
                 return 0;
         }
-        *how = "undecidable: the console ring does not name it and the saved stacks do not single one out";
+        *how = "no single CPU's saved stack pointer stands out";
         return -ENODATA;
 }

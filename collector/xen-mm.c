@@ -50,7 +50,7 @@ int xkd_xen_walk(struct xkd_xen *x, uint64_t l4_maddr, uint64_t vaddr, uint64_t 
         uint64_t table = l4_maddr & PTE_ADDR_MASK, e = 0;
 
         if (!canonical(vaddr))
-                return -EFAULT;
+                return -EADDRNOTAVAIL;
         if (x->tlb[slot].l4 == l4_maddr + 1 && x->tlb[slot].vpage == vpage) {
                 *ret = x->tlb[slot].mpage | (vaddr & PAGE_MASK_4K);
                 return 0;
@@ -61,7 +61,7 @@ int xkd_xen_walk(struct xkd_xen *x, uint64_t l4_maddr, uint64_t vaddr, uint64_t 
                 if (r < 0)
                         return r;
                 if (!(e & PTE_PRESENT))
-                        return -EFAULT;
+                        return -EADDRNOTAVAIL;
                 if ((level == 3 || level == 2) && (e & PTE_PSE)) {
                         uint64_t span = UINT64_C(1) << (12 + 9 * (level - 1));
                         uint64_t base = e & PTE_ADDR_MASK & ~(span - 1);
@@ -69,7 +69,7 @@ int xkd_xen_walk(struct xkd_xen *x, uint64_t l4_maddr, uint64_t vaddr, uint64_t 
                         goto cache;
                 }
                 if (level == 4 && (e & PTE_PSE))
-                        return -EFAULT;         /* reserved at L4 */
+                        return -EADDRNOTAVAIL;  /* reserved at L4 */
                 table = e & PTE_ADDR_MASK;
         }
         *ret = table | (vaddr & PAGE_MASK_4K);
@@ -103,7 +103,7 @@ static int linear_virt_to_maddr(struct xkd_xen *x, uint64_t vaddr, uint64_t *ret
                 *ret = vaddr - x->image_start + x->xen_phys_start;
                 return 0;
         }
-        return -EFAULT;
+        return -EADDRNOTAVAIL;
 }
 
 int xkd_xen_virt_to_maddr(struct xkd_xen *x, uint64_t vaddr, uint64_t *ret) {
@@ -200,13 +200,19 @@ bool xkd_xen_pdx_known(const struct xkd_xen *x) {
 }
 
 static int frame_setup(struct xkd_xen *x) {
+        uint64_t sym;
         int r;
 
         if (x->frame_known)
                 return 0;
         if (x->frame_error)
                 return x->frame_error;
-        r = xkd_xen_info_get(x, "SYMBOL(frame_table)", &x->frame_table);
+        /* SYMBOL(frame_table) is the address of a pointer to the table: the
+         * variable itself, or (x86, where frame_table is a macro) a static
+         * const copy Xen's kexec code keeps for the purpose. */
+        r = xkd_xen_symbol(x, "frame_table", &sym);
+        if (r == 0)
+                r = read_sym_u64(x, "frame_table", &x->frame_table);
         if (r == 0)
                 r = xkd_xen_info_get(x, "SIZE(page_info)", &x->page_info_size);
         if (r == 0)

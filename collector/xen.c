@@ -23,10 +23,12 @@ const char *xkd_xen_strerror(int error) {
         case ENODATA:   return "not in this dump";
         case ENOENT:    return "not exported by this Xen or loader";
         case EBADMSG:   return "malformed";
-        case EFAULT:    return "address not mapped in the dump";
+        case EFAULT:    return "machine address not in the dump";
+        case EADDRNOTAVAIL: return "virtual address not mapped";
         case EIO:       return "vmcore truncated there";
         case ELOOP:     return "list loops";
         case ERANGE:    return "value out of range";
+        case ENOMSG:    return "no such message";
         default:        return strerror(error < 0 ? -error : error);
         }
 }

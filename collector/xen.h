@@ -12,8 +12,10 @@
  *   -ENODATA  the note / table is absent from the dump
  *   -ENOENT   the note is there but lacks the key or symbol
  *   -EBADMSG  present but malformed (size, bad number, loop in a list)
- *   -EFAULT   an address that no PT_LOAD / page table maps
+ *   -EADDRNOTAVAIL  a virtual address the page tables (or linear maps) do not map
+ *   -EFAULT   a machine address no PT_LOAD holds (not RAM, or left out of the dump)
  *   -EIO      the vmcore is truncated at that address
+ *   -ENOMSG   readable, but holds nothing of the kind (console ring)
  * xkd_xen_strerror() turns those into the "reason" the report prints.
  *
  * Versions covered: x86_64 Xen >= 4.0 (page_info._domain is a 32-bit pdx,
@@ -124,14 +126,22 @@ struct xkd_xen_cpu {
 size_t xkd_xen_nr_cpus(const struct xkd_xen *x);
 const struct xkd_xen_cpu *xkd_xen_cpu(const struct xkd_xen *x, size_t i);
 
-/* Which CPU ran kexec_crash().  First what Xen printed on that CPU before
- * the jump ("Executing kexec image on cpuN", from kexec_common_shutdown(), or
- * "Panic on CPU N"), read from the console ring; else inferred from the
- * saved stack pointers: the other CPUs save their notes in the NMI handler,
- * on the NMI IST stack (page 2 of the 8-page per-CPU stack, Xen >= 4.14), so
- * a single CPU elsewhere is the crashing one.  -ENODATA when neither decides;
- * *how (static text) always says which method answered or why none did. */
+/* Which CPU ran kexec_crash(), from what Xen printed on that CPU before the
+ * jump: "Executing kexec image on cpuN" (kexec_common_shutdown()) or "Panic
+ * on CPU N", read from the console ring.  -ENODATA when the ring is
+ * unavailable or names none; *how (static text) says which line answered or
+ * why nothing did.  The CPU numbers are the order of the "CORE" notes. */
 int xkd_xen_crashing_cpu(struct xkd_xen *x, unsigned *ret, const char **how);
+
+/* A hint, not proof, for dumps without the console ring: the CPUs Xen stops
+ * save their notes in the crash NMI handler, on the NMI IST stack (page 2 of
+ * the 8-page per-CPU stack, Xen >= 4.14), so a single CPU whose saved stack
+ * pointer is elsewhere is usually the crashing one.  It is wrong when the
+ * crash itself came from an NMI in hypervisor context while exactly one
+ * other CPU was running a guest (Xen then moves that CPU's NMI frame to its
+ * primary stack): never report it as the crashing CPU.  -ENODATA if no
+ * single CPU stands out. */
+int xkd_xen_crashing_cpu_hint(struct xkd_xen *x, unsigned *ret, const char **how);
 
 /* ---- addresses -------------------------------------------------------- */
 
@@ -187,7 +197,8 @@ int xkd_xen_console_tail(struct xkd_xen *x, char *buf, size_t size, size_t *len)
 
 /* What Xen printed about the crash in the console ring, e.g. the lines
  * between "Panic on CPU N:" and the closing asterisks, "Hardware Dom0
- * crashed", or the 'C' debug key.  -ENOENT when the ring holds none. */
+ * crashed", or the 'C' debug key.  -ENOMSG when the ring holds none;
+ * other errors (-ENOENT: no conring symbols, ...) mean the ring is unreadable. */
 int xkd_xen_crash_reason(struct xkd_xen *x, char *buf, size_t size);
 
 /* ---- dom0's kernel log ------------------------------------------------ */

@@ -81,7 +81,7 @@ TEST(cpus_registers_and_crashing_cpu_from_console) {
         vmgen_free(g);
 }
 
-TEST(crashing_cpu_from_stacks_without_console) {
+TEST(crashing_cpu_only_a_hint_without_console) {
         struct vmgen *g = vmgen_new(&(struct vmgen_config) { .nr_cpus = 3, .crashing_cpu = 1 });
         struct xkd_vmcore *vm = NULL;
         struct xkd_xen *x = NULL;
@@ -89,9 +89,27 @@ TEST(crashing_cpu_from_stacks_without_console) {
         const char *how = NULL;
 
         ASSERT_EQ(open_gen(g, &vm, &x), 0);
-        ASSERT_EQ(xkd_xen_crashing_cpu(x, &cpu, &how), 0);
+        ASSERT_EQ(xkd_xen_crashing_cpu(x, &cpu, &how), -ENODATA);
+        ASSERT_EQ(xkd_xen_crashing_cpu_hint(x, &cpu, &how), 0);
         ASSERT_EQ(cpu, 1);
-        ASSERT_CONTAINS(how, "inferred");
+        ASSERT_CONTAINS(how, "not proof");
+        xkd_xen_free(x);
+        xkd_vmcore_free(vm);
+        vmgen_free(g);
+}
+
+TEST(crashing_cpu_hint_refuses_when_two_cpus_stand_out) {
+        struct vmgen *g = vmgen_new(&(struct vmgen_config) { .nr_cpus = 3, .crashing_cpu = 1 });
+        struct xkd_vmcore *vm = NULL;
+        struct xkd_xen *x = NULL;
+        unsigned cpu = 99;
+        const char *how = NULL;
+
+        /* CPU 2 was running a guest: Xen moved its NMI frame to the primary stack. */
+        vmgen_cpu(g, 2)->regs.rsp += 5 * 4096;
+        ASSERT_EQ(open_gen(g, &vm, &x), 0);
+        ASSERT_EQ(xkd_xen_crashing_cpu_hint(x, &cpu, &how), -ENODATA);
+        ASSERT_EQ(cpu, 99);
         xkd_xen_free(x);
         xkd_vmcore_free(vm);
         vmgen_free(g);
@@ -120,8 +138,8 @@ TEST(translation_direct_map_image_and_page_walk) {
         ASSERT_STREQ(buf, "image!");
         ASSERT_EQ(xkd_xen_read_virt(x, 0xffff82c000123008, buf, 8), 0);
         ASSERT_STREQ(buf, "walked!");
-        ASSERT_EQ(xkd_xen_virt_to_maddr(x, 0xffff82c000124000, &v), -EFAULT);
-        ASSERT_EQ(xkd_xen_virt_to_maddr(x, 0x0000800000000000, &v), -EFAULT);
+        ASSERT_EQ(xkd_xen_virt_to_maddr(x, 0xffff82c000124000, &v), -EADDRNOTAVAIL);
+        ASSERT_EQ(xkd_xen_virt_to_maddr(x, 0x0000800000000000, &v), -EADDRNOTAVAIL);
         xkd_xen_free(x);
         xkd_vmcore_free(vm);
         vmgen_free(g);
@@ -196,6 +214,7 @@ TEST(keys_numbers_symbols_and_missing_notes) {
         ASSERT_EQ(xkd_xen_info_get(x, "OFFSET(domain.next_in_list)", &v), 0);
         ASSERT_EQ(v, 136);
         ASSERT_EQ(xkd_xen_info_get(x, "SYMBOL(frame_table)", &v), 0);
+        ASSERT_EQ(xkd_xen_read_virt(x, v, &v, sizeof(v)), 0);  /* a pointer to the table */
         ASSERT_U64_EQ(v, XKD_XEN_FRAMETABLE_START);
         ASSERT_EQ(xkd_xen_info_get(x, "OFFSET(domain.tot_pages)", &v), -ENOENT);
         ASSERT_EQ(xkd_xen_symbol(x, "conring", &v), 0);       /* from XEN_KDUMP */

@@ -44,7 +44,7 @@ struct vmgen {
         uint64_t image_next;            /* next free byte in the image data area */
         uint64_t l4;                    /* idle_pg_table maddr */
         uint64_t sym_pgd_l4, sym_domain_list, sym_max_page, sym_dom_xen, sym_dom_io;
-        uint64_t sym_conring, sym_conring_size, sym_conringp;
+        uint64_t sym_conring, sym_conring_size, sym_conringp, sym_frame_table;
         uint64_t dom_xen, dom_io, last_domain;
         uint64_t conring_maddr;
         uint32_t conringp;
@@ -439,6 +439,9 @@ struct vmgen *vmgen_new(const struct vmgen_config *cfg) {
         g->sym_dom_xen = vmgen_image_alloc(g, 8);
         g->sym_dom_io = vmgen_image_alloc(g, 8);
         g->sym_conring = vmgen_image_alloc(g, 8);
+        g->sym_frame_table = vmgen_image_alloc(g, 8);
+        uint64_t ft = XKD_XEN_FRAMETABLE_START;
+        image_put(g, g->sym_frame_table, &ft, 8);
         g->sym_conring_size = vmgen_image_alloc(g, 4);
         g->sym_conringp = vmgen_image_alloc(g, 4);
         uint64_t max_page = vmgen_max_pfn(g);
@@ -495,7 +498,7 @@ struct vmgen *vmgen_new(const struct vmgen_config *cfg) {
 
         add_infof(g, XKD_INFO_XEN, "PAGESIZE=4096");
         add_infof(g, XKD_INFO_XEN, "SYMBOL(domain_list)=%" PRIx64, g->sym_domain_list);
-        add_infof(g, XKD_INFO_XEN, "SYMBOL(frame_table)=%" PRIx64, XKD_XEN_FRAMETABLE_START);
+        add_infof(g, XKD_INFO_XEN, "SYMBOL(frame_table)=%" PRIx64, g->sym_frame_table);
         add_infof(g, XKD_INFO_XEN, "SYMBOL(max_page)=%" PRIx64, g->sym_max_page);
         add_infof(g, XKD_INFO_XEN, "SIZE(page_info)=%u", PAGE_INFO_SIZE);
         add_infof(g, XKD_INFO_XEN, "SIZE(domain)=%u", DOMAIN_SIZE);
