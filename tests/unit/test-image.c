@@ -303,8 +303,7 @@ TEST(region_too_small_names_crashkernel) {
         const char *msg;
         struct built b;
 
-        snprintf(config, sizeof(config), "%s", fake_host_config);
-        memcpy(strstr(config, "0x10000000"), "0x04000000", 10);        /* 64 MiB */
+        snprintf(config, sizeof(config), "crash 0x69d8d000 0x4000000\n%s", strchr(fake_host_config, '\n') + 1);
         stderr_capture_begin();
         b = build_with(config, &(struct fake_kernel) { .payload = 300000, .init_size = 0x800000 }, 40 << 20, NULL);
         msg = stderr_capture_end();
@@ -321,8 +320,7 @@ TEST(no_crash_region_names_the_line_to_add) {
         const char *msg;
         struct built b;
 
-        snprintf(config, sizeof(config), "%s", fake_host_config);
-        memcpy(strstr(config, "crash 0x69d8d000 0x10000000"), "crash 0x00000000 0x00000000", 27);
+        snprintf(config, sizeof(config), "crash 0 0\n%s", strchr(fake_host_config, '\n') + 1);
         stderr_capture_begin();
         b = build_with(config, &(struct fake_kernel) { 0 }, 4096, NULL);
         msg = stderr_capture_end();
@@ -415,6 +413,31 @@ TEST(no_dom0_vmcoreinfo_leaves_the_note_out) {
         ASSERT_EQ(b.r, 0);
         ASSERT_FALSE(b.img->have_dom0_vmcoreinfo);
         ASSERT_CONTAINS(msg, "dom0's VMCOREINFO");
+        done(&b);
+}
+
+TEST(crash_region_above_4g) {
+        char config[2048];
+        uint8_t bp[4096];
+        struct built b;
+
+        /* fake_host_config starts with the crash line: replace it. */
+        snprintf(config, sizeof(config), "crash 0x120000000 0x10000000\n%s", strchr(fake_host_config, '\n') + 1);
+        b = build_with(config, &(struct fake_kernel) { .payload = 300000, .init_size = 0x800000 }, 5000, NULL);
+        ASSERT_EQ(b.r, 0);
+        ASSERT_EQ(xkd_image_load(b.hv, b.img), 0);
+        ASSERT_EQ(xkd_hv_sim_read(b.hv, b.img->boot_params_maddr, bp, sizeof(bp)), 0);
+        ASSERT_U64_EQ(get(bp + 0x228, 4) | get(bp + 0x0c8, 4) << 32, b.img->cmdline_maddr);
+        ASSERT_U64_EQ(get(bp + 0x218, 4) | get(bp + 0x0c0, 4) << 32, b.img->initrd_maddr);
+        ASSERT_EQ(get(bp + 0x0c0, 4), 1);
+        done(&b);
+
+        /* A kernel that cannot live above 4 GiB is refused with the fix. */
+        stderr_capture_begin();
+        b = build_with(config, &(struct fake_kernel) { .xloadflags = XKD_XLF_KERNEL_64 }, 5000, NULL);
+        const char *msg = stderr_capture_end();
+        ASSERT_EQ(b.r, -ERANGE);
+        ASSERT_CONTAINS(msg, "below=4G");
         done(&b);
 }
 
