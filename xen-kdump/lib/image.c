@@ -325,6 +325,18 @@ int xkd_image_build(xkd_hv *hv, const struct xkd_image_input *in, struct xkd_ima
         s[img->index[XKD_SEG_STUB]].buf_size = stub_size;
         img->entry = stub_maddr;
 
+        static const char *const names[_XKD_SEG_MAX] = { "low memory map", "kernel", "boot_params", "ELF core header", "entry stub", "initramfs" };
+        for (int kind = 0; kind < _XKD_SEG_MAX; kind++)
+                if (img->index[kind] >= 0) {
+                        const struct xkd_segment *g = &s[img->index[kind]];
+                        log_info("segment %d %-15s 0x%09llx-0x%09llx %8llu KiB, %llu bytes of data", img->index[kind], names[kind],
+                                 (unsigned long long) g->dest_maddr, (unsigned long long) (g->dest_maddr + g->dest_size),
+                                 (unsigned long long) (g->dest_size >> 10), (unsigned long long) g->buf_size);
+                }
+        log_info("crash region 0x%llx, %llu MiB; the image needs %llu MiB of it (with Xen's pages and 48 MiB to run)",
+                 (unsigned long long) img->crash.start, (unsigned long long) (img->crash.size >> 20),
+                 (unsigned long long) ((img->needed + MiB - 1) / MiB));
+
         xkd_sha256(in->kernel, in->kernel_size, img->kernel_sha256);
         if (in->initrd_size)
                 xkd_sha256(in->initrd, in->initrd_size, img->initrd_sha256);
