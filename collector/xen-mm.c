@@ -9,6 +9,7 @@
 #define PTE_ADDR_MASK   UINT64_C(0x000ffffffffff000)
 #define PAGE_MASK_4K    (XKD_PAGE_SIZE - 1)
 #define LINUX_START_KERNEL_MAP UINT64_C(0xffffffff80000000)
+#define LINUX_KERNEL_IMAGE_MAX UINT64_C(0x40000000)     /* KERNEL_IMAGE_SIZE with KASLR */
 #define P2M_PER_PAGE    512u
 #define P2M_INVALID     UINT64_MAX
 #define P2M_FLAG_BITS   (UINT64_C(3) << 62)     /* Linux FOREIGN_FRAME_BIT | IDENTITY_FRAME_BIT */
@@ -363,10 +364,13 @@ int xkd_xen_dom0_virt_to_maddr(struct xkd_xen *x, uint64_t vaddr, uint64_t *ret)
         int r = dom0_setup(x);
         if (r < 0)
                 return r;
-        if (vaddr >= LINUX_START_KERNEL_MAP)
+        /* A PV guest's page tables hold machine frames: the same walk as Xen's.
+         * The kernel image's linear rule (phys_base + p2m) only bootstraps
+         * init_top_pgt and stands in where the tables do not answer. */
+        r = xkd_xen_walk(x, x->dom0_l4_maddr, vaddr, ret);
+        if (r == -EADDRNOTAVAIL && vaddr >= LINUX_START_KERNEL_MAP && vaddr < LINUX_START_KERNEL_MAP + LINUX_KERNEL_IMAGE_MAX)
                 return dom0_image_to_maddr(x, vaddr, ret);
-        /* A PV guest's page tables hold machine frames: the same walk as Xen's. */
-        return xkd_xen_walk(x, x->dom0_l4_maddr, vaddr, ret);
+        return r;
 }
 
 int xkd_xen_dom0_read_virt(struct xkd_xen *x, uint64_t vaddr, void *buf, size_t len) {

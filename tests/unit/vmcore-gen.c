@@ -375,6 +375,9 @@ static void setup_dom0(struct vmgen *g) {
         g->dom0_l4 = g->dom0_p2m[2] * PAGE;
         for (unsigned pfn = 0; pfn < n; pfn++)
                 map(g, g->dom0_l4, VMGEN_DOM0_DIRECTMAP + (uint64_t) pfn * PAGE, g->dom0_p2m[pfn] * PAGE, 1);
+        /* The kernel image's first pages are mapped too; readers must also cope without. */
+        for (unsigned pfn = 0; pfn < n && pfn < 8; pfn++)
+                map(g, g->dom0_l4, VMGEN_DOM0_KERNEL_MAP + (uint64_t) pfn * PAGE, g->dom0_p2m[pfn] * PAGE, 1);
         add_infof(g, XKD_INFO_DOM0, "OSRELEASE=6.1.0-vmgen-amd64");
         add_infof(g, XKD_INFO_DOM0, "PAGESIZE=4096");
         add_infof(g, XKD_INFO_DOM0, "SYMBOL(init_top_pgt)=%" PRIx64, VMGEN_DOM0_KERNEL_MAP + 2 * PAGE);
