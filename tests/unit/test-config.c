@@ -229,6 +229,8 @@ TEST(paths_strict) {
         ASSERT_CONTAINS(parse_error("initrd /x/%v\n"), "initrd: unknown escape '%v'");
         ASSERT_CONTAINS(parse_error("kernel /x/%\n"), "unknown escape");
         ASSERT_CONTAINS(parse_error("pre_hook ./hook\n"), "pre_hook: './hook' is not an absolute path");
+        ASSERT_CONTAINS(parse_error("target ssh u@h:/d/it's\n"), "'/d/it's' contains a quote, backslash or '$'");
+        ASSERT_CONTAINS(parse_error("target path /var/$HOME\n"), "contains a quote, backslash or '$'");
         /* %r is only for the kernel and initrd; elsewhere it stays literal. */
         int r = 0;
         xkd_config *c = parsed("post_hook /hooks/%r\n", &r);

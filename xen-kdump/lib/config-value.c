@@ -86,10 +86,15 @@ static int check_abs_path(const char *p, size_t len, char *why, size_t why_size)
                                excerpt(p, len, ex, sizeof(ex)));
         if (len >= 4096)
                 return why_set(why, why_size, "path longer than 4095 bytes");
-        for (size_t i = 0; i < len; i++)
+        for (size_t i = 0; i < len; i++) {
                 if ((unsigned char) p[i] <= 0x20 || p[i] == 0x7f)
                         return why_set(why, why_size, "'%s' contains a blank or control character",
                                        excerpt(p, len, ex, sizeof(ex)));
+                /* Paths are quoted into remote shell commands and sh files. */
+                if (strchr("'\"\\`$", p[i]))
+                        return why_set(why, why_size, "'%s' contains a quote, backslash or '$'",
+                                       excerpt(p, len, ex, sizeof(ex)));
+        }
         return 0;
 }
 

@@ -135,6 +135,15 @@ static int write_env_file(const xkd_config *c, char *path, size_t size) {
                 return r;
         }
         xkd_config_print_shell(c, f);
+        /* Where this xen-kdump lives, so the module finds the collector installed beside it. */
+        char self[4096];
+        ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+        if (n > 0) {
+                self[n] = '\0';
+                char *slash = strrchr(self, '/');
+                if (slash && !strchr(self, '\''))
+                        fprintf(f, "XKD_BINDIR='%.*s'\n", (int) (slash - self), self);
+        }
         if (fclose(f) != 0) {
                 unlink(path);
                 return -EIO;

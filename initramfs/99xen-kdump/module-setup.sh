@@ -1,0 +1,187 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# dracut module: the capture side of xen-kdump.  Installs the capture script
+# and its unit, the validated config, and only what the configured target
+# needs: the local filesystem's driver, or ssh + key + pinned host key, or NFS.
+#
+# The config arrives already validated as sh assignments: 'xen-kdump rebuild'
+# passes $XEN_KDUMP_ENV_FILE; a plain 'dracut --add xen-kdump' asks
+# 'xen-kdump show --shell' for the kernel being built.
+
+xkd_env_loaded=
+
+xkd_load_env() {
+    [[ $xkd_env_loaded ]] && return 0
+    local env=${XEN_KDUMP_ENV_FILE:-}
+    if [[ -z $env ]]; then
+        env="$DRACUT_TMPDIR/xen-kdump.env"
+        xen-kdump show --shell --kver "$kernel" > "$env" || {
+            derror "xen-kdump: the config is not valid; see 'xen-kdump show'"
+            return 1
+        }
+    fi
+    # shellcheck disable=SC1090
+    . "$env" || return 1
+    xkd_env_file=$env
+    xkd_env_loaded=1
+}
+
+# The collector: next to the xen-kdump that runs the build, or on PATH.
+xkd_collector() {
+    local c
+    for c in "${XKD_BINDIR:+$XKD_BINDIR/xen-kdump-collect}" /usr/sbin/xen-kdump-collect \
+        /usr/local/sbin/xen-kdump-collect "$(command -v xen-kdump-collect 2> /dev/null)"; do
+        [[ -n $c && -x $c ]] && echo "$c" && return 0
+    done
+    return 1
+}
+
+# The mounted filesystem holding DIR (or its nearest existing parent): "SOURCE FSTYPE MOUNTPOINT".
+xkd_fs_of() {
+    local d=$1
+    while [[ ! -e $d ]]; do d=${d%/*}; d=${d:-/}; done
+    findmnt -n -e -o SOURCE,FSTYPE,TARGET -T "$d" | head -n 1
+}
+
+# "UUID=... FSTYPE SUBDIR" for a local directory, or fail with a reason.
+xkd_local_spec() {
+    local dir=$1 src fstype mnt uuid
+    read -r src fstype mnt < <(xkd_fs_of "$dir")
+    case $fstype in
+        ext2 | ext3 | ext4 | xfs | btrfs | vfat) ;;
+        *)
+            derror "xen-kdump: $dir is on '$fstype' ($src), which the capture kernel cannot mount; use a disk filesystem"
+            return 1
+            ;;
+    esac
+    uuid=$(blkid -s UUID -o value "$src" 2> /dev/null)
+    [[ $uuid ]] || {
+        derror "xen-kdump: no filesystem UUID for $src (holding $dir)"
+        return 1
+    }
+    local sub=${dir#"$mnt"}
+    echo "UUID=$uuid $fstype ${sub:-/} $src"
+}
+
+check() {
+    xkd_load_env || return 1
+    require_binaries findmnt blkid || return 1
+    if [[ $XKD_ENGINE == makedumpfile || $XKD_TARGET_KIND == ssh ]]; then
+        require_binaries makedumpfile || return 1
+    fi
+    if [[ $XKD_ENGINE == native ]] && ! xkd_collector > /dev/null; then
+        derror "xen-kdump: engine native needs xen-kdump-collect; install it or set 'engine makedumpfile'"
+        return 1
+    fi
+    if [[ $XKD_TARGET_KIND == ssh ]]; then
+        require_binaries ssh || return 1
+        [[ -r $XKD_SSH_KEY ]] || {
+            derror "xen-kdump: ssh_key $XKD_SSH_KEY is missing; create it with ssh-keygen -t ed25519 -N '' -f $XKD_SSH_KEY"
+            return 1
+        }
+    fi
+    # Only when asked for: this image is for capturing, not for booting.
+    return 255
+}
+
+depends() {
+    xkd_load_env || return 1
+    local deps="systemd bash fs-lib"
+    case $XKD_TARGET_KIND in
+        ssh) deps+=" network" ;;
+        nfs) deps+=" network nfs" ;;
+    esac
+    echo "$deps"
+}
+
+installkernel() {
+    xkd_load_env || return 1
+    local spec dir dirs=()
+    [[ $XKD_TARGET_KIND == path ]] && dirs+=("$XKD_TARGET_DIR")
+    [[ $XKD_LOCAL_PATH ]] && dirs+=("$XKD_LOCAL_PATH")
+    for dir in "${dirs[@]}"; do
+        spec=$(xkd_local_spec "$dir") || return 1
+        set -- $spec
+        hostonly='' instmods "$2"
+        # The block driver chain of the device (host-only: just this machine's).
+        local m
+        for m in $(get_dev_module "$4" 2> /dev/null); do
+            instmods "$m"
+        done
+    done
+    return 0
+}
+
+xkd_install_local() {
+    local name=$1 dir=$2 spec
+    spec=$(xkd_local_spec "$dir") || return 1
+    set -- $spec
+    {
+        printf "XKD_%s_DEVICE='%s'\n" "$name" "$1"
+        printf "XKD_%s_FSTYPE='%s'\n" "$name" "$2"
+        printf "XKD_%s_SUBDIR='%s'\n" "$name" "$3"
+    } >> "$initdir/etc/xen-kdump/build.env"
+}
+
+# known_hosts wants "host" for port 22 and "[host]:port" otherwise; IPv6 without brackets.
+xkd_known_hosts_line() {
+    local h=${XKD_TARGET_HOST#[}
+    h=${h%]}
+    if [[ $XKD_SSH_PORT == 22 ]]; then
+        echo "$h $XKD_SSH_KNOWN_HOST"
+    else
+        echo "[$h]:$XKD_SSH_PORT $XKD_SSH_KNOWN_HOST"
+    fi
+}
+
+install() {
+    xkd_load_env || return 1
+    local collector
+
+    inst_dir /etc/xen-kdump
+    chmod 0700 "$initdir/etc/xen-kdump"
+    inst_simple "$xkd_env_file" /etc/xen-kdump/config.env
+    : > "$initdir/etc/xen-kdump/build.env"
+    printf "XKD_HOSTNAME='%s'\n" "$(hostname -s 2> /dev/null || echo xen)" >> "$initdir/etc/xen-kdump/build.env"
+
+    inst_script "$moddir/xen-kdump-capture.sh" /usr/lib/xen-kdump/capture
+    inst_simple "$moddir/xen-kdump-capture.service" "$systemdsystemunitdir/xen-kdump-capture.service"
+    inst_simple "$moddir/xen-kdump-failure.service" "$systemdsystemunitdir/xen-kdump-failure.service"
+    mkdir -p "$initdir$systemdsystemunitdir/initrd.target.wants"
+    ln_r "$systemdsystemunitdir/xen-kdump-capture.service" \
+        "$systemdsystemunitdir/initrd.target.wants/xen-kdump-capture.service"
+
+    inst_multiple mount umount mountpoint mkdir mv rm ls cat sync df awk date sleep timeout \
+        sort tail od tr chmod systemctl sh
+    inst_multiple -o reboot poweroff
+    if collector=$(xkd_collector); then
+        inst_binary "$collector" /usr/sbin/xen-kdump-collect
+    fi
+    if [[ $XKD_ENGINE == makedumpfile || $XKD_TARGET_KIND == ssh ]]; then
+        inst_multiple makedumpfile
+    fi
+
+    [[ $XKD_TARGET_KIND == path ]] && { xkd_install_local TARGET "$XKD_TARGET_DIR" || return 1; }
+    [[ $XKD_LOCAL_PATH ]] && { xkd_install_local LOCAL "$XKD_LOCAL_PATH" || return 1; }
+
+    if [[ $XKD_TARGET_KIND == ssh ]]; then
+        inst_multiple ssh
+        inst_simple "$XKD_SSH_KEY" /etc/xen-kdump/id
+        chmod 0600 "$initdir/etc/xen-kdump/id"
+        xkd_known_hosts_line > "$initdir/etc/xen-kdump/known_hosts"
+    fi
+    if [[ $XKD_TARGET_KIND != path ]]; then
+        # The capture kernel brings the network up by DHCP before the capture unit runs.
+        mkdir -p "$initdir/etc/cmdline.d"
+        echo "rd.neednet=1 ip=dhcp" > "$initdir/etc/cmdline.d/99xen-kdump.conf"
+    fi
+    local hook
+    for hook in "$XKD_PRE_HOOK" "$XKD_POST_HOOK"; do
+        [[ $hook ]] || continue
+        inst_script "$hook" || {
+            derror "xen-kdump: hook $hook cannot be installed"
+            return 1
+        }
+    done
+    return 0
+}
