@@ -80,6 +80,10 @@ check() {
             return 1
         }
     fi
+    if [[ $XKD_TARGET_KIND == nfs ]] && ! require_binaries mount.nfs rpc.statd; then
+        derror "xen-kdump: an nfs target needs the NFS client; apt-get install nfs-common"
+        return 1
+    fi
     # Only when asked for: this image is for capturing, not for booting.
     return 255
 }
@@ -145,6 +149,7 @@ install() {
     printf "XKD_HOSTNAME='%s'\n" "$(hostname -s 2> /dev/null || echo xen)" >> "$initdir/etc/xen-kdump/build.env"
 
     inst_script "$moddir/xen-kdump-capture.sh" /usr/lib/xen-kdump/capture
+    chmod 0755 "$initdir/usr/lib/xen-kdump/capture"
     inst_simple "$moddir/xen-kdump-capture.service" "$systemdsystemunitdir/xen-kdump-capture.service"
     inst_simple "$moddir/xen-kdump-failure.service" "$systemdsystemunitdir/xen-kdump-failure.service"
     mkdir -p "$initdir$systemdsystemunitdir/initrd.target.wants"

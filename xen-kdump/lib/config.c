@@ -441,14 +441,12 @@ int xkd_config_validate(xkd_config *c) {
                 return rule_error(c, XKD_CONF_TARGET, "an ssh target needs ssh_known_host, the "
                                   "server's pinned host key; add 'ssh_known_host TYPE KEY' "
                                   "(ssh-keyscan HOST prints it; verify it out of band)");
+        /* Settings for another target kind stay legal: switching targets must not mean deleting lines. */
         for (size_t i = 0; i < sizeof(ssh_only) / sizeof(ssh_only[0]); i++)
                 if (kind != XKD_TARGET_SSH && explicitly_set(c, ssh_only[i]))
-                        return rule_error(c, ssh_only[i], "%s has no effect: target is not ssh; "
-                                          "remove it or use an ssh target",
-                                          xkd_key_infos[ssh_only[i]].name);
+                        log_info("%s is only used with an ssh target.", xkd_key_infos[ssh_only[i]].name);
         if (kind == XKD_TARGET_PATH && explicitly_set(c, XKD_CONF_LOCAL_PATH))
-                return rule_error(c, XKD_CONF_LOCAL_PATH, "local_path has no effect: target is "
-                                  "already a local path; remove it");
+                log_info("local_path is only used with a network target.");
 
         int engine = c->values[XKD_CONF_ENGINE].choice;
         int comp = c->values[XKD_CONF_COMPRESSION].choice;

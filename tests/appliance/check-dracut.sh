@@ -1,0 +1,115 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+# `xen-kdump rebuild` builds real capture initramfs images with dracut and the
+# 99xen-kdump module against the Debian kernel the VM harness caches, and
+# lsinitrd shows exactly the pieces each target needs.
+set -u
+. "$(dirname "$0")/lib.sh"
+cache=${XKD_TEST_CACHE:-/var/cache/xen-kdump-tests}
+kdir=$(ls -d "$cache"/kernel/*/lib/modules/* 2> /dev/null | head -n 1)
+if [ -z "$kdir" ]; then
+	echo "dracut: no Debian kernel under $cache/kernel; the VM harness fetches it (tests/vm)" >&2
+	exit 1
+fi
+kver=$(basename "$kdir")
+kroot=${kdir%/lib/modules/*}
+T=$(mktemp -d /tmp/xkd-dracut.XXXXXX)
+[ -d "$T" ] || exit 1
+trap 'rm -rf "$T"' EXIT
+
+# A dracut tree with this checkout's module beside the system's modules.
+mkdir -p "$T/dracut/modules.d"
+for f in /usr/lib/dracut/*; do [ "${f##*/}" = modules.d ] || ln -s "$f" "$T/dracut/"; done
+for m in /usr/lib/dracut/modules.d/*; do ln -s "$m" "$T/dracut/modules.d/"; done
+ln -s "$top/initramfs/99xen-kdump" "$T/dracut/modules.d/99xen-kdump"
+ssh-keygen -q -t ed25519 -N '' -f "$T/id"
+HOST_KEY="ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFXDCwlKkWVoU416wqAH8FMFwxXQsoIpEAyUJR0ZLoRq"
+
+build() {
+	start=$(date +%s)
+	dracutbasedir=$T/dracut "$XKD" rebuild --config "$T/conf" --kmoddir "$kdir" "$@" > "$T/out" 2>&1
+	rc=$?
+	took=$(($(date +%s) - start))
+	return 0
+}
+has() { grep -q " $1\$" "$T/ls" || grep -q " $1 ->" "$T/ls"; }
+# conf LINES...: the capture kernel by its literal name, so its release comes from the image.
+conf() {
+	printf 'kernel %s/boot/vmlinuz-%s\ninitrd %s/initrd-%s.img\n' "$kroot" "$kver" "$T" "$kver" > "$T/conf"
+	printf '%s\n' "$@" >> "$T/conf"
+}
+img=$T/initrd-$kver.img
+
+# 1. ssh target; %r expands to the --kver given.
+printf 'kernel %s/boot/vmlinuz-%%r\ninitrd %s/initrd-%%r.img\n' "$kroot" "$T" > "$T/conf"
+printf '%s\n' "target ssh dump@10.0.2.2:/srv/crash" "ssh_key $T/id" "ssh_known_host $HOST_KEY" \
+	"ssh_port 2222" >> "$T/conf"
+build --kver "$kver"
+check "ssh: rebuild succeeds (${took}s)" '[ $rc -eq 0 ] && [ -s "$img" ] || { cat "$T/out"; false; }'
+check "ssh: image is 0600" '[ "$(stat -c %a "$img")" = 600 ]'
+lsinitrd "$img" > "$T/ls" 2> /dev/null
+for f in usr/lib/xen-kdump/capture usr/lib/systemd/system/xen-kdump-capture.service \
+	usr/lib/systemd/system/xen-kdump-failure.service \
+	usr/lib/systemd/system/initrd.target.wants/xen-kdump-capture.service \
+	etc/xen-kdump/config.env etc/xen-kdump/build.env etc/xen-kdump/id etc/xen-kdump/known_hosts \
+	etc/cmdline.d/99xen-kdump.conf usr/bin/ssh usr/bin/makedumpfile usr/bin/timeout; do
+	check "ssh: lsinitrd shows $f" 'has "$f"'
+done
+check "ssh: capture script executable, identity and config private" \
+	'grep -q "^-rwxr-xr-x .* usr/lib/xen-kdump/capture$" "$T/ls" && grep -q "^-rw------- .* etc/xen-kdump/id$" "$T/ls" && grep -q "^-rw------- .* etc/xen-kdump/config.env$" "$T/ls"'
+check "ssh: pinned host key for [host]:port" \
+	'[ "$(lsinitrd -f etc/xen-kdump/known_hosts "$img")" = "[10.0.2.2]:2222 $HOST_KEY" ]'
+check "ssh: the validated config inside" 'lsinitrd -f etc/xen-kdump/config.env "$img" | grep -q "^XKD_TARGET_KIND=.ssh.$"'
+check "ssh: network by DHCP" '[ "$(lsinitrd -f etc/cmdline.d/99xen-kdump.conf "$img")" = "rd.neednet=1 ip=dhcp" ]'
+check "ssh: no NFS client" '! grep -q "sbin/mount.nfs$" "$T/ls"'
+size_ssh=$(stat -c %s "$img")
+
+# 2. --if-stale: nothing to do, then a config change rebuilds.
+touch -d "2 minutes ago" "$T/conf" "$T/id"
+before=$(stat -c %Y "$img")
+build --kver "$kver" --if-stale
+check "if-stale: up-to-date image left alone" '[ $rc -eq 0 ] && [ "$(stat -c %Y "$img")" = "$before" ]'
+sleep 1
+echo "keep 3" >> "$T/conf"
+build --kver "$kver" --if-stale
+check "if-stale: a newer config rebuilds (${took}s)" \
+	'[ $rc -eq 0 ] && [ "$(stat -c %Y "$img")" != "$before" ] && grep -q "Rebuilding: $T/conf is newer" "$T/out"'
+
+# 3. nfs target; the kernel release is read from the bzImage header this time.
+conf "target nfs 10.0.2.2:/export/crash"
+build
+check "nfs: rebuild succeeds, release read from the image (${took}s)" \
+	'[ $rc -eq 0 ] && [ -s "$img" ] && grep -q "for kernel $kver" "$T/out" || { cat "$T/out"; false; }'
+lsinitrd "$img" > "$T/ls" 2> /dev/null
+check "nfs: mount.nfs and nfs.ko inside" 'grep -q "sbin/mount.nfs$" "$T/ls" && grep -q "/nfs.ko" "$T/ls"'
+check "nfs: no ssh, no identity, no known_hosts" '! has usr/bin/ssh && ! has etc/xen-kdump/id && ! has etc/xen-kdump/known_hosts'
+
+# 4. local path on its own ext4 (a loop device): recorded by UUID with the subdirectory.
+truncate -s 16M "$T/disk.img" && mkfs.ext4 -q -F "$T/disk.img" && mkdir -p "$T/disk" &&
+	loop=$(losetup -f --show "$T/disk.img") && mount "$loop" "$T/disk" && mkdir -p "$T/disk/var/crash"
+trap 'umount "$T/disk" 2> /dev/null; [ -n "${loop:-}" ] && losetup -d "$loop"; rm -rf "$T"' EXIT
+uuid=$(blkid -s UUID -o value "${loop:-none}" 2> /dev/null)
+check "path: scratch ext4 on a loop device (uuid ${uuid:-none})" '[ -n "$uuid" ]'
+conf "target path $T/disk/var/crash"
+build
+check "path: rebuild succeeds (${took}s)" '[ $rc -eq 0 ] || { cat "$T/out"; false; }'
+lsinitrd -f etc/xen-kdump/build.env "$img" > "$T/env" 2> /dev/null
+check "path: target filesystem by UUID, type and subdirectory" \
+	'grep -q "^XKD_TARGET_DEVICE=.UUID=$uuid.$" "$T/env" && grep -q "^XKD_TARGET_FSTYPE=.ext4.$" "$T/env" && grep -q "^XKD_TARGET_SUBDIR=./var/crash.$" "$T/env"'
+lsinitrd "$img" > "$T/ls" 2> /dev/null
+check "path: ext4 driver, no network, no ssh" \
+	'grep -q "/ext4.ko" "$T/ls" && ! has etc/cmdline.d/99xen-kdump.conf && ! has usr/bin/ssh'
+
+# A directory on a filesystem the capture kernel cannot mount is refused with the reason.
+conf "target path /proc/xen-kdump"
+build
+check "path on procfs: refused with the reason" '[ $rc -ne 0 ] && grep -q "cannot mount" "$T/out"'
+
+# 5. refusal: a missing ssh identity names the fix and leaves no image.
+conf "target ssh dump@10.0.2.2:/srv/crash" "ssh_key $T/missing" "ssh_known_host $HOST_KEY"
+rm -f "$img"
+build --kver "$kver"
+check "missing ssh_key: refused with the fix, no image" \
+	'[ $rc -ne 0 ] && grep -q "ssh_key $T/missing is missing" "$T/out" && [ ! -e "$img" ] && [ ! -e "$img.new" ]'
+echo "# ssh image: $size_ssh bytes"
+finish dracut

@@ -1,0 +1,32 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+# `make install` into a scratch DESTDIR: every piece where the system looks for
+# it, with the right modes, paths substituted, and an existing config kept.
+set -u
+. "$(dirname "$0")/lib.sh"
+D=$(mktemp -d /tmp/xkd-install.XXXXXX)
+trap 'rm -rf "$D"' EXIT
+inst() { ${MAKE:-make} -s -C "$top" --no-print-directory install BUILD="$BUILD" DESTDIR="$D" PREFIX=/usr > "$D.log" 2>&1; }
+
+inst
+check "make install DESTDIR=... PREFIX=/usr succeeds" '[ $? -eq 0 ] || { cat "$D.log"; false; }'
+mode() { stat -c %a "$D$1" 2> /dev/null; }
+check "binary /usr/sbin/xen-kdump" '[ "$(mode /usr/sbin/xen-kdump)" = 755 ]'
+check "unit /lib/systemd/system/xen-kdump.service names /usr/sbin" \
+	'[ "$(mode /lib/systemd/system/xen-kdump.service)" = 644 ] && grep -q "^ExecStart=/usr/sbin/xen-kdump load$" "$D/lib/systemd/system/xen-kdump.service"'
+check "kernel hooks, executable, naming /usr/sbin" \
+	'[ "$(mode /etc/kernel/postinst.d/zz-xen-kdump)" = 755 ] && [ "$(mode /etc/kernel/postrm.d/zz-xen-kdump)" = 755 ] && grep -q "^xkd=/usr/sbin/xen-kdump$" "$D/etc/kernel/postinst.d/zz-xen-kdump"'
+m=/usr/lib/dracut/modules.d/99xen-kdump
+check "dracut module in $m" \
+	'[ "$(mode $m/module-setup.sh)" = 755 ] && [ "$(mode $m/xen-kdump-capture.sh)" = 755 ] && [ "$(mode $m/xen-kdump-capture.service)" = 644 ] && [ -f "$D$m/xen-kdump-failure.service" ]'
+check "default config /etc/xen-kdump.conf, every line a comment" \
+	'[ "$(mode /etc/xen-kdump.conf)" = 644 ] && ! grep -v "^#\|^$" "$D/etc/xen-kdump.conf" | grep -q .'
+check "man pages" '[ -f "$D/usr/share/man/man8/xen-kdump.8" ] && [ -f "$D/usr/share/man/man5/xen-kdump.conf.5" ] && [ -f "$D/usr/share/man/man8/xen-kdump-collect.8" ]'
+check "/var/lib/xen-kdump is 0700" '[ "$(mode /var/lib/xen-kdump)" = 700 ]'
+check "the installed default config parses" 'XEN_KDUMP_CONF=$D/etc/xen-kdump.conf "$XKD" show > /dev/null'
+
+echo "keep 2" > "$D/etc/xen-kdump.conf"
+inst
+check "reinstall keeps the administrator's config" '[ "$(cat "$D/etc/xen-kdump.conf")" = "keep 2" ] && grep -q "keeping the existing" "$D.log"'
+rm -f "$D.log"
+finish install
