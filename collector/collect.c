@@ -23,8 +23,8 @@
 
 
 static void log_filter_stats(const struct xkd_filter_stats *st) {
-        log_info("RAM %llu pages, dumping %llu (zero pages excluded: %llu)", (unsigned long long) st->ram_pages,
-                 (unsigned long long) st->dumped_pages, (unsigned long long) st->zero_pages);
+        log_info("RAM %llu pages, dumping %llu", (unsigned long long) st->ram_pages,
+                 (unsigned long long) st->dumped_pages);
         if (st->level_applied & XKD_DL_DOM0_ANY)
                 log_info("dom0 pages excluded: %llu cache, %llu cache with private data, %llu user, %llu free",
                          (unsigned long long) st->dom0_cache, (unsigned long long) st->dom0_cache_private,

@@ -200,57 +200,6 @@ static int apply_xen(const struct xkd_frame_source *src, enum xkd_pgc_layout lay
         return 0;
 }
 
-static bool page_is_zero(const uint8_t *p) {
-        const uint64_t *w = (const uint64_t *) p;
-
-        for (size_t i = 0; i < XKD_PAGE_SIZE / 8; i += 4)
-                if (w[i] | w[i + 1] | w[i + 2] | w[i + 3])
-                        return false;
-        return true;
-}
-
-/* Reads every candidate page once, in runs of up to ZERO_BATCH pages. */
-#define ZERO_BATCH 256u
-
-static int apply_zero(struct xkd_vmcore *vm, struct xkd_bitmap *dump, struct xkd_filter_stats *stats) {
-        uint8_t *buf = malloc((size_t) ZERO_BATCH * XKD_PAGE_SIZE);
-        size_t nr = xkd_vmcore_nr_ranges(vm);
-
-        if (!buf)
-                return -ENOMEM;
-
-        for (size_t i = 0; i < nr; i++) {
-                const struct xkd_ram_range *rr = xkd_vmcore_range(vm, i);
-                uint64_t mfn = rr->start / XKD_PAGE_SIZE;
-                uint64_t end = (rr->start + rr->size) / XKD_PAGE_SIZE; /* whole pages only */
-
-                while (mfn < end) {
-                        uint64_t run = 0;
-
-                        while (mfn < end && !xkd_bitmap_test(dump, mfn))
-                                mfn++;
-                        while (mfn + run < end && run < ZERO_BATCH && xkd_bitmap_test(dump, mfn + run))
-                                run++;
-                        if (run == 0)
-                                break;
-                        if (xkd_vmcore_read(vm, mfn * XKD_PAGE_SIZE, buf, run * XKD_PAGE_SIZE) < 0) {
-                                /* Unknown content stays in; the writer reports the read error. */
-                                stats->read_errors++;
-                                mfn += run;
-                                continue;
-                        }
-                        for (uint64_t k = 0; k < run; k++)
-                                if (page_is_zero(buf + k * XKD_PAGE_SIZE)) {
-                                        xkd_bitmap_clear(dump, mfn + k);
-                                        stats->zero_pages++;
-                                }
-                        mfn += run;
-                }
-        }
-        free(buf);
-        return 0;
-}
-
 int xkd_filter_build(struct xkd_vmcore *vm, const struct xkd_frame_source *src, unsigned level,
                      struct xkd_bitmap *ram, struct xkd_bitmap *dump,
                      struct xkd_filter_stats *stats) {
@@ -298,19 +247,15 @@ int xkd_filter_build(struct xkd_vmcore *vm, const struct xkd_frame_source *src, 
                 else if (xkd_filter_dom0(src->dom0_src, src, stats->layout, level, dump, stats) == 0)
                         stats->level_applied |= level & XKD_DL_DOM0_ANY;
         }
-        if (level & XKD_DL_ZERO) {
-                r = apply_zero(vm, dump, stats);
-                if (r < 0)
-                        goto fail;
+        /* Zero pages stay in the bitmap: the writer points them all at one
+         * shared zero page (24 bytes each).  Excluding them instead makes
+         * Debian's crash fail on the first zero page it needs ("page
+         * excluded", e.g. a mem_section root table) unless run with
+         * --zero_excluded; makedumpfile's default cyclic mode does the same. */
+        if (level & XKD_DL_ZERO)
                 stats->level_applied |= XKD_DL_ZERO;
-        }
 
         stats->ram_pages = xkd_bitmap_count(ram);
         stats->dumped_pages = xkd_bitmap_count(dump);
         return 0;
-
-fail:
-        xkd_bitmap_done(ram);
-        xkd_bitmap_done(dump);
-        return r;
 }

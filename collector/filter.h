@@ -8,7 +8,8 @@
  * writes anything.
  *
  * Levels are a bit mask; bits 1-16 mean what makedumpfile's -d bits mean:
- *   1   pages full of zeros
+ *   1   pages full of zeros: stored once and shared (they stay in the
+ *       "dumped" bitmap so crash reads them as zeros without --zero_excluded)
  *   2,4,8,16  dom0 page cache / private cache / user / free pages (needs
  *             dom0's VMCOREINFO in the dump, and bit 32's Xen information)
  *   32  Xen's free pages and every domU's pages (what makedumpfile -X means)
@@ -99,7 +100,6 @@ enum xkd_page_class xkd_classify_frame(enum xkd_pgc_layout layout, uint64_t coun
 struct xkd_filter_stats {
         uint64_t ram_pages;
         uint64_t dumped_pages;
-        uint64_t zero_pages;
         uint64_t class_pages[XKD_PAGE_DOMU + 1];
         uint64_t dom0_cache, dom0_cache_private, dom0_user, dom0_free;
         uint64_t read_errors;
