@@ -1,6 +1,8 @@
 """One QEMU TCG guest running Xen: its serial line, its monitor, its lifetime."""
+import ctypes
 import os
 import re
+import signal
 import select
 import shutil
 import socket
@@ -14,6 +16,14 @@ FAIL_RE = re.compile(r"XKD-FAIL (.*)")
 
 class MachineError(Exception):
     pass
+
+
+def _die_with_parent():
+    """QEMU gets SIGKILL if the harness dies, so no guest outlives its run."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
 
 
 class Machine:
@@ -58,7 +68,8 @@ class Machine:
         with open(os.path.join(self.outdir, "qemu.cmd"), "w") as f:
             f.write(" ".join("'%s'" % a if " " in a else a for a in self.cmd) + "\n")
         self.t0 = time.monotonic()
-        self.proc = subprocess.Popen(self.cmd, stdin=subprocess.DEVNULL, stdout=qlog, stderr=qlog)
+        self.proc = subprocess.Popen(self.cmd, stdin=subprocess.DEVNULL, stdout=qlog, stderr=qlog,
+                                     preexec_fn=_die_with_parent)
         self.mark("qemu_start")
         deadline = time.monotonic() + connect_timeout
         while True:
