@@ -1,0 +1,192 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The capture initramfs: kernel release from a bzImage, staleness, and the dracut run. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "initrd.h"
+#include "test.h"
+
+static char dir[64];
+
+static void make_dir(void) {
+        snprintf(dir, sizeof(dir), "/tmp/test-initrd.XXXXXX");
+        if (!mkdtemp(dir))
+                abort();
+}
+
+static void remove_dir(void) {
+        char cmd[128];
+        snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+        if (system(cmd) != 0)
+                fprintf(stderr, "could not remove %s\n", dir);
+}
+
+static void write_file(const char *path, const void *data, size_t size, mode_t mode) {
+        int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, mode);
+        if (fd < 0 || write(fd, data, size) != (ssize_t) size)
+                abort();
+        close(fd);
+}
+
+static void set_mtime(const char *path, time_t t) {
+        struct timeval tv[2] = { { t, 0 }, { t, 0 } };
+        utimes(path, tv);
+}
+
+/* A setup header just real enough: "HdrS" at 0x202, kernel_version at 0x20e. */
+static void write_bzimage(const char *path, const char *version_text) {
+        unsigned char img[0x1000] = { 0 };
+        memcpy(img + 0x202, "HdrS", 4);
+        img[0x20e] = 0x00;
+        img[0x20f] = 0x08;      /* string at 0x800 + 0x200 */
+        memcpy(img + 0xa00, version_text, strlen(version_text));
+        write_file(path, img, sizeof(img), 0644);
+}
+
+TEST(kernel_release_from_setup_header) {
+        char path[128], rel[64];
+
+        make_dir();
+        snprintf(path, sizeof(path), "%s/vmlinuz", dir);
+        write_bzimage(path, "6.1.0-56-amd64 (debian-kernel@lists.debian.org) #1 SMP");
+        ASSERT_EQ(xkd_kernel_image_release(path, rel, sizeof(rel)), 0);
+        ASSERT_STREQ(rel, "6.1.0-56-amd64");
+        ASSERT_EQ(xkd_kernel_image_release(path, rel, 8), -ENODATA);   /* too small a buffer */
+
+        write_file(path, "not a kernel", 12, 0644);
+        ASSERT_EQ(xkd_kernel_image_release(path, rel, sizeof(rel)), -ENOEXEC);
+        snprintf(path, sizeof(path), "%s/missing", dir);
+        ASSERT_EQ(xkd_kernel_image_release(path, rel, sizeof(rel)), -ENOENT);
+        remove_dir();
+}
+
+static xkd_config *config_in_dir(const char *extra) {
+        char path[128], text[512];
+        xkd_config *c = NULL;
+
+        snprintf(path, sizeof(path), "%s/xen-kdump.conf", dir);
+        snprintf(text, sizeof(text), "kernel %s/vmlinuz\ninitrd %s/out/initrd.img\n%s", dir, dir, extra);
+        write_file(path, text, strlen(text), 0600);
+        set_mtime(path, 1000000);
+        setenv(XKD_CONFIG_ENV, path, 1);
+        if (xkd_config_open(&c, "6.1.0-x", NULL, 0) < 0)
+                c = NULL;
+        unsetenv(XKD_CONFIG_ENV);
+        return c;
+}
+
+TEST(stale_when_missing_or_older_than_an_input) {
+        char initrd[128], kernel[128], moddir[128], modfile[160], why[512];
+        xkd_config *c;
+
+        make_dir();
+        c = config_in_dir("");
+        ASSERT_TRUE(c != NULL);
+        snprintf(kernel, sizeof(kernel), "%s/vmlinuz", dir);
+        write_bzimage(kernel, "6.1.0-x");
+        set_mtime(kernel, 1000000);
+        snprintf(moddir, sizeof(moddir), "%s/module", dir);
+        mkdir(moddir, 0755);
+        snprintf(modfile, sizeof(modfile), "%s/module-setup.sh", moddir);
+        write_file(modfile, "#", 1, 0755);
+        set_mtime(modfile, 1000000);
+
+        ASSERT_EQ(xkd_initrd_stale(c, moddir, why, sizeof(why)), 1);
+        ASSERT_CONTAINS(why, "initrd.img does not exist");
+
+        snprintf(initrd, sizeof(initrd), "%s/out", dir);
+        mkdir(initrd, 0700);
+        snprintf(initrd, sizeof(initrd), "%s/out/initrd.img", dir);
+        write_file(initrd, "img", 3, 0600);
+        set_mtime(initrd, 2000000);
+        ASSERT_EQ(xkd_initrd_stale(c, moddir, why, sizeof(why)), 0);
+
+        set_mtime(kernel, 3000000);
+        ASSERT_EQ(xkd_initrd_stale(c, moddir, why, sizeof(why)), 1);
+        ASSERT_CONTAINS(why, "vmlinuz is newer than");
+        set_mtime(kernel, 1000000);
+
+        set_mtime(modfile, 3000000);
+        ASSERT_EQ(xkd_initrd_stale(c, moddir, why, sizeof(why)), 1);
+        ASSERT_CONTAINS(why, "module-setup.sh is newer than");
+        set_mtime(modfile, 1000000);
+
+        set_mtime(xkd_config_file(c, NULL), 3000000);
+        ASSERT_EQ(xkd_initrd_stale(c, moddir, why, sizeof(why)), 1);
+        ASSERT_CONTAINS(why, "xen-kdump.conf is newer than");
+        xkd_config_free(c);
+        remove_dir();
+}
+
+/* A fake dracut: records its arguments and the config it was handed, writes the image. */
+static const char fake_dracut[] =
+        "#!/bin/sh\n"
+        "echo \"$*\" > \"$(dirname \"$0\")/args\"\n"
+        "cp \"$XEN_KDUMP_ENV_FILE\" \"$(dirname \"$0\")/env\"\n"
+        "[ -n \"$FAIL\" ] && { echo partial > \"$(eval echo \\${$#})\"; exit 1; }\n"
+        "for last; do :; done\n"
+        "echo image > \"$last\"\n";
+
+static char *slurp(const char *path) {
+        static char buf[4096];
+        FILE *f = fopen(path, "r");
+        size_t n = f ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
+        buf[n] = '\0';
+        if (f)
+                fclose(f);
+        return buf;
+}
+
+TEST(build_runs_dracut_and_installs_atomically) {
+        char dracut[128], path[160], initrd[128];
+        struct stat st;
+        xkd_config *c;
+
+        make_dir();
+        c = config_in_dir("target nfs nas:/export\n");
+        ASSERT_TRUE(c != NULL);
+        snprintf(dracut, sizeof(dracut), "%s/dracut", dir);
+        write_file(dracut, fake_dracut, strlen(fake_dracut), 0755);
+        snprintf(initrd, sizeof(initrd), "%s/out/initrd.img", dir);
+
+        struct xkd_initrd_options o = { .kver = "6.1.0-x", .kmoddir = "/km", .dracut = dracut };
+        ASSERT_EQ(xkd_initrd_build(c, &o), 0);
+        ASSERT_EQ(stat(initrd, &st), 0);
+        ASSERT_EQ(st.st_mode & 0777, 0600);
+        snprintf(path, sizeof(path), "%s/out", dir);
+        ASSERT_EQ(stat(path, &st), 0);
+        ASSERT_EQ(st.st_mode & 0777, 0700);
+        snprintf(path, sizeof(path), "%s/args", dir);
+        ASSERT_CONTAINS(slurp(path), "--add xen-kdump");
+        ASSERT_CONTAINS(slurp(path), "--hostonly");
+        ASSERT_CONTAINS(slurp(path), "--kver 6.1.0-x --kmoddir /km");
+        ASSERT_CONTAINS(slurp(path), "initrd.img.new");
+        snprintf(path, sizeof(path), "%s/env", dir);
+        ASSERT_CONTAINS(slurp(path), "XKD_TARGET_KIND='nfs'\nXKD_TARGET_USER=''\nXKD_TARGET_HOST='nas'\n");
+        ASSERT_CONTAINS(slurp(path), "XKD_BINDIR='");
+
+        /* dracut fails: the old image stays, no half-written one appears. */
+        setenv("FAIL", "1", 1);
+        fflush(stderr);
+        int saved = dup(2), null = open("/dev/null", O_WRONLY);
+        dup2(null, 2);
+        int r = xkd_initrd_build(c, &o);
+        dup2(saved, 2);
+        close(saved);
+        close(null);
+        unsetenv("FAIL");
+        ASSERT_EQ(r, -EPROTO);
+        ASSERT_STREQ(slurp(initrd), "image\n");
+        snprintf(path, sizeof(path), "%s.new", initrd);
+        ASSERT_EQ(access(path, F_OK), -1);
+        xkd_config_free(c);
+        remove_dir();
+}
+
+TEST_MAIN()
