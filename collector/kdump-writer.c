@@ -305,6 +305,25 @@ static int store_page(struct xkd_kdump_writer *w, const uint8_t *page, struct xk
         return push_desc(w, &d);
 }
 
+/* One frame; the last frame of a RAM range that ends mid-page (E820 ranges
+ * often do, e.g. at 0x9fc00) is read as far as it exists, then zero-filled. */
+static int read_frame(struct xkd_kdump_writer *w, uint64_t mfn, uint8_t *page) {
+        uint64_t maddr = mfn * BLOCK;
+        size_t n = xkd_vmcore_nr_ranges(w->vm);
+        int r = xkd_vmcore_read_page(w->vm, mfn, page);
+
+        if (r >= 0)
+                return r;
+        for (size_t i = 0; i < n; i++) {
+                const struct xkd_ram_range *rr = xkd_vmcore_range(w->vm, i);
+                if (maddr >= rr->start && maddr < rr->start + rr->size && rr->start + rr->size - maddr < BLOCK) {
+                        memset(page, 0, BLOCK);
+                        return xkd_vmcore_read(w->vm, maddr, page, (size_t) (rr->start + rr->size - maddr));
+                }
+        }
+        return r;
+}
+
 /* Frames [mfn, mfn+run) are all to be dumped and inside one RAM range. */
 static int write_run(struct xkd_kdump_writer *w, uint64_t mfn, unsigned run, struct xkd_kdump_result *res) {
         bool batch_ok = xkd_vmcore_read(w->vm, mfn * BLOCK, w->pages, (size_t) run * BLOCK) >= 0;
@@ -314,7 +333,7 @@ static int write_run(struct xkd_kdump_writer *w, uint64_t mfn, unsigned run, str
                 uint8_t *page = w->pages + (size_t) k * BLOCK;
 
                 /* A failed batch is retried page by page to keep every readable one. */
-                if (!batch_ok && xkd_vmcore_read_page(w->vm, mfn + k, page) < 0) {
+                if (!batch_ok && read_frame(w, mfn + k, page) < 0) {
                         res->read_errors++;
                         r = push_missing(w);
                 } else

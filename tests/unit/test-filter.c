@@ -128,7 +128,7 @@ static struct xkd_vmcore *host(char *path) {
         struct xkd_vmcore *vm = NULL;
         int fd;
 
-        g.ranges[0] = (struct wgen_range) { FIRST, N };
+        g.ranges[0] = (struct wgen_range) { FIRST, N, 0 };
         strcpy(path, "/tmp/xkd-filter-XXXXXX");
         fd = mkstemp(path);
         close(fd);

@@ -44,8 +44,8 @@ static void make_vmcore(char *path) {
         struct wgen g = { .nr_ranges = 2, .fill = fill_source };
         int fd;
 
-        g.ranges[0] = (struct wgen_range) { R0_START, R0_PAGES };
-        g.ranges[1] = (struct wgen_range) { R1_START, R1_PAGES };
+        g.ranges[0] = (struct wgen_range) { R0_START, R0_PAGES, 0 };
+        g.ranges[1] = (struct wgen_range) { R1_START, R1_PAGES, 0 };
         strcpy(path, "/tmp/xkd-writer-vmcore-XXXXXX");
         fd = mkstemp(path);
         close(fd);
@@ -202,6 +202,37 @@ TEST(uncompressed_pages_are_raw) {
         ASSERT_EQ(d.flags, 0);
         ASSERT_EQ(d.size, 4096);
         kcheck_close(&k);
+        unlink(vmcore);
+        unlink(out);
+}
+
+/* E820 RAM often ends mid-page (0x9fc00): that frame is dumped as far as it
+ * exists, zero-filled after, and the dump is complete. */
+TEST(range_ending_mid_page_is_read_partially) {
+        struct wgen g = { .nr_ranges = 2, .fill = fill_source };
+        char vmcore[64] = "/tmp/xkd-partial-XXXXXX";
+        char *out = tmp_path("dump");
+        struct xkd_kdump_result res;
+        uint8_t want[4096], got[4096];
+        struct kcheck k;
+        int fd = mkstemp(vmcore);
+
+        close(fd);
+        g.ranges[0] = (struct wgen_range) { 0, 160, 0x400 };     /* [0, 0x9fc00) */
+        g.ranges[1] = (struct wgen_range) { 256, 64, 0 };
+        ASSERT_EQ(wgen_add_xen_notes(&g, 4, 17), 0);
+        ASSERT_EQ(wgen_write(&g, vmcore), 0);
+        ASSERT_EQ(dump_file(vmcore, out, 0, XKD_COMPRESS_ZSTD, &res), 0);
+        ASSERT_EQ(res.read_errors, 0);
+        ASSERT_EQ(res.pages, 160 + 64);
+        ASSERT_EQ(kcheck_open(out, &k), 0);
+        ASSERT_EQ(kcheck_read_page(&k, 159, got), 0);
+        memset(want, 0, sizeof(want));
+        fill_source(159, want, NULL);
+        memset(want + 0xc00, 0, 0x400);
+        ASSERT_MEMEQ(want, got, 4096);
+        kcheck_close(&k);
+        wgen_done(&g);
         unlink(vmcore);
         unlink(out);
 }

@@ -94,7 +94,7 @@ int wgen_write(const struct wgen *g, const char *path) {
                 ph[1 + i].p_offset = off;
                 ph[1 + i].p_paddr = g->ranges[i].start_mfn * PAGE;
                 ph[1 + i].p_vaddr = 0;
-                ph[1 + i].p_filesz = ph[1 + i].p_memsz = g->ranges[i].pages * PAGE;
+                ph[1 + i].p_filesz = ph[1 + i].p_memsz = g->ranges[i].pages * PAGE - g->ranges[i].short_bytes;
                 ph[1 + i].p_align = 0;
                 off += g->ranges[i].pages * PAGE;
         }
@@ -115,7 +115,8 @@ int wgen_write(const struct wgen *g, const char *path) {
                         memset(page, 0, PAGE);
                         if (g->fill)
                                 g->fill(mfn, page, g->userdata);
-                        r = write_all(fd, page, PAGE, (off_t) (ph[1 + i].p_offset + k * PAGE));
+                        r = write_all(fd, page, k + 1 == g->ranges[i].pages ? PAGE - g->ranges[i].short_bytes : PAGE,
+                                      (off_t) (ph[1 + i].p_offset + k * PAGE));
                 }
         close(fd);
         free(page);

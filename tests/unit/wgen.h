@@ -15,6 +15,7 @@
 struct wgen_range {
         uint64_t start_mfn;
         uint64_t pages;
+        uint64_t short_bytes;           /* the PT_LOAD ends this much before the last page's end */
 };
 
 struct wgen {
