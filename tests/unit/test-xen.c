@@ -145,6 +145,82 @@ TEST(translation_direct_map_image_and_page_walk) {
         vmgen_free(g);
 }
 
+TEST(linear_maps_when_pgd_l4_is_not_exported) {
+        struct vmgen *g = vmgen_new(&(struct vmgen_config) { .no_pgd_l4 = true, .old_image_base = true });
+        struct xkd_vmcore *vm = NULL;
+        struct xkd_xen *x = NULL;
+        uint64_t m;
+        char buf[8];
+
+        uint64_t sym = vmgen_image_alloc(g, 8);
+        vmgen_write_maddr(g, vmgen_image_to_maddr(g, sym), "linear", 7);
+        ASSERT_EQ(open_gen(g, &vm, &x), 0);
+        ASSERT_FALSE(xkd_xen_uses_page_tables(x));
+        ASSERT_TRUE(sym >= XKD_XEN_IMAGE_START_44);
+        ASSERT_EQ(xkd_xen_read_virt(x, sym, buf, 7), 0);
+        ASSERT_STREQ(buf, "linear");
+        ASSERT_EQ(xkd_xen_virt_to_maddr(x, XKD_XEN_DIRECTMAP_START + 0x123456, &m), 0);
+        ASSERT_U64_EQ(m, 0x123456);
+        /* Without page tables the frame table (not linearly mapped) is out of reach. */
+        ASSERT_EQ(xkd_xen_page_info(x, 10, &m, &m), -EADDRNOTAVAIL);
+        xkd_xen_free(x);
+        xkd_vmcore_free(vm);
+        vmgen_free(g);
+}
+
+TEST(walk_through_1g_and_2m_pages) {
+        struct vmgen *g = vmgen_new(NULL);
+        struct xkd_vmcore *vm = NULL;
+        struct xkd_xen *x = NULL;
+        uint64_t m;
+
+        vmgen_map_xen_large(g, 0xffff82c040000000, 0x40000000, 3);
+        vmgen_map_xen_large(g, 0xffff82c080200000, 0x600000, 2);
+        vmgen_write_maddr(g, 0x600000 + 0x1234, "2m", 3);
+        ASSERT_EQ(open_gen(g, &vm, &x), 0);
+        ASSERT_EQ(xkd_xen_virt_to_maddr(x, 0xffff82c040000000 + 0x12345678, &m), 0);
+        ASSERT_U64_EQ(m, 0x40000000 + 0x12345678);
+        ASSERT_EQ(xkd_xen_virt_to_maddr(x, 0xffff82c080200000 + 0x1234, &m), 0);
+        ASSERT_U64_EQ(m, 0x601234);
+        char buf[3];
+        ASSERT_EQ(xkd_xen_read_virt(x, 0xffff82c080201234, buf, 3), 0);
+        ASSERT_STREQ(buf, "2m");
+        /* 1 GiB mapped beyond RAM: translation works, the read says "not in the dump". */
+        ASSERT_EQ(xkd_xen_read_virt(x, 0xffff82c040000000, buf, 1), -EFAULT);
+        xkd_xen_free(x);
+        xkd_vmcore_free(vm);
+        vmgen_free(g);
+}
+
+TEST(pdx_compression_from_loader_symbols) {
+        struct vmgen *g = vmgen_new(&(struct vmgen_config) { .ram_size = 24u << 20, .loadinfo = true });
+        struct xkd_vmcore *vm = NULL;
+        struct xkd_xen *x = NULL;
+        uint64_t ci, owner, d;
+        char line[128];
+        /* pfn bits 10-11 are a hole: pdx = (pfn & 0x3ff) | ((pfn & ~0xfff) >> 2) */
+        const struct { const char *name; uint64_t value; } syms[] = {
+                { "pfn_pdx_bottom_mask", 0x3ff }, { "pfn_top_mask", ~UINT64_C(0xfff) }, { "pfn_pdx_hole_shift", 2 },
+        };
+
+        for (size_t i = 0; i < 3; i++) {
+                uint64_t v = vmgen_image_alloc(g, 8);
+                vmgen_write_maddr(g, vmgen_image_to_maddr(g, v), &syms[i].value, 8);
+                snprintf(line, sizeof(line), "SYMBOL(%s)=%llx", syms[i].name, (unsigned long long) v);
+                vmgen_add_info(g, XKD_INFO_LOAD, line);
+        }
+        d = vmgen_add_domain(g, 9);
+        vmgen_set_page_info(g, 0x400, 0x77, d);        /* frame-table index = pdx */
+        ASSERT_EQ(open_gen(g, &vm, &x), 0);
+        ASSERT_TRUE(xkd_xen_pdx_known(x));
+        ASSERT_EQ(xkd_xen_page_info(x, 0x1000, &ci, &owner), 0);
+        ASSERT_U64_EQ(ci, 0x77);
+        ASSERT_U64_EQ(owner, d);
+        xkd_xen_free(x);
+        xkd_vmcore_free(vm);
+        vmgen_free(g);
+}
+
 TEST(frame_table_owner_and_domain_list) {
         struct vmgen *g = vmgen_new(&(struct vmgen_config) { .dom0 = true });
         struct xkd_vmcore *vm = NULL;

@@ -141,7 +141,16 @@ static void map(struct vmgen *g, uint64_t l4, uint64_t vaddr, uint64_t maddr, in
                 table = e & UINT64_C(0x000ffffffffff000);
         }
         uint64_t slot = table + ((vaddr >> (12 + 9 * (leaf_level - 1))) & 511) * 8;
-        put64(g, slot, maddr | PTE_P_RW | (leaf_level == 2 ? PTE_PSE : 0));
+        put64(g, slot, maddr | PTE_P_RW | (leaf_level > 1 ? PTE_PSE : 0));
+}
+
+void vmgen_map_xen_large(struct vmgen *g, uint64_t vaddr, uint64_t maddr, int level) {
+        assert(level == 2 || level == 3);
+        map(g, g->l4, vaddr, maddr, level);
+}
+
+void vmgen_write_maddr(struct vmgen *g, uint64_t maddr, const void *data, size_t n) {
+        memcpy(mem_at(g, maddr, n), data, n);
 }
 
 void vmgen_map_xen(struct vmgen *g, uint64_t vaddr, uint64_t maddr) {
@@ -511,7 +520,8 @@ struct vmgen *vmgen_new(const struct vmgen_config *cfg) {
         add_infof(g, XKD_INFO_XEN, "OFFSET(domain.next_in_list)=%u", DOMAIN_OFF_NEXT);
         add_infof(g, XKD_INFO_XEN, "SYMBOL(dom_xen)=%" PRIx64, g->sym_dom_xen);
         add_infof(g, XKD_INFO_XEN, "SYMBOL(dom_io)=%" PRIx64, g->sym_dom_io);
-        add_infof(g, XKD_INFO_XEN, "SYMBOL(pgd_l4)=%" PRIx64, g->sym_pgd_l4);
+        if (!c->no_pgd_l4)
+                add_infof(g, XKD_INFO_XEN, "SYMBOL(pgd_l4)=%" PRIx64, g->sym_pgd_l4);
         if (c->loadinfo) {
                 add_infof(g, XKD_INFO_LOAD, "XKD_VERSION=0.1");
                 add_infof(g, XKD_INFO_LOAD, "LOAD_TIME=1764300000");

@@ -49,6 +49,7 @@ struct vmgen_config {
         bool loadinfo;                  /* XEN_KDUMP note with the console symbols */
         bool sparse;                    /* PT_LOADs only over pages written (small files) */
         bool old_image_base;            /* link at 0xffff82d080000000 (Xen 4.4-4.13) */
+        bool no_pgd_l4;                 /* VMCOREINFO_XEN without SYMBOL(pgd_l4) */
 };
 
 struct vmgen;
@@ -82,6 +83,10 @@ uint64_t vmgen_image_alloc(struct vmgen *g, size_t n);
 uint64_t vmgen_image_to_maddr(const struct vmgen *g, uint64_t vaddr);
 /* Maps a Xen virtual page to a machine page in Xen's page tables. */
 void vmgen_map_xen(struct vmgen *g, uint64_t vaddr, uint64_t maddr);
+/* ... with a 2 MiB (level 2) or 1 GiB (level 3) page. */
+void vmgen_map_xen_large(struct vmgen *g, uint64_t vaddr, uint64_t maddr, int level);
+/* Writes bytes at a machine address (marks the pages written). */
+void vmgen_write_maddr(struct vmgen *g, uint64_t maddr, const void *data, size_t n);
 
 /* dom0 (cfg.dom0): pseudo-physical frames map to scattered MFNs. */
 uint64_t vmgen_dom0_mfn(const struct vmgen *g, uint64_t pfn);
