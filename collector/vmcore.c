@@ -208,10 +208,26 @@ static const struct xkd_ram_range *find_range(const struct xkd_vmcore *vm, uint6
         return NULL;
 }
 
+/* The first range starting in [from, to), or NULL. */
+static const struct xkd_ram_range *range_starting_in(const struct xkd_vmcore *vm, uint64_t from, uint64_t to) {
+        size_t lo = 0, hi = vm->nr_ranges;
+        while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+                if (vm->ranges[mid].start < from)
+                        lo = mid + 1;
+                else
+                        hi = mid;
+        }
+        return lo < vm->nr_ranges && vm->ranges[lo].start < to ? &vm->ranges[lo] : NULL;
+}
+
+/* A page counts as RAM when any of its bytes is: firmware maps end RAM at
+ * 0x9fc00, and that page is still worth dumping. */
 bool xkd_vmcore_is_ram(const struct xkd_vmcore *vm, uint64_t mfn) {
-        if (mfn > UINT64_MAX / XKD_PAGE_SIZE)
+        if (mfn > UINT64_MAX / XKD_PAGE_SIZE - 1)
                 return false;
-        return find_range(vm, mfn * XKD_PAGE_SIZE) != NULL;
+        uint64_t a = mfn * XKD_PAGE_SIZE;
+        return find_range(vm, a) != NULL || range_starting_in(vm, a, a + XKD_PAGE_SIZE) != NULL;
 }
 
 bool xkd_vmcore_truncated(const struct xkd_vmcore *vm) {
@@ -244,10 +260,33 @@ int xkd_vmcore_read(struct xkd_vmcore *vm, uint64_t maddr, void *buf, size_t len
         return 0;
 }
 
+/* Bytes of a partly covered page that no PT_LOAD holds read as zeros. */
 int xkd_vmcore_read_page(struct xkd_vmcore *vm, uint64_t mfn, void *buf) {
-        if (mfn > UINT64_MAX / XKD_PAGE_SIZE)
+        uint8_t *p = buf;
+        bool any = false;
+
+        if (mfn > UINT64_MAX / XKD_PAGE_SIZE - 1)
                 return -EFAULT;
-        return xkd_vmcore_read(vm, mfn * XKD_PAGE_SIZE, buf, XKD_PAGE_SIZE);
+        uint64_t a = mfn * XKD_PAGE_SIZE, end = a + XKD_PAGE_SIZE;
+        while (a < end) {
+                const struct xkd_ram_range *rr = find_range(vm, a);
+                uint64_t n;
+                if (rr) {
+                        n = rr->start + rr->size - a;
+                        if (n > end - a)
+                                n = end - a;
+                        int r = xkd_vmcore_read(vm, a, p + (a - mfn * XKD_PAGE_SIZE), (size_t) n);
+                        if (r < 0)
+                                return r;
+                        any = true;
+                } else {
+                        const struct xkd_ram_range *next = range_starting_in(vm, a, end);
+                        n = (next ? next->start : end) - a;
+                        memset(p + (a - mfn * XKD_PAGE_SIZE), 0, (size_t) n);
+                }
+                a += n;
+        }
+        return any ? 0 : -EFAULT;
 }
 
 const void *xkd_vmcore_notes(const struct xkd_vmcore *vm, size_t *size) {

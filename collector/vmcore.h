@@ -41,7 +41,10 @@ bool xkd_vmcore_is_ram(const struct xkd_vmcore *vm, uint64_t mfn);
 /* True when the file is shorter than its program headers promise. */
 bool xkd_vmcore_truncated(const struct xkd_vmcore *vm);
 
-/* -EFAULT: not inside any PT_LOAD; -EIO: short read (truncated file). */
+/* -EFAULT: not inside any PT_LOAD; -EIO: short read (truncated file).
+ * xkd_vmcore_is_ram() is true for a page any PT_LOAD covers part of, and
+ * xkd_vmcore_read_page() then reads the uncovered bytes as zeros (the
+ * first RAM range of a PC ends at 0x9fc00). */
 int xkd_vmcore_read(struct xkd_vmcore *vm, uint64_t maddr, void *buf, size_t len);
 int xkd_vmcore_read_page(struct xkd_vmcore *vm, uint64_t mfn, void *buf);
 

@@ -163,6 +163,26 @@ TEST(reads_by_machine_address_and_ranges) {
         xkd_vmcore_free(vm);
 }
 
+TEST(partly_covered_page_reads_zeros_outside_the_range) {
+        struct xkd_vmcore *vm = NULL;
+        uint8_t page[4096];
+
+        /* RAM [0x100000, 0x101c00): the second page is covered up to 0xc00. */
+        ASSERT_EQ(open_core(write_core("", 0, 4096 + 0xc00, ET_CORE), &vm), 0);
+        ASSERT_TRUE(xkd_vmcore_is_ram(vm, 0x101));
+        ASSERT_FALSE(xkd_vmcore_is_ram(vm, 0x102));
+        memset(page, 0xee, sizeof(page));
+        ASSERT_EQ(xkd_vmcore_read_page(vm, 0x101, page), 0);
+        ASSERT_EQ(page[0], 0x00);
+        ASSERT_EQ(page[1], 0x01);
+        ASSERT_EQ(page[0xbff], 0xff);
+        ASSERT_EQ(page[0xc00], 0);
+        ASSERT_EQ(page[0xfff], 0);
+        ASSERT_EQ(xkd_vmcore_read_page(vm, 0x102, page), -EFAULT);
+        ASSERT_EQ(xkd_vmcore_read(vm, 0x101000, page, 4096), -EFAULT);
+        xkd_vmcore_free(vm);
+}
+
 TEST(truncated_file_is_flagged_and_reads_report_eio) {
         struct xkd_vmcore *vm = NULL;
         uint8_t page[4096];
