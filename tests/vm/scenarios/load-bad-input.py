@@ -9,7 +9,7 @@ CRASH = "dom0-panic"
 
 DOM0_SCRIPT = r"""
 xen-kdump load --kernel "$CAPTURE_KERNEL" --initrd "$CAPTURE_INITRD"
-K="$CAPTURE_KERNEL"; I="$CAPTURE_INITRD"
+K="$CAPTURE_KERNEL"; I="$CAPTURE_INITRD"; NO_STATUS=
 head -c 100000 "$K" > /tmp/truncated
 cp "$K" /tmp/corrupt; printf 'XXXX' | dd of=/tmp/corrupt bs=1 seek=514 conv=notrunc 2>/dev/null
 cp "$K" /tmp/nonreloc; printf '\000' | dd of=/tmp/nonreloc bs=1 seek=564 conv=notrunc 2>/dev/null
@@ -21,6 +21,11 @@ bad() {
 	echo "BAD $name exit=$rc: $(cat /tmp/bad.txt)"
 	[ "$rc" != 0 ] || { echo "BAD-WRONG $name was accepted"; exit 1; }
 	[ "$(grep -c . /tmp/bad.txt)" = 1 ] || { echo "BAD-WRONG $name: not one line"; exit 1; }
+	[ -z "$NO_STATUS" ] || return 0   # status needs privcmd/dom0 too: checked after restoring
+	still_loaded $name
+}
+still_loaded() {
+	name=$1
 	rc=0; xen-kdump status > /dev/null || rc=$?
 	[ "$rc" = 0 ] || { echo "BAD-WRONG after $name: status exit $rc, the earlier image must stay loaded"; exit 1; }
 	echo "BAD-OK $name"
@@ -35,13 +40,15 @@ bad empty-initrd --kernel "$K" --initrd /tmp/empty-initrd
 bad oversized-initrd --kernel "$K" --initrd /tmp/huge-initrd
 # No privcmd: hide the device node (the module cannot be removed while xenfs holds it).
 mv /dev/xen/privcmd /dev/xen/privcmd.hidden
-bad no-privcmd --kernel "$K" --initrd "$I"
+NO_STATUS=1; bad no-privcmd --kernel "$K" --initrd "$I"; NO_STATUS=
 mv /dev/xen/privcmd.hidden /dev/xen/privcmd
+still_loaded no-privcmd
 # Not dom0: what a domU's /proc/xen/capabilities says (empty).
 echo > /tmp/domu-caps
 mount -o bind /tmp/domu-caps /proc/xen/capabilities
-bad not-dom0 --kernel "$K" --initrd "$I"
+NO_STATUS=1; bad not-dom0 --kernel "$K" --initrd "$I"; NO_STATUS=
 umount /proc/xen/capabilities
+still_loaded not-dom0
 echo BAD-INPUT-OK
 """
 
