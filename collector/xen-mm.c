@@ -165,12 +165,23 @@ void xkd_xen_mm_setup(struct xkd_xen *x) {
         if (xkd_xen_symbol(x, "pfn_pdx_bottom_mask", &v) == 0) {
                 uint64_t bottom, top, shift;
                 x->in_l4_lookup = true;
+                uint32_t shift32;
                 if (read_sym_u64(x, "pfn_pdx_bottom_mask", &bottom) == 0 &&
-                    read_sym_u64(x, "pfn_top_mask", &top) == 0 &&
-                    read_sym_u64(x, "pfn_pdx_hole_shift", &shift) == 0 && shift < 64) {
+                    xkd_xen_symbol(x, "pfn_pdx_hole_shift", &v) == 0 &&
+                    xkd_xen_read_virt(x, v, &shift32, sizeof(shift32)) == 0 && shift32 < 64) {
+                        shift = shift32;        /* an unsigned int */
+                        /* pfn_pdx_hole_setup(): bottom = 2^b - 1, the hole is the next
+                         * `shift` bits and the top mask the rest. */
+                        if (read_sym_u64(x, "pfn_top_mask", &top) < 0) {
+                                unsigned b = 0;
+                                while (b < 64 && (bottom >> b) & 1)
+                                        b++;
+                                uint64_t hole = (shift && b < 64) ? (((UINT64_C(1) << shift) - 1) << b) : 0;
+                                top = b >= 64 ? 0 : ~(bottom | hole);
+                        }
                         x->pfn_pdx_bottom_mask = bottom;
                         x->pfn_top_mask = top;
-                        x->pfn_pdx_hole_shift = shift & 0xffffffff; /* an unsigned int */
+                        x->pfn_pdx_hole_shift = shift;
                         x->pdx_known = true;
                 }
                 x->in_l4_lookup = false;
@@ -194,6 +205,10 @@ int xkd_xen_max_page(struct xkd_xen *x, uint64_t *ret) {
                 return r;
         *ret = v;
         return 0;
+}
+
+uint64_t xkd_xen_pfn_to_pdx(const struct xkd_xen *x, uint64_t pfn) {
+        return pfn_to_pdx(x, pfn);
 }
 
 bool xkd_xen_pdx_known(const struct xkd_xen *x) {

@@ -160,6 +160,8 @@ bool xkd_xen_uses_page_tables(const struct xkd_xen *x);
 /* One past the highest valid MFN per Xen's max_page (-ENODATA if unknown). */
 int xkd_xen_max_page(struct xkd_xen *x, uint64_t *ret);
 bool xkd_xen_pdx_known(const struct xkd_xen *x);
+/* The frame-table index of a frame (pdx == mfn when PDX compression is unknown). */
+uint64_t xkd_xen_pfn_to_pdx(const struct xkd_xen *x, uint64_t pfn);
 
 /* count_info and the owning domain's Xen virtual address (0 = no owner). */
 int xkd_xen_page_info(struct xkd_xen *x, uint64_t mfn, uint64_t *count_info, uint64_t *owner);

@@ -203,7 +203,8 @@ TEST(pdx_compression_from_loader_symbols) {
                 { "pfn_pdx_bottom_mask", 0x3ff }, { "pfn_top_mask", ~UINT64_C(0xfff) }, { "pfn_pdx_hole_shift", 2 },
         };
 
-        for (size_t i = 0; i < 3; i++) {
+        /* pfn_top_mask is left out (as the loader's note lacked it on 4.17): derived. */
+        for (size_t i = 0; i < 3; i += 2) {
                 uint64_t v = vmgen_image_alloc(g, 8);
                 vmgen_write_maddr(g, vmgen_image_to_maddr(g, v), &syms[i].value, 8);
                 snprintf(line, sizeof(line), "SYMBOL(%s)=%llx", syms[i].name, (unsigned long long) v);
