@@ -161,9 +161,16 @@ int xkd_xen_crash_reason(struct xkd_xen *x, char *out, size_t size) {
                 char detail[512];
                 copy_lines(detail, sizeof(detail), start + (*start == '\n'), stop);
                 snprintf(out, size, "Xen panic: %s", detail);
-        } else if (hwdom && (!kexec || hwdom < kexec) && strstr(hwdom, "crashed")) {
-                const char *eol = strstr(hwdom, "crashed");
-                copy_lines(out, size, hwdom, eol + strlen("crashed"));
+        } else if (hwdom && (!kexec || hwdom < kexec)) {
+                /* hwdom_shutdown(): "Hardware Dom0 crashed: " or "... shutdown: watchdog
+                 * rebooting machine", then kexec_crash() prints on the same line. */
+                const char *eol = strchr(hwdom, '\n');
+                const char *exec = strstr(hwdom, ": Executing kexec image");
+                if (!eol)
+                        eol = hwdom + strlen(hwdom);
+                if (exec && exec < eol)
+                        eol = exec;
+                copy_lines(out, size, hwdom, eol);
         } else if (key && (!kexec || key < kexec)) {
                 snprintf(out, size, "crash dump requested with Xen debug key 'C'");
         } else

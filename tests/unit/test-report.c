@@ -202,6 +202,23 @@ TEST(crash_time_and_panic_reason_from_the_console_ring) {
         vmgen_free(g);
 }
 
+TEST(crash_reason_dom0_watchdog) {
+        struct vmgen *g = vmgen_new(&(struct vmgen_config) { .loadinfo = true, .no_console_message = true });
+        struct run r = { .dirfd = -1 };
+        double num;
+
+        vmgen_console_write(g, "(XEN) Watchdog timer fired for domain 0\n"
+                               "(XEN) Hardware Dom0 shutdown: watchdog rebooting machine\n"
+                               "(XEN) Executing kexec image on cpu0\n");
+        ASSERT_EQ(run_report(g, 0, &r), 0);
+        ASSERT_STREQ(json_get_string(r.json, "crash.reason"), "Hardware Dom0 shutdown: watchdog rebooting machine");
+        ASSERT_TRUE(json_get_number(r.json, "crash.crashing_cpu", &num));
+        ASSERT_EQ(num, 0);
+        ASSERT_TRUE(json_is_null(r.json, "crash.time"));
+        run_done(&r);
+        vmgen_free(g);
+}
+
 TEST(dom0_log_keeps_the_newest_records_across_id_wrap) {
         struct vmgen *g = vmgen_new(&(struct vmgen_config) { .dom0 = true });
         struct run r = { .dirfd = -1 };
