@@ -13,55 +13,9 @@
 #include "vmcore-gen.h"
 #include "xkd-note.h"
 
-#define PAGE 4096u
-#define PTE_P_RW UINT64_C(0x3)
-#define PTE_PSE UINT64_C(0x80)
-#define DOMAIN_SIZE 2304u
-#define DOMAIN_OFF_ID 0u
-#define DOMAIN_OFF_NEXT 136u
-#define PAGE_INFO_SIZE 32u
-#define PAGE_INFO_OFF_COUNT 8u
-#define PAGE_INFO_OFF_DOMAIN 24u
-#define MAX_CPUS 64u
-/* dom0's printk ring: layouts as Linux 6.1 has them on x86_64. */
-#define PRB_COUNT_BITS 4u
-#define PRB_DESCS (1u << PRB_COUNT_BITS)
-#define PRB_DATA_BITS 12u
-#define PRB_DESC_SIZE 24u
-#define PRB_INFO_SIZE 88u
-#define PRB_ID_MASK ((UINT64_C(1) << 62) - 1)
+#include "vmcore-gen-internal.h"
 
-struct vmgen {
-        struct vmgen_config cfg;
-        uint64_t ram_end;               /* one past the last RAM byte */
-        uint64_t hole_start, hole_end;
-        uint8_t *mem;                   /* ram_end bytes, the hole unused */
-        uint8_t *written;               /* per page */
-        uint8_t *xen_page;              /* per page */
-        uint64_t heap_next;             /* next page to hand out, downwards */
-
-        uint64_t image_base;            /* virtual */
-        uint64_t image_next;            /* next free byte in the image data area */
-        uint64_t l4;                    /* idle_pg_table maddr */
-        uint64_t sym_pgd_l4, sym_domain_list, sym_max_page, sym_dom_xen, sym_dom_io;
-        uint64_t sym_conring, sym_conring_size, sym_conringp, sym_frame_table;
-        uint64_t dom_xen, dom_io, last_domain;
-        uint64_t conring_maddr;
-        uint32_t conringp;
-        uint64_t str[5];                /* CRASH_INFO string maddrs */
-
-        struct xkd_xen_cpu cpus[MAX_CPUS];
-        char *info[_XKD_INFO_MAX];
-        size_t info_len[_XKD_INFO_MAX];
-
-        uint64_t *dom0_p2m;             /* pfn -> mfn */
-        uint64_t dom0_fll_mfn, dom0_l4, dom0_domain;
-        uint64_t prb_descs, prb_infos, prb_data, prb_struct;    /* dom0 virtual */
-        uint64_t prb_next_id, prb_lpos, prb_nr;
-        struct { uint64_t id, begin, next; } prb_rec[PRB_DESCS];
-};
-
-static void *xmalloc0(size_t n) {
+void *gen_xmalloc0(size_t n) {
         void *p = calloc(1, n ? n : 1);
         assert(p);
         return p;
@@ -82,7 +36,7 @@ uint8_t *vmgen_page(struct vmgen *g, uint64_t mfn) {
         return g->mem + mfn * PAGE;
 }
 
-static void *mem_at(struct vmgen *g, uint64_t maddr, size_t len) {
+void *gen_mem_at(struct vmgen *g, uint64_t maddr, size_t len) {
         assert(maddr + len <= g->ram_end);
         for (uint64_t m = maddr / PAGE; m <= (maddr + len - 1) / PAGE; m++) {
                 assert(vmgen_is_ram(g, m));
@@ -91,13 +45,13 @@ static void *mem_at(struct vmgen *g, uint64_t maddr, size_t len) {
         return g->mem + maddr;
 }
 
-static void put64(struct vmgen *g, uint64_t maddr, uint64_t v) {
-        memcpy(mem_at(g, maddr, 8), &v, 8);
+void gen_put64(struct vmgen *g, uint64_t maddr, uint64_t v) {
+        memcpy(gen_mem_at(g, maddr, 8), &v, 8);
 }
 
-static uint64_t get64(struct vmgen *g, uint64_t maddr) {
+uint64_t gen_get64(struct vmgen *g, uint64_t maddr) {
         uint64_t v;
-        memcpy(&v, mem_at(g, maddr, 8), 8);
+        memcpy(&v, gen_mem_at(g, maddr, 8), 8);
         return v;
 }
 
@@ -107,54 +61,54 @@ bool vmgen_is_xen_page(const struct vmgen *g, uint64_t mfn) {
 
 void vmgen_set_page_info(struct vmgen *g, uint64_t mfn, uint64_t count_info, uint64_t owner_vaddr);
 
-static uint64_t alloc_page(struct vmgen *g, bool xen) {
+uint64_t gen_alloc_page(struct vmgen *g, bool xen) {
         while (!vmgen_is_ram(g, g->heap_next / PAGE))
                 g->heap_next -= PAGE;
         uint64_t m = g->heap_next;
         assert(m >= VMGEN_XEN_PHYS_START + VMGEN_IMAGE_OFFSET + 64 * PAGE);
         g->heap_next -= PAGE;
         g->xen_page[m / PAGE] = xen;
-        memset(mem_at(g, m, PAGE), 0, PAGE);
+        memset(gen_mem_at(g, m, PAGE), 0, PAGE);
         if (xen && g->dom_xen)
                 vmgen_set_page_info(g, m / PAGE, 0, g->dom_xen);
         return m;
 }
 
 uint64_t vmgen_alloc_page(struct vmgen *g) {
-        return alloc_page(g, true);
+        return gen_alloc_page(g, true);
 }
 
-static uint64_t directmap(uint64_t maddr) {
+uint64_t gen_directmap(uint64_t maddr) {
         return XKD_XEN_DIRECTMAP_START + maddr;
 }
 
 /* Installs vaddr -> maddr in the 4-level table at l4; level 2 = 2 MiB page. */
-static void map(struct vmgen *g, uint64_t l4, uint64_t vaddr, uint64_t maddr, int leaf_level) {
+void gen_map(struct vmgen *g, uint64_t l4, uint64_t vaddr, uint64_t maddr, int leaf_level) {
         uint64_t table = l4;
         for (int level = 4; level > leaf_level; level--) {
                 uint64_t slot = table + ((vaddr >> (12 + 9 * (level - 1))) & 511) * 8;
-                uint64_t e = get64(g, slot);
+                uint64_t e = gen_get64(g, slot);
                 if (!(e & 1)) {
                         e = vmgen_alloc_page(g) | PTE_P_RW;
-                        put64(g, slot, e);
+                        gen_put64(g, slot, e);
                 }
                 table = e & UINT64_C(0x000ffffffffff000);
         }
         uint64_t slot = table + ((vaddr >> (12 + 9 * (leaf_level - 1))) & 511) * 8;
-        put64(g, slot, maddr | PTE_P_RW | (leaf_level > 1 ? PTE_PSE : 0));
+        gen_put64(g, slot, maddr | PTE_P_RW | (leaf_level > 1 ? PTE_PSE : 0));
 }
 
 void vmgen_map_xen_large(struct vmgen *g, uint64_t vaddr, uint64_t maddr, int level) {
         assert(level == 2 || level == 3);
-        map(g, g->l4, vaddr, maddr, level);
+        gen_map(g, g->l4, vaddr, maddr, level);
 }
 
 void vmgen_write_maddr(struct vmgen *g, uint64_t maddr, const void *data, size_t n) {
-        memcpy(mem_at(g, maddr, n), data, n);
+        memcpy(gen_mem_at(g, maddr, n), data, n);
 }
 
 void vmgen_map_xen(struct vmgen *g, uint64_t vaddr, uint64_t maddr) {
-        map(g, g->l4, vaddr, maddr, 1);
+        gen_map(g, g->l4, vaddr, maddr, 1);
 }
 
 uint64_t vmgen_image_to_maddr(const struct vmgen *g, uint64_t vaddr) {
@@ -169,7 +123,7 @@ uint64_t vmgen_image_alloc(struct vmgen *g, size_t n) {
 }
 
 static void image_put(struct vmgen *g, uint64_t vaddr, const void *data, size_t n) {
-        memcpy(mem_at(g, vmgen_image_to_maddr(g, vaddr), n), data, n);
+        memcpy(gen_mem_at(g, vmgen_image_to_maddr(g, vaddr), n), data, n);
 }
 
 static uint64_t image_string(struct vmgen *g, const char *s) {
@@ -189,9 +143,7 @@ void vmgen_add_info(struct vmgen *g, enum xkd_info_source src, const char *line)
         g->info[src][g->info_len[src]] = '\0';
 }
 
-static void add_infof(struct vmgen *g, enum xkd_info_source src, const char *fmt, ...)
-        __attribute__((format(printf, 3, 4)));
-static void add_infof(struct vmgen *g, enum xkd_info_source src, const char *fmt, ...) {
+void gen_add_infof(struct vmgen *g, enum xkd_info_source src, const char *fmt, ...) {
         char line[512];
         va_list ap;
         va_start(ap, fmt);
@@ -203,16 +155,16 @@ static void add_infof(struct vmgen *g, enum xkd_info_source src, const char *fmt
 static uint64_t new_domain_struct(struct vmgen *g, uint16_t id) {
         uint64_t m = vmgen_alloc_page(g);
         uint16_t id16 = id;
-        memcpy(mem_at(g, m + DOMAIN_OFF_ID, 2), &id16, 2);
-        return directmap(m);
+        memcpy(gen_mem_at(g, m + DOMAIN_OFF_ID, 2), &id16, 2);
+        return gen_directmap(m);
 }
 
 uint64_t vmgen_add_domain(struct vmgen *g, uint16_t id) {
         uint64_t d = new_domain_struct(g, id);
         if (g->last_domain)
-                put64(g, g->last_domain - XKD_XEN_DIRECTMAP_START + DOMAIN_OFF_NEXT, d);
+                gen_put64(g, g->last_domain - XKD_XEN_DIRECTMAP_START + DOMAIN_OFF_NEXT, d);
         else
-                put64(g, vmgen_image_to_maddr(g, g->sym_domain_list), d);
+                gen_put64(g, vmgen_image_to_maddr(g, g->sym_domain_list), d);
         g->last_domain = d;
         return d;
 }
@@ -225,20 +177,20 @@ void vmgen_set_page_info(struct vmgen *g, uint64_t mfn, uint64_t count_info, uin
         /* Frame-table pages are mapped at creation; find the backing machine page. */
         uint64_t maddr = 0, table = g->l4;
         for (int level = 4; level >= 1; level--) {
-                uint64_t e = get64(g, table + ((pi >> (12 + 9 * (level - 1))) & 511) * 8);
+                uint64_t e = gen_get64(g, table + ((pi >> (12 + 9 * (level - 1))) & 511) * 8);
                 assert(e & 1);
                 table = e & UINT64_C(0x000ffffffffff000);
         }
         maddr = table + (pi & (PAGE - 1));
         uint32_t pdx = owner ? (uint32_t) ((owner - XKD_XEN_DIRECTMAP_START) >> 12) : 0;
-        put64(g, maddr + PAGE_INFO_OFF_COUNT, count_info);
-        memcpy(mem_at(g, maddr + PAGE_INFO_OFF_DOMAIN, 4), &pdx, 4);
+        gen_put64(g, maddr + PAGE_INFO_OFF_COUNT, count_info);
+        memcpy(gen_mem_at(g, maddr + PAGE_INFO_OFF_DOMAIN, 4), &pdx, 4);
 }
 
 void vmgen_console_write(struct vmgen *g, const char *text) {
         uint32_t size = g->cfg.conring_size;
         for (const char *p = text; *p; p++) {
-                *(char *) mem_at(g, g->conring_maddr + (g->conringp & (size - 1)), 1) = *p;
+                *(char *) gen_mem_at(g, g->conring_maddr + (g->conringp & (size - 1)), 1) = *p;
                 g->conringp++;
         }
         image_put(g, g->sym_conringp, &g->conringp, 4);
@@ -249,160 +201,14 @@ struct xkd_xen_cpu *vmgen_cpu(struct vmgen *g, unsigned i) {
         return &g->cpus[i];
 }
 
-uint64_t vmgen_dom0_mfn(const struct vmgen *g, uint64_t pfn) {
-        assert(g->dom0_p2m && pfn < g->cfg.dom0_pages);
-        return g->dom0_p2m[pfn];
-}
-
-uint8_t *vmgen_dom0_page(struct vmgen *g, uint64_t pfn) {
-        return vmgen_page(g, vmgen_dom0_mfn(g, pfn));
-}
-
-uint64_t vmgen_dom0_domain(const struct vmgen *g) {
-        return g->dom0_domain;
-}
-
-static uint64_t dom0_v2m(struct vmgen *g, uint64_t v) {
-        uint64_t pfn = (v >= VMGEN_DOM0_KERNEL_MAP ? v - VMGEN_DOM0_KERNEL_MAP : v - VMGEN_DOM0_DIRECTMAP) / PAGE;
-        return vmgen_dom0_mfn(g, pfn) * PAGE + (v & (PAGE - 1));
-}
-
-static void dom0_put(struct vmgen *g, uint64_t v, const void *data, size_t n) {
-        /* Callers never cross a page. */
-        memcpy(mem_at(g, dom0_v2m(g, v), n), data, n);
-}
-
-static void dom0_put64(struct vmgen *g, uint64_t v, uint64_t x) {
-        dom0_put(g, v, &x, 8);
-}
-
-/* printk_ringbuffer at kernel pfn 3; descs, infos and text in the direct map. */
-static void setup_prb(struct vmgen *g) {
-        g->prb_struct = VMGEN_DOM0_KERNEL_MAP + 3 * PAGE + 0x40;
-        g->prb_descs = VMGEN_DOM0_DIRECTMAP + 10 * PAGE;
-        g->prb_infos = VMGEN_DOM0_DIRECTMAP + 11 * PAGE;
-        g->prb_data = VMGEN_DOM0_DIRECTMAP + 13 * PAGE;
-        g->prb_next_id = PRB_ID_MASK - 2;
-        g->prb_lpos = (UINT64_C(5) << PRB_DATA_BITS) + 0x100;
-        uint32_t cb = PRB_COUNT_BITS, db = PRB_DATA_BITS;
-        dom0_put(g, g->prb_struct + 0, &cb, 4);
-        dom0_put64(g, g->prb_struct + 8, g->prb_descs);
-        dom0_put64(g, g->prb_struct + 16, g->prb_infos);
-        dom0_put(g, g->prb_struct + 48, &db, 4);
-        dom0_put64(g, g->prb_struct + 56, g->prb_data);
-        uint64_t prb_ptr_sym = VMGEN_DOM0_KERNEL_MAP + 3 * PAGE;
-        dom0_put64(g, prb_ptr_sym, g->prb_struct);
-        /* Every descriptor starts reusable with a foreign id. */
-        for (unsigned i = 0; i < PRB_DESCS; i++)
-                dom0_put64(g, g->prb_descs + i * PRB_DESC_SIZE, (UINT64_C(3) << 62) | 0x1234);
-        add_infof(g, XKD_INFO_DOM0, "SYMBOL(prb)=%" PRIx64, prb_ptr_sym);
-        static const char *const offsets[] = {
-                "OFFSET(printk_ringbuffer.desc_ring)=0", "OFFSET(printk_ringbuffer.text_data_ring)=48",
-                "OFFSET(printk_ringbuffer.fail)=80", "SIZE(prb_desc_ring)=48",
-                "OFFSET(prb_desc_ring.count_bits)=0", "OFFSET(prb_desc_ring.descs)=8",
-                "OFFSET(prb_desc_ring.infos)=16", "OFFSET(prb_desc_ring.head_id)=24",
-                "OFFSET(prb_desc_ring.tail_id)=32", "SIZE(prb_desc)=24", "OFFSET(prb_desc.state_var)=0",
-                "OFFSET(prb_desc.text_blk_lpos)=8", "SIZE(prb_data_blk_lpos)=16",
-                "OFFSET(prb_data_blk_lpos.begin)=0", "OFFSET(prb_data_blk_lpos.next)=8",
-                "SIZE(printk_info)=88", "OFFSET(printk_info.seq)=0", "OFFSET(printk_info.ts_nsec)=8",
-                "OFFSET(printk_info.text_len)=16", "OFFSET(printk_info.caller_id)=20",
-                "OFFSET(printk_info.dev_info)=24", "SIZE(prb_data_ring)=32",
-                "OFFSET(prb_data_ring.size_bits)=0", "OFFSET(prb_data_ring.data)=8",
-                "OFFSET(prb_data_ring.head_lpos)=16", "OFFSET(prb_data_ring.tail_lpos)=24",
-                "SIZE(atomic_long_t)=8", "OFFSET(atomic_long_t.counter)=0",
-        };
-        for (size_t i = 0; i < sizeof(offsets) / sizeof(offsets[0]); i++)
-                vmgen_add_info(g, XKD_INFO_DOM0, offsets[i]);
-}
-
-void vmgen_dom0_printk(struct vmgen *g, uint64_t ts_nsec, const char *text) {
-        const uint64_t size = UINT64_C(1) << PRB_DATA_BITS;
-        uint16_t len = (uint16_t) strlen(text);
-        uint64_t blk = (8 + len + 7) & ~UINT64_C(7), begin = g->prb_lpos, at = begin;
-
-        assert(g->prb_struct && blk < size / 2);
-        /* A block that would cross the end of the ring starts at offset 0 of the next wrap. */
-        if ((begin & (size - 1)) + blk > size)
-                at = (begin | (size - 1)) + 1;
-        uint64_t next = at + blk, id = g->prb_next_id;
-        unsigned slot = (unsigned) (id & (PRB_DESCS - 1));
-        char block[4096] = { 0 };
-        memcpy(block, &id, 8);
-        memcpy(block + 8, text, len);
-        for (uint64_t o = 0; o < blk; o += 8)
-                dom0_put(g, g->prb_data + ((at + o) & (size - 1)), block + o, 8);
-        uint64_t d = g->prb_descs + slot * PRB_DESC_SIZE, info = g->prb_infos + slot * PRB_INFO_SIZE;
-        dom0_put64(g, d, (UINT64_C(2) << 62) | id);     /* finalized */
-        dom0_put64(g, d + 8, begin);
-        dom0_put64(g, d + 16, next);
-        dom0_put64(g, info + 0, g->prb_nr);
-        dom0_put64(g, info + 8, ts_nsec);
-        dom0_put(g, info + 16, &len, 2);
-        g->prb_rec[slot].id = id;
-        g->prb_rec[slot].begin = begin;
-        g->prb_rec[slot].next = next;
-        g->prb_nr++;
-        g->prb_lpos = next;
-        g->prb_next_id = (id + 1) & PRB_ID_MASK;
-        /* The tail: the oldest record still holding both its slot and its text. */
-        uint64_t tail = id;
-        for (uint64_t k = 1; k < PRB_DESCS && k < g->prb_nr; k++) {
-                uint64_t old = (id - k) & PRB_ID_MASK;
-                unsigned s2 = (unsigned) (old & (PRB_DESCS - 1));
-                if (g->prb_rec[s2].id != old || next - g->prb_rec[s2].begin > size)
-                        break;
-                tail = old;
-        }
-        dom0_put64(g, g->prb_struct + 24, id);
-        dom0_put64(g, g->prb_struct + 32, tail);
-}
-
 static void setup_frame_table(struct vmgen *g) {
         uint64_t bytes = vmgen_max_pfn(g) * PAGE_INFO_SIZE;
         for (uint64_t off = 0; off < bytes; off += PAGE)
                 vmgen_map_xen(g, XKD_XEN_FRAMETABLE_START + off, vmgen_alloc_page(g));
 }
 
-/* dom0: p2m three levels deep, the kernel's init_top_pgt mapping its direct map. */
-static void setup_dom0(struct vmgen *g) {
-        unsigned n = g->cfg.dom0_pages;
-        uint64_t first = g->heap_next;
-        g->dom0_domain = vmgen_add_domain(g, 0);
-        g->dom0_p2m = xmalloc0(n * sizeof(uint64_t));
-        for (unsigned pfn = 0; pfn < n; pfn++)
-                g->dom0_p2m[pfn] = alloc_page(g, false) / PAGE;  /* descending: scattered */
-        uint64_t fll = vmgen_alloc_page(g), fl = vmgen_alloc_page(g);
-        put64(g, fll, fl / PAGE);
-        for (unsigned pfn = 0; pfn < n; pfn += 512) {
-                uint64_t p2m = vmgen_alloc_page(g);
-                put64(g, fl + (pfn / 512) * 8, p2m / PAGE);
-                for (unsigned i = 0; i < 512; i++)
-                        put64(g, p2m + i * 8, pfn + i < n ? g->dom0_p2m[pfn + i] : UINT64_MAX);
-        }
-        g->dom0_fll_mfn = fll / PAGE;
-        /* init_top_pgt lives in dom0's kernel image at pfn 2. */
-        g->dom0_l4 = g->dom0_p2m[2] * PAGE;
-        for (unsigned pfn = 0; pfn < n; pfn++)
-                map(g, g->dom0_l4, VMGEN_DOM0_DIRECTMAP + (uint64_t) pfn * PAGE, g->dom0_p2m[pfn] * PAGE, 1);
-        /* The kernel image's first pages are mapped too; readers must also cope without. */
-        for (unsigned pfn = 0; pfn < n && pfn < 8; pfn++)
-                map(g, g->dom0_l4, VMGEN_DOM0_KERNEL_MAP + (uint64_t) pfn * PAGE, g->dom0_p2m[pfn] * PAGE, 1);
-        add_infof(g, XKD_INFO_DOM0, "OSRELEASE=6.1.0-vmgen-amd64");
-        add_infof(g, XKD_INFO_DOM0, "PAGESIZE=4096");
-        add_infof(g, XKD_INFO_DOM0, "SYMBOL(init_top_pgt)=%" PRIx64, VMGEN_DOM0_KERNEL_MAP + 2 * PAGE);
-        add_infof(g, XKD_INFO_DOM0, "NUMBER(phys_base)=0");
-        if (n >= 16)
-                setup_prb(g);
-        /* Everything since the domain struct is dom0's: its memory, p2m and tables. */
-        for (uint64_t m = g->heap_next + PAGE; m < first; m += PAGE)
-                if (vmgen_is_ram(g, m / PAGE)) {
-                        g->xen_page[m / PAGE] = 0;
-                        vmgen_set_page_info(g, m / PAGE, 0, g->dom0_domain);
-                }
-}
-
 struct vmgen *vmgen_new(const struct vmgen_config *cfg) {
-        struct vmgen *g = xmalloc0(sizeof(*g));
+        struct vmgen *g = gen_xmalloc0(sizeof(*g));
         g->cfg = cfg ? *cfg : (struct vmgen_config) { 0 };
         struct vmgen_config *c = &g->cfg;
         if (!c->ram_size)
@@ -428,9 +234,9 @@ struct vmgen *vmgen_new(const struct vmgen_config *cfg) {
                 g->hole_start = 6u << 20;
                 g->hole_end = g->hole_start + c->hole_size;
         }
-        g->mem = xmalloc0(g->ram_end);
-        g->written = xmalloc0(g->ram_end / PAGE);
-        g->xen_page = xmalloc0(g->ram_end / PAGE);
+        g->mem = gen_xmalloc0(g->ram_end);
+        g->written = gen_xmalloc0(g->ram_end / PAGE);
+        g->xen_page = gen_xmalloc0(g->ram_end / PAGE);
         g->heap_next = g->ram_end - PAGE;
 
         g->image_base = c->old_image_base ? XKD_XEN_IMAGE_START_44 : XKD_XEN_IMAGE_START_414;
@@ -440,11 +246,11 @@ struct vmgen *vmgen_new(const struct vmgen_config *cfg) {
         g->sym_pgd_l4 = g->image_base + VMGEN_IMAGE_OFFSET;
         g->image_next = g->sym_pgd_l4 + PAGE;
         g->l4 = vmgen_image_to_maddr(g, g->sym_pgd_l4);
-        memset(mem_at(g, g->l4, PAGE), 0, PAGE);
+        memset(gen_mem_at(g, g->l4, PAGE), 0, PAGE);
         for (uint64_t off = 0; off < 32 * PAGE; off += PAGE)
                 vmgen_map_xen(g, g->sym_pgd_l4 + off, g->l4 + off);
         for (uint64_t a = 0; a < g->ram_end; a += 2u << 20)
-                map(g, g->l4, directmap(a), a, 2);
+                gen_map(g, g->l4, gen_directmap(a), a, 2);
 
         g->sym_domain_list = vmgen_image_alloc(g, 8);
         g->sym_max_page = vmgen_image_alloc(g, 8);
@@ -470,7 +276,7 @@ struct vmgen *vmgen_new(const struct vmgen_config *cfg) {
         g->dom_io = new_domain_struct(g, 0x7ff1);
         image_put(g, g->sym_dom_xen, &g->dom_xen, 8);
         image_put(g, g->sym_dom_io, &g->dom_io, 8);
-        /* Xen's own pages belong to dom_xen here (alloc_page() does the same from now on). */
+        /* Xen's own pages belong to dom_xen here (gen_alloc_page() does the same from now on). */
         for (uint64_t m = 0; m < vmgen_max_pfn(g); m++)
                 if (g->xen_page[m])
                         vmgen_set_page_info(g, m, 0, g->dom_xen);
@@ -479,17 +285,17 @@ struct vmgen *vmgen_new(const struct vmgen_config *cfg) {
         for (uint32_t i = PAGE; i < c->conring_size; i += PAGE)
                 ring = vmgen_alloc_page(g);     /* contiguous downwards: ring is the lowest */
         g->conring_maddr = ring;
-        uint64_t ring_v = directmap(ring);
+        uint64_t ring_v = gen_directmap(ring);
         image_put(g, g->sym_conring, &ring_v, 8);
         image_put(g, g->sym_conring_size, &c->conring_size, 4);
         vmgen_console_write(g, "(XEN) Xen version 4.17.7 (vmgen)\n(XEN) Brought up 2 CPUs\n");
 
         if (c->dom0)
-                setup_dom0(g);
+                gen_setup_dom0(g);
 
         for (unsigned i = 0; i < c->nr_cpus; i++) {
                 struct xkd_xen_cpu *cpu = &g->cpus[i];
-                uint64_t stack = directmap(0x100000) + (uint64_t) i * 0x8000;
+                uint64_t stack = gen_directmap(0x100000) + (uint64_t) i * 0x8000;
                 cpu->id = i;
                 cpu->regs.rip = g->image_base + VMGEN_IMAGE_OFFSET + 0x1000 + i;
                 cpu->regs.rsp = stack + (i == c->crashing_cpu ? 7 : 2) * PAGE + 0xe00;
@@ -508,29 +314,29 @@ struct vmgen *vmgen_new(const struct vmgen_config *cfg) {
                 vmgen_console_write(g, line);
         }
 
-        add_infof(g, XKD_INFO_XEN, "PAGESIZE=4096");
-        add_infof(g, XKD_INFO_XEN, "SYMBOL(domain_list)=%" PRIx64, g->sym_domain_list);
-        add_infof(g, XKD_INFO_XEN, "SYMBOL(frame_table)=%" PRIx64, g->sym_frame_table);
-        add_infof(g, XKD_INFO_XEN, "SYMBOL(max_page)=%" PRIx64, g->sym_max_page);
-        add_infof(g, XKD_INFO_XEN, "SIZE(page_info)=%u", PAGE_INFO_SIZE);
-        add_infof(g, XKD_INFO_XEN, "SIZE(domain)=%u", DOMAIN_SIZE);
-        add_infof(g, XKD_INFO_XEN, "OFFSET(page_info.count_info)=%u", PAGE_INFO_OFF_COUNT);
-        add_infof(g, XKD_INFO_XEN, "OFFSET(page_info._domain)=%u", PAGE_INFO_OFF_DOMAIN);
-        add_infof(g, XKD_INFO_XEN, "OFFSET(domain.domain_id)=%u", DOMAIN_OFF_ID);
-        add_infof(g, XKD_INFO_XEN, "OFFSET(domain.next_in_list)=%u", DOMAIN_OFF_NEXT);
-        add_infof(g, XKD_INFO_XEN, "SYMBOL(dom_xen)=%" PRIx64, g->sym_dom_xen);
-        add_infof(g, XKD_INFO_XEN, "SYMBOL(dom_io)=%" PRIx64, g->sym_dom_io);
+        gen_add_infof(g, XKD_INFO_XEN, "PAGESIZE=4096");
+        gen_add_infof(g, XKD_INFO_XEN, "SYMBOL(domain_list)=%" PRIx64, g->sym_domain_list);
+        gen_add_infof(g, XKD_INFO_XEN, "SYMBOL(frame_table)=%" PRIx64, g->sym_frame_table);
+        gen_add_infof(g, XKD_INFO_XEN, "SYMBOL(max_page)=%" PRIx64, g->sym_max_page);
+        gen_add_infof(g, XKD_INFO_XEN, "SIZE(page_info)=%u", PAGE_INFO_SIZE);
+        gen_add_infof(g, XKD_INFO_XEN, "SIZE(domain)=%u", DOMAIN_SIZE);
+        gen_add_infof(g, XKD_INFO_XEN, "OFFSET(page_info.count_info)=%u", PAGE_INFO_OFF_COUNT);
+        gen_add_infof(g, XKD_INFO_XEN, "OFFSET(page_info._domain)=%u", PAGE_INFO_OFF_DOMAIN);
+        gen_add_infof(g, XKD_INFO_XEN, "OFFSET(domain.domain_id)=%u", DOMAIN_OFF_ID);
+        gen_add_infof(g, XKD_INFO_XEN, "OFFSET(domain.next_in_list)=%u", DOMAIN_OFF_NEXT);
+        gen_add_infof(g, XKD_INFO_XEN, "SYMBOL(dom_xen)=%" PRIx64, g->sym_dom_xen);
+        gen_add_infof(g, XKD_INFO_XEN, "SYMBOL(dom_io)=%" PRIx64, g->sym_dom_io);
         if (!c->no_pgd_l4)
-                add_infof(g, XKD_INFO_XEN, "SYMBOL(pgd_l4)=%" PRIx64, g->sym_pgd_l4);
+                gen_add_infof(g, XKD_INFO_XEN, "SYMBOL(pgd_l4)=%" PRIx64, g->sym_pgd_l4);
         if (c->loadinfo) {
-                add_infof(g, XKD_INFO_LOAD, "XKD_VERSION=0.1");
-                add_infof(g, XKD_INFO_LOAD, "LOAD_TIME=1764300000");
-                add_infof(g, XKD_INFO_LOAD, "HOSTNAME=vmgen-host");
-                add_infof(g, XKD_INFO_LOAD, "XEN_CMDLINE=console=com1 crashkernel=256M");
-                add_infof(g, XKD_INFO_LOAD, "SYMBOL(conring)=%" PRIx64, g->sym_conring);
-                add_infof(g, XKD_INFO_LOAD, "SYMBOL(conring_size)=%" PRIx64, g->sym_conring_size);
-                add_infof(g, XKD_INFO_LOAD, "SYMBOL(conringp)=%" PRIx64, g->sym_conringp);
-                add_infof(g, XKD_INFO_LOAD, "SYMBOL(domain_list)=%" PRIx64, g->sym_domain_list);
+                gen_add_infof(g, XKD_INFO_LOAD, "XKD_VERSION=0.1");
+                gen_add_infof(g, XKD_INFO_LOAD, "LOAD_TIME=1764300000");
+                gen_add_infof(g, XKD_INFO_LOAD, "HOSTNAME=vmgen-host");
+                gen_add_infof(g, XKD_INFO_LOAD, "XEN_CMDLINE=console=com1 crashkernel=256M");
+                gen_add_infof(g, XKD_INFO_LOAD, "SYMBOL(conring)=%" PRIx64, g->sym_conring);
+                gen_add_infof(g, XKD_INFO_LOAD, "SYMBOL(conring_size)=%" PRIx64, g->sym_conring_size);
+                gen_add_infof(g, XKD_INFO_LOAD, "SYMBOL(conringp)=%" PRIx64, g->sym_conringp);
+                gen_add_infof(g, XKD_INFO_LOAD, "SYMBOL(domain_list)=%" PRIx64, g->sym_domain_list);
         }
         return g;
 }
@@ -641,7 +447,7 @@ int vmgen_write(struct vmgen *g, const char *path) {
                 .e_phoff = sizeof(Elf64_Ehdr), .e_ehsize = sizeof(Elf64_Ehdr),
                 .e_phentsize = sizeof(Elf64_Phdr), .e_phnum = (uint16_t) nph,
         };
-        Elf64_Phdr *ph = xmalloc0(nph * sizeof(*ph));
+        Elf64_Phdr *ph = gen_xmalloc0(nph * sizeof(*ph));
         uint64_t off = sizeof(eh) + nph * sizeof(*ph);
         ph[0] = (Elf64_Phdr) { .p_type = PT_NOTE, .p_offset = off, .p_filesz = notes.len, .p_memsz = notes.len };
         off = (off + notes.len + PAGE - 1) & ~(uint64_t) (PAGE - 1);
