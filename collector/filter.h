@@ -31,7 +31,7 @@
 #define XKD_DL_DOM0_ANY             (XKD_DL_DOM0_CACHE | XKD_DL_DOM0_CACHE_PRIVATE | \
                                      XKD_DL_DOM0_USER | XKD_DL_DOM0_FREE)
 #define XKD_DL_MAX                  63u
-#define XKD_DL_DEFAULT              (XKD_DL_ZERO | XKD_DL_XEN)
+#define XKD_DL_DEFAULT              XKD_DL_MAX
 
 /* What the dom0 page-type filter needs: dom0's VMCOREINFO, its kernel
  * virtual memory and its p2m (all through the Xen decoder). */
