@@ -202,6 +202,22 @@ TEST(crash_time_and_panic_reason_from_the_console_ring) {
         vmgen_free(g);
 }
 
+TEST(strings_with_quotes_and_control_bytes_stay_valid_json) {
+        struct vmgen *g = vmgen_new(&(struct vmgen_config) {
+                .compiler = "gcc \"12\" \\ x\x01\x7f", .extra_version = "-rc\t1", .loadinfo = true,
+        });
+        struct run r = { .dirfd = -1 };
+
+        vmgen_console_write(g, "(XEN) odd \"line\" \\ with \x1b[31m escapes\n");
+        ASSERT_EQ(run_report(g, 0, &r), 0);
+        ASSERT_TRUE(r.json != NULL);
+        ASSERT_STREQ(json_get_string(r.json, "xen.compiler"), "gcc \"12\" \\ x??");
+        ASSERT_STREQ(json_get_string(r.json, "xen.extra_version"), "-rc?1");
+        ASSERT_CONTAINS(json_get_string(r.json, "xen_console_tail"), "odd \"line\" \\ with ?[31m escapes");
+        run_done(&r);
+        vmgen_free(g);
+}
+
 TEST(crash_reason_dom0_watchdog) {
         struct vmgen *g = vmgen_new(&(struct vmgen_config) { .loadinfo = true, .no_console_message = true });
         struct run r = { .dirfd = -1 };
