@@ -270,7 +270,10 @@ int xkd_xen_key_get_string(const struct xkd_xen *x, enum xkd_info_source src, co
 int xkd_xen_key_get(const struct xkd_xen *x, enum xkd_info_source src, const char *key, uint64_t *ret) {
         char buf[64], *end;
         int r = xkd_xen_key_get_string(x, src, key, buf, sizeof(buf));
-        bool hex = strncmp(key, "SYMBOL(", 7) == 0 || strcmp(key, "KERNELOFFSET") == 0;
+        /* Hex by convention: Linux's and Xen's SYMBOL() and KERNELOFFSET, the
+         * loader's machine addresses (xkd-note.h). */
+        bool hex = strncmp(key, "SYMBOL(", 7) == 0 || strcmp(key, "KERNELOFFSET") == 0 ||
+                   strcmp(key, "DOM0_VMCOREINFO") == 0 || strcmp(key, "CRASH_REGION") == 0;
         const char *p = buf;
         bool neg = false;
 

@@ -64,8 +64,9 @@ enum xkd_info_source {
 /* Raw text of the note (not NUL-terminated), or NULL with *size 0. */
 const char *xkd_xen_info_text(const struct xkd_xen *x, enum xkd_info_source src, size_t *size);
 
-/* Numbers: SYMBOL(...) and KERNELOFFSET are hex (with or without 0x), others
- * decimal unless prefixed 0x.  -ENODATA no such note, -ENOENT no such key. */
+/* Numbers: SYMBOL(...), KERNELOFFSET, DOM0_VMCOREINFO and CRASH_REGION are hex
+ * (with or without 0x), others decimal unless prefixed 0x; for "A B" values
+ * the first word.  -ENODATA no such note, -ENOENT no such key. */
 int xkd_xen_key_get(const struct xkd_xen *x, enum xkd_info_source src, const char *key, uint64_t *ret);
 /* The value text up to the end of line, NUL-terminated, truncated to size. */
 int xkd_xen_key_get_string(const struct xkd_xen *x, enum xkd_info_source src, const char *key,

@@ -298,6 +298,11 @@ TEST(keys_numbers_symbols_and_missing_notes) {
         ASSERT_EQ(xkd_xen_key_get_string(x, XKD_INFO_LOAD, "HOSTNAME", s, sizeof(s)), 0);
         ASSERT_STREQ(s, "vmgen-host");
         ASSERT_EQ(xkd_xen_key_get(x, XKD_INFO_DOM0, "PAGESIZE", &v), -ENODATA);
+        ASSERT_EQ(xkd_xen_key_get(x, XKD_INFO_LOAD, "DOM0_VMCOREINFO", &v), 0);
+        ASSERT_U64_EQ(v, 0x6547e000);
+        ASSERT_EQ(xkd_xen_key_get(x, XKD_INFO_LOAD, "LOAD_TIME", &v), 0);
+        ASSERT_EQ(v, 1764300000);
+        ASSERT_EQ(xkd_xen_key_get(x, XKD_INFO_LOAD, "HOSTNAME", &v), -EBADMSG);
         xkd_xen_free(x);
         xkd_vmcore_free(vm);
         vmgen_free(g);

@@ -333,6 +333,7 @@ struct vmgen *vmgen_new(const struct vmgen_config *cfg) {
                 gen_add_infof(g, XKD_INFO_LOAD, "LOAD_TIME=1764300000");
                 gen_add_infof(g, XKD_INFO_LOAD, "HOSTNAME=vmgen-host");
                 gen_add_infof(g, XKD_INFO_LOAD, "XEN_CMDLINE=console=com1 crashkernel=256M");
+                gen_add_infof(g, XKD_INFO_LOAD, "DOM0_VMCOREINFO=6547e000 4132");
                 gen_add_infof(g, XKD_INFO_LOAD, "SYMBOL(conring)=%" PRIx64, g->sym_conring);
                 gen_add_infof(g, XKD_INFO_LOAD, "SYMBOL(conring_size)=%" PRIx64, g->sym_conring_size);
                 gen_add_infof(g, XKD_INFO_LOAD, "SYMBOL(conringp)=%" PRIx64, g->sym_conringp);
