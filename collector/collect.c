@@ -138,7 +138,9 @@ static void run_native(const struct xkd_collect_options *a, struct xkd_vmcore *v
                         r = sink->sync(sink);
                 if (r < 0)
                         outcome_set(out, r, "flushing %s failed (%s): check the disk", where, strerror(-r));
-        }
+        } else if (w)
+                /* Files already say "incomplete"; a stream gets its only header now. */
+                (void) xkd_kdump_set_complete(w, false);
         r = sink->finish(sink);
         if (r < 0)
                 outcome_set(out, r, "ending the stream failed (%s)", strerror(-r));

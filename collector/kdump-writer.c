@@ -35,6 +35,7 @@ struct xkd_kdump_writer {
 
         uint8_t *pages;                 /* READ_BATCH_PAGES frames read */
         uint8_t *cbuf;                  /* one compressed page */
+        bool header_final;              /* block 0 written with its final status */
         struct kdump_page_desc zero_desc;
 };
 
@@ -163,7 +164,8 @@ static int write_headers(struct xkd_kdump_writer *w, const struct xkd_bitmap *ra
         w->desc_offset = (1 + sub_blocks + 2 * bitmap_half) * BLOCK;
         w->data_offset = w->desc_offset + ndescs * sizeof(struct kdump_page_desc);
 
-        /* Blocks 0 .. sub header + notes, in one piece. */
+        /* Blocks 0 .. sub header + notes, in one piece.  A stream gets block 0
+         * only once, at the end, with its final status (xkd_kdump_set_complete). */
         buf = calloc(1 + sub_blocks, BLOCK);
         if (!buf)
                 return -ENOMEM;
@@ -171,7 +173,10 @@ static int write_headers(struct xkd_kdump_writer *w, const struct xkd_bitmap *ra
         memcpy(buf + BLOCK, &sub, sizeof(sub));
         if (note_size)
                 memcpy(buf + BLOCK + sizeof(sub), notes, note_size);
-        r = xkd_sink_write_at(w->sink, 0, buf, (1 + sub_blocks) * BLOCK);
+        if (w->sink->write_once)
+                r = xkd_sink_write_at(w->sink, BLOCK, buf + BLOCK, sub_blocks * BLOCK);
+        else
+                r = xkd_sink_write_at(w->sink, 0, buf, (1 + sub_blocks) * BLOCK);
         free(buf);
         if (r < 0)
                 return r;
@@ -411,6 +416,12 @@ int xkd_kdump_write(struct xkd_kdump_writer *w, const struct xkd_bitmap *ram,
 
 int xkd_kdump_set_complete(struct xkd_kdump_writer *w, bool complete) {
         uint8_t block[BLOCK] = { 0 };
+
+        if (w->header.block_size == 0)
+                return -ENODATA;        /* nothing written yet */
+        if (w->sink->write_once && w->header_final)
+                return -EALREADY;
+        w->header_final = true;
 
         if (complete)
                 w->header.status &= ~KDUMP_INCOMPLETE;

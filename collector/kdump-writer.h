@@ -59,5 +59,6 @@ struct xkd_kdump_writer *xkd_kdump_writer_free(struct xkd_kdump_writer *w);
 int xkd_kdump_write(struct xkd_kdump_writer *w, const struct xkd_bitmap *ram,
                     const struct xkd_bitmap *dump, struct xkd_kdump_result *res);
 
-/* Rewrites the header's status word. */
+/* Writes block 0 with its final status (files: rewrites it; streams: the
+ * only time block 0 is sent, so call it once, also after a failure). */
 int xkd_kdump_set_complete(struct xkd_kdump_writer *w, bool complete);

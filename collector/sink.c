@@ -177,6 +177,7 @@ int xkd_sink_flat_new(int fd, struct xkd_sink **ret) {
         f->base.sync = flat_sync;
         f->base.finish = flat_finish;
         f->base.free = plain_free;
+        f->base.write_once = true;
         f->fd = fd;
         *ret = &f->base;
         return 0;

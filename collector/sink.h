@@ -8,6 +8,7 @@
  * reassembles and crash reads directly.  Every target takes the same stream.
  */
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -20,6 +21,9 @@ struct xkd_sink {
         int (*finish)(struct xkd_sink *s);
         void (*free)(struct xkd_sink *s);
         uint64_t bytes_written;
+        /* A stream cannot rewrite: every offset must be written exactly once
+         * (crash's flattened reader picks any of two overlapping records). */
+        bool write_once;
 };
 
 /*

@@ -5,6 +5,7 @@
  * faults: ENOSPC, a kill mid-write, a truncated vmcore, missing notes.
  */
 #include <dirent.h>
+#include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -239,6 +240,47 @@ TEST(flattened_stream_to_a_pipe_end_marker) {
         ASSERT_MEMEQ(tail, "\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff", 16);
         ASSERT_EQ(pread(fd, tail, 12, 0), 12);
         ASSERT_MEMEQ(tail, "makedumpfile", 12);
+        close(fd);
+        free_host(&h);
+}
+
+TEST(stream_of_a_truncated_vmcore_ends_with_an_incomplete_header) {
+        struct host h;
+        struct xkd_collect_result res;
+        struct xkd_collect_options o;
+        char file[PATH_MAX];
+        struct stat st;
+        uint8_t rec[16], hdr[464];
+        int64_t off, size;
+        uint32_t status = 0;
+        bool found = false;
+        int fd;
+
+        make_host(&h, 17, FREE_XSA402, (struct vmgen_config) { 0 });
+        ASSERT_EQ(stat(h.vmcore, &st), 0);
+        ASSERT_EQ(truncate(h.vmcore, st.st_size - 5 * 4096), 0);
+        snprintf(file, sizeof(file), "%s/flat", h.dir);
+        fd = open(file, O_RDWR | O_CREAT | O_TRUNC, 0600);
+        o = opts(&h);
+        o.output = "-";
+        o.stream_fd = fd;
+        ASSERT_TRUE(xkd_collect(&o, &res) < 0);
+        /* Walk the records: block 0 appears exactly once and says incomplete. */
+        for (uint64_t pos = 4096; pread(fd, rec, 16, (off_t) pos) == 16; ) {
+                off = (int64_t) be64toh(*(uint64_t *) rec);
+                size = (int64_t) be64toh(*(uint64_t *) (rec + 8));
+                if (off == -1)
+                        break;
+                if (off == 0) {
+                        ASSERT_FALSE(found);
+                        found = true;
+                        ASSERT_EQ(pread(fd, hdr, sizeof(hdr), (off_t) pos + 16), (ssize_t) sizeof(hdr));
+                        memcpy(&status, hdr + 424, 4);
+                }
+                pos += 16 + (uint64_t) size;
+        }
+        ASSERT_TRUE(found);
+        ASSERT_TRUE(status & KDUMP_INCOMPLETE);
         close(fd);
         free_host(&h);
 }

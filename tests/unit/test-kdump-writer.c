@@ -386,6 +386,8 @@ static int unflatten(const char *flat, const char *out) {
         int in = open(flat, O_RDONLY), o = open(out, O_RDWR | O_CREAT | O_TRUNC, 0600);
         uint8_t hdr[KDUMP_FLAT_HEADER_SIZE];
         struct kdump_flat_record rec;
+        int64_t seen[4096][2];
+        unsigned n = 0;
         int r = -EBADMSG;
 
         if (read(in, hdr, sizeof(hdr)) != sizeof(hdr) || memcmp(hdr, "makedumpfile", 12) != 0)
@@ -396,6 +398,16 @@ static int unflatten(const char *flat, const char *out) {
                 if (off == -1 && size == -1) {
                         r = 0;
                         break;
+                }
+                /* crash's flattened reader needs records that never overlap. */
+                for (unsigned i = 0; i < n; i++)
+                        if (off < seen[i][0] + seen[i][1] && seen[i][0] < off + size) {
+                                r = -ENOTUNIQ;
+                                goto out;
+                        }
+                if (n < 4096) {
+                        seen[n][0] = off;
+                        seen[n++][1] = size;
                 }
                 buf = malloc((size_t) size);
                 if (read(in, buf, (size_t) size) != size || pwrite(o, buf, (size_t) size, off) != size) {
@@ -429,6 +441,12 @@ TEST(flattened_stream_rebuilds_the_same_dump) {
         ASSERT_EQ(unflatten(flat, out), 0);
         ASSERT_EQ(compare_all(out, false, &n), 0);
         ASSERT_EQ(n, res.pages);
+        {
+                struct kcheck k;
+                ASSERT_EQ(kcheck_open(out, &k), 0);
+                ASSERT_EQ(k.header.status, KDUMP_COMPRESSED_ZSTD);      /* one header, complete */
+                kcheck_close(&k);
+        }
         xkd_vmcore_free(vm);
         unlink(vmcore);
         unlink(flat);
