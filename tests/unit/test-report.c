@@ -218,6 +218,43 @@ TEST(strings_with_quotes_and_control_bytes_stay_valid_json) {
         vmgen_free(g);
 }
 
+TEST(dump_outcome_section) {
+        struct vmgen *g = vmgen_new(NULL);
+        char dir[] = "/tmp/xkd-report-XXXXXX", path[64];
+        struct xkd_vmcore *vm = NULL;
+        double num;
+
+        ASSERT_TRUE(mkdtemp(dir) != NULL);
+        int dfd = open(dir, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+        snprintf(path, sizeof(path), "%s/vmcore", dir);
+        ASSERT_EQ(vmgen_write(g, path), 0);
+        ASSERT_EQ(xkd_vmcore_open(path, &vm), 0);
+        const struct xkd_report_dump d = {
+                .file = "vmcore.incomplete", .status = "incomplete: ENOSPC", .engine = "xen-kdump",
+                .level = 33, .bytes = 12345, .seconds = 1.5,
+        };
+        ASSERT_EQ(xkd_report_write_with_dump(vm, dfd, &d), 0);
+        char *text = read_file_text(dfd, "report.json");
+        struct json *j = text ? json_parse(text) : NULL;
+        ASSERT_TRUE(j != NULL);
+        ASSERT_STREQ(json_get_string(j, "dump.status"), "incomplete: ENOSPC");
+        ASSERT_STREQ(json_get_string(j, "dump.file"), "vmcore.incomplete");
+        ASSERT_TRUE(json_get_number(j, "dump.bytes", &num));
+        ASSERT_EQ(num, 12345);
+        char *txt = read_file_text(dfd, "report.txt");
+        ASSERT_CONTAINS(txt, "incomplete: ENOSPC");
+        free(txt);
+        free(text);
+        json_free(j);
+        xkd_vmcore_free(vm);
+        unlinkat(dfd, "report.txt", 0);
+        unlinkat(dfd, "report.json", 0);
+        unlinkat(dfd, "vmcore", 0);
+        close(dfd);
+        rmdir(dir);
+        vmgen_free(g);
+}
+
 TEST(crash_reason_dom0_watchdog) {
         struct vmgen *g = vmgen_new(&(struct vmgen_config) { .loadinfo = true, .no_console_message = true });
         struct run r = { .dirfd = -1 };
