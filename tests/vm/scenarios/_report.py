@@ -39,7 +39,7 @@ def report(run):
 def check_common(run, crash_message):
     rep = report(run)
     serial = run.serial
-    m = re.search(r"\(XEN\) Xen version (\d+\.\d+)(\S*) \(", serial)
+    m = re.search(r"\(XEN\) (?:\[[^\]]*\] )?Xen version (\d+\.\d+)(\S*) \(", serial)
     checks.require(m, "Xen printed no version line on the serial console")
     want = m.group(1) + m.group(2)
     got = (rep.get("xen") or {}).get("version")
