@@ -81,7 +81,8 @@ static int load_layout(const struct xkd_dom0_source *d, struct dom0_layout *l) {
             l->off_flags + 8 > l->page_size || l->off_mapping + 8 > l->page_size ||
             l->off_mapcount + 4 > l->page_size || l->off_private + 8 > l->page_size ||
             l->section_size < 8 || l->section_size > 4096 || l->off_section_mem_map + 8 > l->section_size ||
-            l->section_size_bits < 15 || l->section_size_bits > 40 || l->max_physmem_bits > 64 ||
+            l->section_size_bits < 15 || l->section_size_bits > 40 || l->max_physmem_bits > 52 ||
+            l->roots == 0 || l->roots > (UINT64_C(1) << 20) ||
             l->max_physmem_bits <= l->section_size_bits || l->pg_lru > 63 || l->pg_private > 63 ||
             l->pg_swapcache > 63 || l->pg_slab > 63) {
                 log_warning("dom0's VMCOREINFO describes an unexpected struct page layout: keeping all of dom0's pages");
