@@ -253,6 +253,26 @@ static void gather_domains(struct xkd_report *rep) {
                 rep->domains[i] = (struct xkd_report_domain) { .id = doms[i].id, .vaddr = doms[i].vaddr };
         rep->nr_domains = (size_t) r;
         free(doms);
+        /* The walk stops quietly at an unreadable link: say so if the list goes on. */
+        uint64_t off_next, next = 0;
+        if (rep->nr_domains > 0 && xkd_xen_info_get(rep->xen, "OFFSET(domain.next_in_list)", &off_next) == 0) {
+                const struct xkd_report_domain *last = &rep->domains[rep->nr_domains - 1];
+                int rr = xkd_xen_read_virt(rep->xen, last->vaddr + off_next, &next, sizeof(next));
+                if (rr < 0)
+                        xkd_report_missing(rep, "domains.complete", "the list ends at dom%u because its next_in_list is unreadable (%s): "
+                                           "later domains are not listed", last->id, xkd_xen_strerror(rr));
+                else if (next) {
+                        uint16_t id;
+                        rr = xkd_xen_read_virt(rep->xen, next, &id, sizeof(id));
+                        if (rr < 0)
+                                xkd_report_missing(rep, "domains.complete", "the list ends at dom%u: its next_in_list %#" PRIx64
+                                                   " is unreadable (%s): later domains are not listed", last->id, next,
+                                                   xkd_xen_strerror(rr));
+                        else
+                                xkd_report_missing(rep, "domains.complete", "the list goes on after %zu domains "
+                                                   "(a loop, or more than the report lists)", rep->nr_domains);
+                }
+        }
         if (rep->nr_domains > 0)
                 count_owned_pages(rep);
         if (xkd_xen_info_get(rep->xen, "OFFSET(domain.tot_pages)", &v) < 0)

@@ -255,6 +255,21 @@ TEST(dump_outcome_section) {
         vmgen_free(g);
 }
 
+TEST(broken_domain_list_is_reported_not_hidden) {
+        struct vmgen *g = vmgen_new(NULL);
+        struct run r = { .dirfd = -1 };
+        uint64_t bad = XKD_XEN_DIRECTMAP_START + (UINT64_C(1) << 40);
+
+        vmgen_add_domain(g, 0);
+        uint64_t d4 = vmgen_add_domain(g, 4);
+        vmgen_write_maddr(g, d4 - XKD_XEN_DIRECTMAP_START + 136, &bad, 8);
+        ASSERT_EQ(run_report(g, 0, &r), 0);
+        ASSERT_EQ(json_get(r.json, "domains")->n, 2);
+        ASSERT_CONTAINS(json_member(json_get(r.json, "missing"), "domains.complete")->string, "ends at dom4");
+        run_done(&r);
+        vmgen_free(g);
+}
+
 TEST(crash_reason_dom0_watchdog) {
         struct vmgen *g = vmgen_new(&(struct vmgen_config) { .loadinfo = true, .no_console_message = true });
         struct run r = { .dirfd = -1 };
