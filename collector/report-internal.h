@@ -48,6 +48,9 @@ struct xkd_report {
         unsigned hint_cpu;
         const char *hint_basis;
 
+        struct xkd_xen_cpu_vcpu *running;       /* per CPU, with running_error[] */
+        int *running_error;
+
         struct xkd_report_domain *domains;
         size_t nr_domains;
         bool has_owned_pages;

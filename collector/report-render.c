@@ -109,6 +109,16 @@ static void json_xen(const struct xkd_report *rep, FILE *f) {
         fputs("\n  }", f);
 }
 
+/* "idle", "d0v1", or NULL when unknown. */
+static const char *running_text(const struct xkd_report *rep, size_t i, char *buf, size_t size) {
+        if (!rep->running || !rep->running_error || rep->running_error[i] < 0)
+                return NULL;
+        if (rep->running[i].idle)
+                return "idle";
+        snprintf(buf, size, "d%uv%d", rep->running[i].domain_id, rep->running[i].vcpu_id);
+        return buf;
+}
+
 static void json_cpus(const struct xkd_report *rep, FILE *f) {
         size_t n = rep->xen ? xkd_xen_nr_cpus(rep->xen) : 0;
         static const char *const regnames[] = {
@@ -128,6 +138,9 @@ static void json_cpus(const struct xkd_report *rep, FILE *f) {
                 fputs(rep->has_crashing_cpu ? (rep->crashing_cpu == c->id ? "true" : "false") : "null", f);
                 json_key(f, "      ", "saved", &first);
                 fputs(c->saved ? "true" : "false", f);
+                json_key(f, "      ", "running", &first);
+                char run[32];
+                json_str_or_null(f, running_text(rep, i, run, sizeof(run)), running_text(rep, i, run, sizeof(run)) != NULL);
                 const struct { const char *k; uint64_t v; bool ok; } r[] = {
                         { "rip", c->regs.rip, c->has_regs }, { "rsp", c->regs.rsp, c->has_regs },
                         { "rflags", c->regs.rflags, c->has_regs }, { "cs", c->regs.cs, c->has_regs },
@@ -365,8 +378,11 @@ int xkd_report_render_txt(const struct xkd_report *rep, FILE *f) {
                 const struct xkd_xen_cpu *c = xkd_xen_cpu(rep->xen, i);
                 bool crashing = rep->has_crashing_cpu && rep->crashing_cpu == c->id;
                 bool hinted = !rep->has_crashing_cpu && rep->has_hint && rep->hint_cpu == c->id;
-                fprintf(f, "  CPU%-3u%s%s%s\n", c->id, crashing ? " <== crashing CPU" : "",
+                char run[32];
+                const char *running = running_text(rep, i, run, sizeof(run));
+                fprintf(f, "  CPU%-3u%s%s%s%s%s%s\n", c->id, crashing ? " <== crashing CPU" : "",
                         hinted ? " <== crashing CPU? (hint only)" : "",
+                        running ? "  [vCPU loaded: " : "", running ? running : "", running ? "]" : "",
                         c->saved ? "" : " (registers not saved: the CPU did not answer the crash NMI)");
                 if (c->has_regs)
                         fprintf(f, "    RIP %016" PRIx64 "  RSP %016" PRIx64 "  RFLAGS %016" PRIx64 "  CS %04" PRIx64 "\n",

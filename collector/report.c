@@ -306,6 +306,32 @@ static void gather_dom0(struct xkd_report *rep) {
         }
 }
 
+static void gather_running(struct xkd_report *rep) {
+        size_t n = xkd_xen_nr_cpus(rep->xen);
+        int first = 0;
+
+        if (n == 0)
+                return;
+        rep->running = calloc(n, sizeof(*rep->running));
+        rep->running_error = calloc(n, sizeof(*rep->running_error));
+        if (!rep->running || !rep->running_error)
+                return;
+        for (size_t i = 0; i < n; i++) {
+                rep->running_error[i] = xkd_xen_cpu_vcpu(rep->xen, xkd_xen_cpu(rep->xen, i)->id, &rep->running[i]);
+                if (rep->running_error[i] < 0 && !first)
+                        first = rep->running_error[i];
+        }
+        if (first == -ENOENT || first == -ENODATA)
+                xkd_report_missing(rep, "cpus.running", "the per-CPU symbols (per_cpu__curr_vcpu, __per_cpu_offset, idle_vcpu) "
+                                   "are not in the dump: the xen-kdump loader saves them");
+        else if (first == -EBADMSG)
+                xkd_report_missing(rep, "cpus.running", "for some CPUs the loaded vCPU does not point back at that CPU and a "
+                                   "listed domain, so this Xen's struct vcpu is not the layout assumed (vcpu_id, processor, "
+                                   "vcpu_info, domain)");
+        else if (first < 0)
+                xkd_report_missing(rep, "cpus.running", "some CPUs' loaded vCPU is unreadable: %s", xkd_xen_strerror(first));
+}
+
 static void gather(struct xkd_report *rep) {
         rep->truncated = xkd_vmcore_truncated(rep->vm);
         rep->nr_ranges = xkd_vmcore_nr_ranges(rep->vm);
@@ -315,6 +341,7 @@ static void gather(struct xkd_report *rep) {
         gather_load(rep);
         gather_xen(rep);
         gather_crash(rep);
+        gather_running(rep);
         gather_domains(rep);
         gather_dom0(rep);
 }
@@ -388,6 +415,8 @@ int xkd_report_write_with_dump(struct xkd_vmcore *vm, int dirfd, const struct xk
         gather(rep);
         r = write_both(rep, dirfd);
         free(rep->domains);
+        free(rep->running);
+        free(rep->running_error);
         free(rep->console);
         free(rep->dom0_log);
         xkd_xen_free(rep->xen);

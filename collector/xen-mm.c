@@ -408,3 +408,35 @@ int xkd_xen_dom0_read_virt(struct xkd_xen *x, uint64_t vaddr, void *buf, size_t 
         }
         return 0;
 }
+
+int xkd_xen_cpu_vcpu(struct xkd_xen *x, unsigned cpu, struct xkd_xen_cpu_vcpu *ret) {
+        uint64_t curr_sym, offsets, idle_arr, off, vcpu, idle, dom;
+        struct { int32_t vcpu_id, processor; } head;
+        struct xkd_xen_domain doms[256];
+        int r;
+
+        if ((r = xkd_xen_symbol(x, "per_cpu__curr_vcpu", &curr_sym)) < 0 ||
+            (r = xkd_xen_symbol(x, "__per_cpu_offset", &offsets)) < 0 ||
+            (r = xkd_xen_symbol(x, "idle_vcpu", &idle_arr)) < 0)
+                return r;
+        if ((r = xkd_xen_read_virt(x, offsets + (uint64_t) cpu * 8, &off, 8)) < 0 ||
+            (r = xkd_xen_read_virt(x, curr_sym + off, &vcpu, 8)) < 0 ||
+            (r = xkd_xen_read_virt(x, idle_arr + (uint64_t) cpu * 8, &idle, 8)) < 0)
+                return r;
+        *ret = (struct xkd_xen_cpu_vcpu) { .vcpu = vcpu, .idle = vcpu == idle, .vcpu_id = -1 };
+        if (ret->idle)
+                return 0;
+        if ((r = xkd_xen_read_virt(x, vcpu, &head, sizeof(head))) < 0 ||
+            (r = xkd_xen_read_virt(x, vcpu + 16, &dom, 8)) < 0)
+                return r;
+        if (head.processor != (int32_t) cpu || head.vcpu_id < 0)
+                return -EBADMSG;
+        int n = xkd_xen_domains(x, doms, sizeof(doms) / sizeof(doms[0]));
+        for (int i = 0; i < n; i++)
+                if (doms[i].vaddr == dom) {
+                        ret->domain_id = doms[i].id;
+                        ret->vcpu_id = head.vcpu_id;
+                        return 0;
+                }
+        return -EBADMSG;
+}

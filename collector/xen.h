@@ -212,3 +212,20 @@ int xkd_xen_crash_reason(struct xkd_xen *x, char *buf, size_t size);
  * dom0 virtual memory through the p2m in CRASH_INFO and dom0's init_top_pgt.
  * On error *why (static text) names the step that failed. */
 int xkd_xen_dom0_log_tail(struct xkd_xen *x, char *buf, size_t size, size_t *len, const char **why);
+
+/* ---- what each CPU was running ----------------------------------------- */
+
+struct xkd_xen_cpu_vcpu {
+        bool idle;              /* per_cpu(curr_vcpu) is idle_vcpu[cpu] */
+        uint64_t vcpu;          /* struct vcpu's Xen virtual address */
+        uint16_t domain_id;     /* valid unless idle */
+        int vcpu_id;
+};
+
+/* The vCPU whose register state was loaded on a CPU (Xen switches lazily,
+ * so an idle CPU may still hold a guest's).  Needs the loader's symbols
+ * (per_cpu__curr_vcpu, __per_cpu_offset, idle_vcpu).  struct vcpu's first
+ * fields (vcpu_id, processor, vcpu_info, domain: offsets 0, 4, 8, 16, the same
+ * from Xen 3.x to 4.19) are only believed when processor is this CPU and
+ * domain is on domain_list; -EBADMSG otherwise. */
+int xkd_xen_cpu_vcpu(struct xkd_xen *x, unsigned cpu, struct xkd_xen_cpu_vcpu *ret);

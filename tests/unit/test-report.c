@@ -80,6 +80,7 @@ TEST(report_fields_match_what_the_generator_wrote) {
         for (uint64_t m = 400; m < 407; m++)
                 vmgen_set_page_info(g, m, 0, d5);
         vmgen_cpu(g, 2)->regs.rip = 0xffff82d040abcdef;
+        vmgen_cpu_run(g, 1, vmgen_dom0_domain(g), 1);
         vmgen_cpu(g, 0)->cr3 = 0x1234000;
         vmgen_dom0_printk(g, 1500000000, "Linux version 6.1.0-vmgen");
         vmgen_dom0_printk(g, 2250001000, "Kernel panic - not syncing: sysrq triggered crash");
@@ -101,6 +102,8 @@ TEST(report_fields_match_what_the_generator_wrote) {
         ASSERT_TRUE(json_get(r.json, "cpus[1].crashing")->boolean);
         ASSERT_FALSE(json_get(r.json, "cpus[2].crashing")->boolean);
         ASSERT_STREQ(json_get_string(r.json, "cpus[2].rip"), hexs(0xffff82d040abcdef));
+        ASSERT_STREQ(json_get_string(r.json, "cpus[1].running"), "d0v1");
+        ASSERT_STREQ(json_get_string(r.json, "cpus[0].running"), "idle");
         ASSERT_STREQ(json_get_string(r.json, "cpus[0].cr3"), hexs(0x1234000));
         ASSERT_STREQ(json_get_string(r.json, "cpus[1].rsp"), hexs(vmgen_cpu(g, 1)->regs.rsp));
         ASSERT_TRUE(json_get_number(r.json, "domains[0].id", &num));

@@ -115,6 +115,36 @@ TEST(crashing_cpu_hint_refuses_when_two_cpus_stand_out) {
         vmgen_free(g);
 }
 
+TEST(vcpu_loaded_on_each_cpu) {
+        struct vmgen *g = vmgen_new(&(struct vmgen_config) { .nr_cpus = 3, .loadinfo = true, .dom0 = true });
+        struct xkd_vmcore *vm = NULL;
+        struct xkd_xen *x = NULL;
+        struct xkd_xen_cpu_vcpu v;
+
+        uint64_t d3 = vmgen_add_domain(g, 3);
+        vmgen_cpu_run(g, 1, d3, 2);
+        vmgen_cpu_run(g, 2, vmgen_dom0_domain(g), 0);
+        ASSERT_EQ(open_gen(g, &vm, &x), 0);
+        ASSERT_EQ(xkd_xen_cpu_vcpu(x, 0, &v), 0);
+        ASSERT_TRUE(v.idle);
+        ASSERT_EQ(xkd_xen_cpu_vcpu(x, 1, &v), 0);
+        ASSERT_FALSE(v.idle);
+        ASSERT_EQ(v.domain_id, 3);
+        ASSERT_EQ(v.vcpu_id, 2);
+        ASSERT_EQ(xkd_xen_cpu_vcpu(x, 2, &v), 0);
+        ASSERT_EQ(v.domain_id, 0);
+        ASSERT_EQ(v.vcpu_id, 0);
+        xkd_xen_free(x);
+        xkd_vmcore_free(vm);
+        /* A vcpu whose domain is not on domain_list is not believed. */
+        vmgen_cpu_run(g, 0, XKD_XEN_DIRECTMAP_START + 0x123000, 0);
+        ASSERT_EQ(open_gen(g, &vm, &x), 0);
+        ASSERT_EQ(xkd_xen_cpu_vcpu(x, 0, &v), -EBADMSG);
+        xkd_xen_free(x);
+        xkd_vmcore_free(vm);
+        vmgen_free(g);
+}
+
 TEST(translation_direct_map_image_and_page_walk) {
         struct vmgen *g = vmgen_new(NULL);
         struct xkd_vmcore *vm = NULL;

@@ -46,6 +46,8 @@ struct vmgen {
         uint64_t str[5];                /* CRASH_INFO string maddrs */
 
         struct xkd_xen_cpu cpus[MAX_CPUS];
+        uint64_t sym_curr_vcpu, sym_per_cpu_offset, sym_idle_vcpu;
+        uint64_t percpu_page[MAX_CPUS];         /* machine address of each CPU's area */
         char *info[_XKD_INFO_MAX];
         size_t info_len[_XKD_INFO_MAX];
 

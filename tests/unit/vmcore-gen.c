@@ -196,6 +196,15 @@ void vmgen_console_write(struct vmgen *g, const char *text) {
         image_put(g, g->sym_conringp, &g->conringp, 4);
 }
 
+void vmgen_cpu_run(struct vmgen *g, unsigned cpu, uint64_t domain_vaddr, int vcpu_id) {
+        assert(cpu < g->cfg.nr_cpus);
+        uint64_t v = vmgen_alloc_page(g);
+        int32_t head[2] = { vcpu_id, (int32_t) cpu };
+        vmgen_write_maddr(g, v, head, sizeof(head));
+        gen_put64(g, v + 16, domain_vaddr);
+        gen_put64(g, g->percpu_page[cpu], gen_directmap(v));
+}
+
 struct xkd_xen_cpu *vmgen_cpu(struct vmgen *g, unsigned i) {
         assert(i < g->cfg.nr_cpus);
         return &g->cpus[i];
@@ -307,6 +316,20 @@ struct vmgen *vmgen_new(const struct vmgen_config *cfg) {
                 cpu->cr3 = g->l4;
                 cpu->cr4 = 0x3526e0;
         }
+        /* Per-CPU areas: per_cpu(curr_vcpu, cpu) = *(&per_cpu__curr_vcpu + __per_cpu_offset[cpu]). */
+        g->sym_curr_vcpu = vmgen_image_alloc(g, 8);
+        g->sym_per_cpu_offset = vmgen_image_alloc(g, 8 * c->nr_cpus);
+        g->sym_idle_vcpu = vmgen_image_alloc(g, 8 * c->nr_cpus);
+        for (unsigned i = 0; i < c->nr_cpus; i++) {
+                g->percpu_page[i] = vmgen_alloc_page(g);
+                uint64_t off = gen_directmap(g->percpu_page[i]) - g->sym_curr_vcpu;
+                image_put(g, g->sym_per_cpu_offset + 8 * i, &off, 8);
+                uint64_t idle = gen_directmap(vmgen_alloc_page(g));
+                int32_t head[2] = { (int32_t) i, (int32_t) i };
+                vmgen_write_maddr(g, idle - XKD_XEN_DIRECTMAP_START, head, sizeof(head));
+                image_put(g, g->sym_idle_vcpu + 8 * i, &idle, 8);
+                gen_put64(g, g->percpu_page[i], idle);
+        }
         if (!c->no_console_message) {
                 char line[128];
                 snprintf(line, sizeof(line), "(XEN) Hardware Dom0 crashed: Executing kexec image on cpu%u\n",
@@ -338,6 +361,9 @@ struct vmgen *vmgen_new(const struct vmgen_config *cfg) {
                 gen_add_infof(g, XKD_INFO_LOAD, "SYMBOL(conring_size)=%" PRIx64, g->sym_conring_size);
                 gen_add_infof(g, XKD_INFO_LOAD, "SYMBOL(conringp)=%" PRIx64, g->sym_conringp);
                 gen_add_infof(g, XKD_INFO_LOAD, "SYMBOL(domain_list)=%" PRIx64, g->sym_domain_list);
+                gen_add_infof(g, XKD_INFO_LOAD, "SYMBOL(per_cpu__curr_vcpu)=%" PRIx64, g->sym_curr_vcpu);
+                gen_add_infof(g, XKD_INFO_LOAD, "SYMBOL(__per_cpu_offset)=%" PRIx64, g->sym_per_cpu_offset);
+                gen_add_infof(g, XKD_INFO_LOAD, "SYMBOL(idle_vcpu)=%" PRIx64, g->sym_idle_vcpu);
         }
         return g;
 }

@@ -76,6 +76,10 @@ uint64_t vmgen_dom_io(const struct vmgen *g);
 void vmgen_set_page_info(struct vmgen *g, uint64_t mfn, uint64_t count_info, uint64_t owner_vaddr);
 void vmgen_console_write(struct vmgen *g, const char *text);
 struct xkd_xen_cpu *vmgen_cpu(struct vmgen *g, unsigned i);
+/* Makes a guest vCPU (of the domain at domain_vaddr) the one loaded on a CPU;
+ * by default each CPU holds its idle vCPU.  Seen with cfg.loadinfo (the
+ * per-CPU symbols are in the XEN_KDUMP note). */
+void vmgen_cpu_run(struct vmgen *g, unsigned cpu, uint64_t domain_vaddr, int vcpu_id);
 /* Extra "KEY=VALUE\n" lines for VMCOREINFO_XEN / XEN_KDUMP / dom0 VMCOREINFO. */
 void vmgen_add_info(struct vmgen *g, enum xkd_info_source src, const char *line);
 /* A Xen virtual address of n bytes inside the image's data page (for symbols). */
