@@ -421,6 +421,55 @@ TEST(unreadable_vmcore_still_leaves_a_report) {
         free_host(&h);
 }
 
+/* A stand-in makedumpfile first in PATH: records its arguments, writes
+ * the target (or fails), so the engine's handling is tested exactly. */
+static void fake_makedumpfile(const char *dir, int exit_code) {
+        char p[PATH_MAX], script[512], path[4096];
+        FILE *f;
+
+        snprintf(p, sizeof(p), "%s/bin", dir);
+        mkdir(p, 0700);
+        snprintf(p, sizeof(p), "%s/bin/makedumpfile", dir);
+        f = fopen(p, "w");
+        snprintf(script, sizeof(script),
+                 "#!/bin/sh\necho \"$@\" > %s/args\n[ -e \"$6\" ] && exit 9\necho ELF > \"$6\"\nexit %d\n",
+                 dir, exit_code);
+        fputs(script, f);
+        fclose(f);
+        chmod(p, 0755);
+        snprintf(path, sizeof(path), "%s/bin:%s", dir, getenv("PATH") ? getenv("PATH") : "/usr/bin:/bin");
+        setenv("PATH", path, 1);
+}
+
+TEST(makedumpfile_engine_runs_E_X_d1_and_saves_atomically) {
+        struct host h;
+        struct xkd_collect_result res;
+        struct xkd_collect_options o;
+        char *old_path = strdup(getenv("PATH") ? getenv("PATH") : "/usr/bin:/bin");
+        char expect[PATH_MAX + 256];
+
+        make_host(&h, 17, FREE_XSA402, (struct vmgen_config) { 0 });
+        fake_makedumpfile(h.dir, 0);
+        o = opts(&h);
+        o.engine = XKD_ENGINE_MAKEDUMPFILE;
+        ASSERT_EQ(xkd_collect(&o, &res), 0);
+        snprintf(expect, sizeof(expect), "-E -X -d 1 %s %s/vmcore.incomplete", h.vmcore, res.path);
+        ASSERT_TRUE(file_contains(h.dir, "args", expect));
+        ASSERT_EQ(mode_of(res.path, XKD_SAVE_VMCORE), 0600);
+        ASSERT_FALSE(exists_at(res.path, XKD_SAVE_MARKER));
+        ASSERT_TRUE(file_contains(res.path, "report.json", "makedumpfile"));
+
+        fake_makedumpfile(h.dir, 1);
+        o.now = 1;
+        ASSERT_TRUE(xkd_collect(&o, &res) < 0);
+        ASSERT_CONTAINS(res.reason, "makedumpfile -E -X -d 1 failed");
+        ASSERT_TRUE(exists_at(res.path, XKD_SAVE_MARKER));
+        ASSERT_FALSE(exists_at(res.path, XKD_SAVE_VMCORE));
+        setenv("PATH", old_path, 1);
+        free(old_path);
+        free_host(&h);
+}
+
 TEST(reserve_refuses_to_start) {
         struct host h;
         struct xkd_collect_result res;
