@@ -52,6 +52,8 @@ def check_common(run, crash_message):
                                                                         rep["missing"].get("crash.crashing_cpu")))
     flags = [c["crashing"] for c in rep["cpus"]]
     checks.require(flags.count(True) == 1 and flags[int(cpus[-1])], "cpus[].crashing marks %r" % flags)
+    running = [c.get("running") for c in rep["cpus"]]
+    checks.require(all(running), "cpus[].running %r (%r)" % (running, rep["missing"].get("cpus.running")))
     ids = [d["id"] for d in rep["domains"]]
     checks.require(0 in ids, "dom0 is not in the report's domain list %r (%r)" % (ids, rep["missing"].get("domains")))
     tail = rep.get("xen_console_tail") or ""
