@@ -149,22 +149,27 @@ def _builtin_checks(run, sc):
     run.require(rc == "0", "the capture script exited %s (see capture.log)" % rc)
 
 
-def run(sc, say=print, on_line=None, on_phase=None, keep_going=False):
+def run(sc, say=print, on_line=None, on_phase=None):
     """Play scenario sc; returns a Run with .failures (empty on success)."""
     out = os.path.join(OUT_ROOT, sc.name)
-    shutil.rmtree(out, ignore_errors=True)
-    os.makedirs(out, mode=0o700)
     r = Run(sc, out)
     t = _timeouts(sc)
     try:
         kernel, xen, dom0 = prepare(sc, say)
+        dom0_kernel = kernel.dom0_kernel()
     except Exception as e:  # an image that cannot be built fails this scenario only
+        os.makedirs(out, mode=0o700, exist_ok=True)
         r.failures.append("preparing the images: %s" % e)
+        _write_timings(r, 0)
         return r
-    m = Machine(out, xen, sc.xen_cmdline(), kernel.vmlinuz, sc.dom0_cmdline(), dom0, sc.smp,
-                sc.memory_mb, sc.qemu_args, on_line=on_line, on_phase=on_phase)
-    wall0 = time.monotonic()
+    # Everything that touches the output dir happens under the lock, so two
+    # callers playing the same scenario do not clobber each other's files.
     with cache.vm_lock():
+        shutil.rmtree(out, ignore_errors=True)
+        os.makedirs(out, mode=0o700)
+        wall0 = time.monotonic()
+        m = Machine(out, xen, sc.xen_cmdline(), dom0_kernel, sc.dom0_cmdline(), dom0, sc.smp,
+                    sc.memory_mb, sc.qemu_args, on_line=on_line, on_phase=on_phase)
         try:
             _play(m, sc, t, time.monotonic() + t["TOTAL"])
         except MachineError as e:
@@ -176,18 +181,20 @@ def run(sc, say=print, on_line=None, on_phase=None, keep_going=False):
             r.serial = "\n".join(text for _, text in m.lines)
             tail = m.tail()
             m.stop()
-    wall = time.monotonic() - wall0
-    _secure(out)
-    if not r.failures:
-        try:
-            _builtin_checks(r, sc)
-            if sc.check:
-                sc.check(r)
-        except CheckFailed as e:
-            r.failures.append(str(e))
-        except AssertionError as e:
-            r.failures.append("assertion failed: %s" % (e or "(no message)"))
-    _write_timings(r, wall)
+        wall = time.monotonic() - wall0
+        _secure(out)
+        if not r.failures:
+            try:
+                _builtin_checks(r, sc)
+                if sc.check:
+                    sc.check(r)
+            except CheckFailed as e:
+                r.failures.append(str(e))
+            except AssertionError as e:
+                r.failures.append("assertion failed: %s" % (e or "(no message)"))
+            except Exception as e:
+                r.failures.append("check() raised %r" % e)
+        _write_timings(r, wall)
     if r.failures:
         r.tail = tail
     return r
