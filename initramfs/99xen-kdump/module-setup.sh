@@ -66,7 +66,7 @@ xkd_local_spec() {
 check() {
     xkd_load_env || return 1
     require_binaries findmnt blkid || return 1
-    if [[ $XKD_ENGINE == makedumpfile || $XKD_TARGET_KIND == ssh ]]; then
+    if [[ $XKD_ENGINE == makedumpfile ]]; then
         require_binaries makedumpfile || return 1
     fi
     if [[ $XKD_ENGINE == native ]] && ! xkd_collector > /dev/null; then
@@ -162,8 +162,11 @@ install() {
     if collector=$(xkd_collector); then
         inst_binary "$collector" /usr/sbin/xen-kdump-collect
     fi
-    if [[ $XKD_ENGINE == makedumpfile || $XKD_TARGET_KIND == ssh ]]; then
+    # makedumpfile also saves dom0's dmesg beside a native dump when it is installed.
+    if [[ $XKD_ENGINE == makedumpfile ]]; then
         inst_multiple makedumpfile
+    else
+        inst_multiple -o makedumpfile
     fi
 
     [[ $XKD_TARGET_KIND == path ]] && { xkd_install_local TARGET "$XKD_TARGET_DIR" || return 1; }

@@ -81,12 +81,25 @@ mount_local() {
     echo "$4${3%/}"
 }
 
-mdf_compress_flag() {
+# makedumpfile's options for the config: compression, then the mask split into -d and -X.
+mdf_args() {
     case $XKD_COMPRESSION in
-        lzo) echo -l ;;
-        zlib) echo -c ;;
-        *) echo "" ;;
+        lzo) printf '%s ' -l ;;
+        zlib) printf '%s ' -c ;;
     esac
+    [ $((XKD_DUMP_LEVEL & 32)) -ne 0 ] && printf '%s ' -X
+    printf '%s %s\n' -d $((XKD_DUMP_LEVEL & 31))
+}
+
+COLLECTOR=${XKD_COLLECTOR:-/usr/sbin/xen-kdump-collect}
+
+# The native engine: xen-kdump-collect, to a directory or ("-") as a flattened stream.
+collect() {
+    out=$1
+    shift
+    "$COLLECTOR" --vmcore "$VMCORE" --output "$out" --level "$XKD_DUMP_LEVEL" \
+        --compress "$XKD_COMPRESSION" --keep "$XKD_KEEP" --reserve "$XKD_RESERVE" \
+        --host "${XKD_HOSTNAME:-xen}" "$@"
 }
 
 # Free MiB on the filesystem of $1.
@@ -109,14 +122,12 @@ prune() {
 save_dir() {
     dir=$1
     mkdir -p "$dir" && chmod 0700 "$dir" || return 1
-    collector=${XKD_COLLECTOR:-/usr/sbin/xen-kdump-collect}
-    if [ -x "$collector" ]; then
-        "$collector" --vmcore "$VMCORE" --output "$dir" --level "$XKD_DUMP_LEVEL" \
-            --engine "$XKD_ENGINE" --keep "$XKD_KEEP" --reserve "$XKD_RESERVE" || return 1
+    if [ "$XKD_ENGINE" = native ]; then
+        collect "$dir" || return 1
         SAVED=$dir
         return 0
     fi
-    # No collector in the image: makedumpfile directly, with the same safety rules.
+    # makedumpfile, with the collector's safety rules: reserve, incomplete name, retention.
     avail=$(free_mib "$dir")
     if [ "${avail:-0}" -le "$XKD_RESERVE" ]; then
         say "only ${avail} MiB free in $dir, reserve is $XKD_RESERVE MiB: not saving"
@@ -127,7 +138,7 @@ save_dir() {
     makedumpfile --dump-dmesg "$VMCORE" "$tmp/dmesg.txt" > /dev/null 2>&1 ||
         say "no dmesg (needs dom0's VMCOREINFO)"
     # shellcheck disable=SC2046
-    if ! makedumpfile $(mdf_compress_flag) -X -d "$XKD_DUMP_LEVEL" "$VMCORE" "$tmp/vmcore"; then
+    if ! makedumpfile $(mdf_args) "$VMCORE" "$tmp/vmcore"; then
         say "makedumpfile failed; the partial dump stays in $tmp"
         return 1
     fi
@@ -159,24 +170,33 @@ ssh_reachable() {
     done
 }
 
-# Stream the dump through ssh in makedumpfile's flattened format: no copy in
-# the capture kernel's memory.  The receiver checks the stream's end marker
-# (16 bytes of 0xff) before it renames the directory to its final name.
+# The dump in makedumpfile's flattened format on stdout, from either engine.
+dump_stream() {
+    if [ "$XKD_ENGINE" = native ]; then
+        collect - --quiet
+    else
+        # shellcheck disable=SC2046
+        makedumpfile -F $(mdf_args) "$VMCORE"
+    fi
+}
+
+# Stream the dump through ssh: no copy in the capture kernel's memory.  The
+# receiver checks the stream's end marker (16 bytes of 0xff) before it renames
+# the directory to its final name.
 save_ssh() {
     if ! ssh_reachable; then
         say "ssh $XKD_TARGET_USER@$XKD_TARGET_HOST:$XKD_SSH_PORT unreachable for ${XKD_TIMEOUT}s"
         return 1
     fi
-    [ "$XKD_ENGINE" = native ] && say "engine native cannot stream yet; streaming with makedumpfile"
     d=$XKD_TARGET_DIR
     t="$d/.$NAME.incomplete"
-    if makedumpfile --dump-dmesg "$VMCORE" "$RUN/dmesg.txt" > /dev/null 2>&1; then
+    if command -v makedumpfile > /dev/null &&
+        makedumpfile --dump-dmesg "$VMCORE" "$RUN/dmesg.txt" > /dev/null 2>&1; then
         ssh_run "umask 077 && mkdir -p '$t' && cat > '$t/dmesg.txt'" < "$RUN/dmesg.txt" || return 1
     else
         ssh_run "umask 077 && mkdir -p '$t'" < /dev/null || return 1
     fi
-    # shellcheck disable=SC2046
-    makedumpfile -F $(mdf_compress_flag) -X -d "$XKD_DUMP_LEVEL" "$VMCORE" |
+    dump_stream |
         ssh_run "umask 077 && cat > '$t/vmcore.flat' &&
             [ \"\$(tail -c 16 '$t/vmcore.flat' | od -An -v -tx1 | tr -d ' \n')\" = ffffffffffffffffffffffffffffffff ] &&
             mv '$t' '$d/$NAME'" || {

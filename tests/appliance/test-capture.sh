@@ -50,9 +50,14 @@ cat > "$T/bin/mount" << 'EOF'
 echo "mount $*" >> "$FAKE_LOG"
 exit 32
 EOF
+# collector: records its arguments; "--output -" streams a flattened file.
 cat > "$T/bin/collector" << 'EOF'
 #!/bin/sh
 echo "collector $*" >> "$FAKE_LOG"
+case " $* " in *" --output - "*)
+    printf 'makedumpfile\0\0\0\0native-data'
+    printf '\377\377\377\377\377\377\377\377\377\377\377\377\377\377\377\377' ;;
+esac
 EOF
 cat > "$T/bin/hook" << 'EOF'
 #!/bin/sh
@@ -89,7 +94,7 @@ d=$(ls -d "$T"/root/var/crash/testhost-* 2> /dev/null | head -n 1)
 check "path: dump saved under its final name" '[ -n "$d" ] && [ -s "$d/vmcore" ] && [ -s "$d/dmesg.txt" ]'
 check "path: no incomplete directory left" '! ls -d "$T"/root/var/crash/.*incomplete > /dev/null 2>&1'
 check "path: directory 0700, files 0600" '[ "$(mode "$d")" = 700 ] && [ "$(mode "$d/vmcore")" = 600 ]'
-check "path: level and lzo passed to makedumpfile" 'grep -q "makedumpfile -l -X -d 31 $T/vmcore" "$T/log"'
+check "path: default mask 33 is -X -d 1, lzo is -l" 'grep -q "makedumpfile -l -X -d 1 $T/vmcore" "$T/log"'
 check "path: final_action taken" '[ "$(cat "$T/actions")" = poweroff ]'
 
 # 2. retention: keep 2 leaves the two newest complete dumps.
@@ -100,6 +105,11 @@ mkdir -p "$T/root/var/crash/testhost-20200101-000000" "$T/root/var/crash/testhos
 run
 check "keep: two newest remain" '[ "$(ls "$T/root/var/crash" | wc -l)" = 2 ] && [ -d "$T/root/var/crash/testhost-20220101-000000" ]'
 check "keep: zlib is -c" 'grep -q "makedumpfile -c -X" "$T/log"'
+
+setup "dump_level 31
+compression none"
+run
+check "mask 31 without 32 keeps domU pages: no -X; none: no flag" 'grep -q "makedumpfile -d 31 $T/vmcore" "$T/log"'
 
 # 3. reserve larger than the free space: nothing saved, failure_action.
 setup "reserve 1048576
@@ -126,7 +136,7 @@ setup "$SSH"
 run
 r=$(ls -d "$T"/remote/testhost-* 2> /dev/null | head -n 1)
 check "ssh: dump under its final name on the server" '[ -n "$r" ] && [ -s "$r/vmcore.flat" ] && [ -s "$r/dmesg.txt" ]'
-check "ssh: flattened stream, pinned host key, port, batch mode" 'grep -q "makedumpfile -F -l -X -d 31" "$T/log" && grep -q "StrictHostKeyChecking=yes" "$T/log" && grep -q -- "-p 2222" "$T/log" && grep -q "BatchMode=yes" "$T/log"'
+check "ssh: flattened stream, pinned host key, port, batch mode" 'grep -q "makedumpfile -F -l -X -d 1" "$T/log" && grep -q "StrictHostKeyChecking=yes" "$T/log" && grep -q -- "-p 2222" "$T/log" && grep -q "BatchMode=yes" "$T/log"'
 check "ssh: hooks ran, post with the location" '[ "$(grep -c "^hook" "$T/log")" = 2 ] && grep -q "^hook backup:$T/remote/testhost-" "$T/log"'
 check "ssh: final_action" '[ "$(cat "$T/actions")" = reboot ]'
 
@@ -153,13 +163,22 @@ timeout 2"
 run
 check "nfs unreachable: failure_action reboot" 'grep -q "mount -t nfs -o rw,nolock,timeo=100,retrans=3 nas:/export" "$T/log" && [ "$(cat "$T/actions")" = reboot ]'
 
-# 9. the collector, when in the image, does the saving with the config's values.
+# 9. engine native: the collector saves, with the config's values.
 setup "engine native
-dump_level 1
+dump_level 63
+compression none
 keep 3
 reserve 100"
 COLLECTOR=$T/bin/collector run
-check "collector: called with level, engine, keep, reserve" 'grep -q "collector --vmcore $T/vmcore --output $T/root/var/crash --level 1 --engine native --keep 3 --reserve 100" "$T/log"'
+check "native: collector called with level, compression, keep, reserve, host" 'grep -q "collector --vmcore $T/vmcore --output $T/root/var/crash --level 63 --compress none --keep 3 --reserve 100 --host testhost$" "$T/log"'
+check "native: no makedumpfile" '! grep -q "^makedumpfile -" "$T/log"'
+
+# 9b. engine native over ssh: the collector streams, the server renames when complete.
+setup "$SSH
+engine native"
+COLLECTOR=$T/bin/collector run
+r=$(ls -d "$T"/remote/testhost-* 2> /dev/null | head -n 1)
+check "native ssh: collector streams (--output - --quiet), complete on the server" 'grep -q "collector .* --output - .*--quiet" "$T/log" && [ -n "$r" ] && grep -q native-data "$r/vmcore.flat"'
 
 # 10. --failure (the unit's OnFailure) only takes the failure action.
 setup "failure_action poweroff"

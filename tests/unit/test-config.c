@@ -77,7 +77,7 @@ TEST(defaults_have_default_origins) {
         ASSERT_STREQ(xkd_config_get(c, XKD_CONF_APPEND), "");
         ASSERT_EQ(xkd_config_target(c)->kind, XKD_TARGET_PATH);
         ASSERT_STREQ(xkd_config_target(c)->dir, "/var/crash");
-        ASSERT_EQ(xkd_config_get_number(c, XKD_CONF_DUMP_LEVEL), 31);
+        ASSERT_EQ(xkd_config_get_number(c, XKD_CONF_DUMP_LEVEL), 33);
         ASSERT_EQ(xkd_config_get_number(c, XKD_CONF_KEEP), 5);
         ASSERT_EQ(xkd_config_get_number(c, XKD_CONF_RESERVE), 256);
         ASSERT_EQ(xkd_config_get_number(c, XKD_CONF_TIMEOUT), 120);
@@ -191,12 +191,12 @@ TEST(duplicate_key_names_both_lines) {
 }
 
 TEST(missing_value) {
-        ASSERT_CONTAINS(parse_error("dump_level\n"), "t.conf:1: key 'dump_level' has no value; allowed: a page-filter level 0-31");
+        ASSERT_CONTAINS(parse_error("dump_level\n"), "t.conf:1: key 'dump_level' has no value; allowed: an exclusion mask 0-63");
         ASSERT_CONTAINS(parse_error("append   \t\n"), "t.conf:1: key 'append' has no value");
 }
 
 TEST(numbers_strict) {
-        ASSERT_CONTAINS(parse_error("dump_level 32\n"), "t.conf:1: dump_level: 32 is out of range; allowed: a page-filter level 0-31");
+        ASSERT_CONTAINS(parse_error("dump_level 64\n"), "t.conf:1: dump_level: 64 is out of range; allowed: an exclusion mask 0-63");
         ASSERT_CONTAINS(parse_error("keep -1\n"), "keep: '-1' is not a decimal number");
         ASSERT_CONTAINS(parse_error("keep 0x10\n"), "keep: '0x10' is not a decimal number");
         ASSERT_CONTAINS(parse_error("keep 010\n"), "leading zero");
@@ -452,7 +452,7 @@ TEST(print_shell_quotes_and_splits) {
         char *s = print_to_string(c, xkd_config_print_shell);
         ASSERT_CONTAINS(s, "\nXKD_APPEND='a='\\''b c'\\'' it'\\''s'\n");
         ASSERT_CONTAINS(s, "\nXKD_TARGET_KIND='ssh'\nXKD_TARGET_USER='u'\nXKD_TARGET_HOST='h'\nXKD_TARGET_DIR='/d'\n");
-        ASSERT_CONTAINS(s, "\nXKD_DUMP_LEVEL='31'\n");
+        ASSERT_CONTAINS(s, "\nXKD_DUMP_LEVEL='33'\n");
         ASSERT_CONTAINS(s, "\nXKD_FAILURE_ACTION='reboot'\n");
         free(s);
         xkd_config_free(c);

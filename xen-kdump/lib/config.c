@@ -48,8 +48,11 @@ const struct xkd_key_info xkd_key_infos[_XKD_CONF_MAX] = {
         [XKD_CONF_TIMEOUT] = { "timeout", XKD_VALUE_NUMBER, .min = 1, .max = 3600,
                 .default_value = "120",
                 .allowed = "seconds 1-3600 to reach the target (mount, ssh connect)" },
-        [XKD_CONF_DUMP_LEVEL] = { "dump_level", XKD_VALUE_NUMBER, .min = 0, .max = 31,
-                .default_value = "31", .allowed = "a page-filter level 0-31 (makedumpfile -d)" },
+        /* The collector's exclusion mask; the default is the collector's own. */
+        [XKD_CONF_DUMP_LEVEL] = { "dump_level", XKD_VALUE_NUMBER, .min = 0, .max = 63,
+                .default_value = "33", .allowed = "an exclusion mask 0-63: 1 zero, 2/4 cache, "
+                           "8 user, 16 free dom0 pages (makedumpfile -d), 32 Xen free and domU "
+                           "pages (makedumpfile -X)" },
         [XKD_CONF_ENGINE] = { "engine", XKD_VALUE_CHOICE, .choices = engine_choices,
                 /* makedumpfile until the native engine beats it (issue 4). */
                 .default_value = "makedumpfile", .allowed = "native or makedumpfile" },

@@ -1,0 +1,160 @@
+"""Shared by the appliance-* scenarios: the capture initramfs is the real one,
+built by `xen-kdump rebuild` with dracut and initramfs/99xen-kdump, and the
+dump lands on a real ext4 disk the VM sees as virtio-blk.
+
+On the host, before the VM starts (lazily: only when the scenario is played,
+not when it is listed):
+  1. a scratch ext4 image is made and loop-mounted;
+  2. a config with `target path <mount>/crash` is written, plus hooks that
+     print the harness's phase markers and write capture.rc to the 9p share;
+  3. `xen-kdump rebuild` builds the image against the harness's Debian kernel
+     (the dracut module records the disk by UUID, so the VM finds it);
+  4. the disk is unmounted and handed to QEMU.
+dom0 loads that image with `xen-kdump load`; after the crash, systemd inside
+it runs xen-kdump-capture.service, which saves to the disk and powers off
+(final_action).  check() then loop-mounts the disk read-only and inspects it.
+"""
+import collections.abc
+import os
+import shutil
+import subprocess
+import tempfile
+
+from xkdvm import cache
+from xkdvm.images import BUILD, REPO
+
+WORK = os.environ.get("XKD_APPLIANCE_WORK", "/var/tmp/xkd-appliance")
+DRACUT_DRIVERS = "virtio_blk virtio_pci virtio_net 9p 9pnet_virtio ext4"
+IMAGE_IN_DOM0 = "/boot/xkd-appliance-initrd.img"
+
+# The hooks are the harness's contract, not the appliance's: markers on the
+# console, and capture.rc (plus what the capture saved, listed) in the 9p share.
+PRE_HOOK = """#!/bin/sh
+echo "XKD-PHASE capture_init"
+"""
+POST_HOOK = """#!/bin/sh
+mkdir -p /out
+modprobe -q 9pnet_virtio; modprobe -q 9p
+if mount -t 9p -o trans=virtio,version=9p2000.L out /out; then
+	ls -lR "$1" > /out/saved.txt 2>&1
+	echo 0 > /out/capture.rc
+	sync; umount /out
+fi
+echo "XKD-PHASE capture_done"
+"""
+
+
+def _run(cmd, **kw):
+    r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, **kw)
+    if r.returncode != 0:
+        raise RuntimeError("%s failed (%d): %s" % (" ".join(cmd), r.returncode, r.stdout[-2000:]))
+    return r.stdout
+
+
+def _dracut_tree(root):
+    """/usr/lib/dracut with this checkout's module in it (no install needed)."""
+    tree = os.path.join(root, "dracut")
+    os.makedirs(os.path.join(tree, "modules.d"))
+    for f in os.listdir("/usr/lib/dracut"):
+        if f != "modules.d":
+            os.symlink(os.path.join("/usr/lib/dracut", f), os.path.join(tree, f))
+    for m in os.listdir("/usr/lib/dracut/modules.d"):
+        os.symlink(os.path.join("/usr/lib/dracut/modules.d", m), os.path.join(tree, "modules.d", m))
+    os.symlink(os.path.join(REPO, "initramfs", "99xen-kdump"),
+               os.path.join(tree, "modules.d", "99xen-kdump"))
+    return tree
+
+
+def build(name, config_lines, disk_mb=1024):
+    """Disk image and capture initramfs for scenario name; returns (disk, initrd)."""
+    work = os.path.join(WORK, name)
+    shutil.rmtree(work, ignore_errors=True)
+    os.makedirs(work, mode=0o700)
+    disk = os.path.join(work, "disk.img")
+    mnt = os.path.join(work, "mnt")
+    os.makedirs(mnt)
+    with open(disk, "wb") as f:
+        f.truncate(disk_mb << 20)
+    _run(["mkfs.ext4", "-q", "-F", "-L", "xkd-crash", disk])
+    loop = _run(["losetup", "-f", "--show", disk]).strip()
+    try:
+        _run(["mount", loop, mnt])
+        try:
+            os.makedirs(os.path.join(mnt, "crash"))
+            hooks = {"pre": PRE_HOOK, "post": POST_HOOK}
+            for h, text in hooks.items():
+                p = os.path.join(work, h + "-hook")
+                with open(p, "w") as f:
+                    f.write(text)
+                os.chmod(p, 0o755)
+            kernel = cache.kernel()
+            conf = os.path.join(work, "xen-kdump.conf")
+            with open(conf, "w") as f:
+                f.write("kernel %s\ninitrd %s/initrd.img\n" % (kernel.vmlinuz, work))
+                f.write("pre_hook %s/pre-hook\npost_hook %s/post-hook\n" % (work, work))
+                f.write("\n".join(l.replace("@MNT@", mnt) for l in config_lines) + "\n")
+            env = dict(os.environ, dracutbasedir=_dracut_tree(work), TMPDIR=work)
+            # --no-hostonly: the drivers the VM needs are not this build host's.
+            _run([os.path.join(BUILD, "xen-kdump"), "rebuild", "--config", conf,
+                  "--kmoddir", kernel.moddir, "--no-hostonly", "--",
+                  "--add-drivers", DRACUT_DRIVERS], env=env)
+        finally:
+            _run(["umount", mnt])
+    finally:
+        _run(["losetup", "-d", loop])
+    return disk, os.path.join(work, "initrd.img")
+
+
+class LazyFiles(collections.abc.Mapping):
+    """DOM0_FILES that builds the appliance image the first time the harness reads it."""
+
+    def __init__(self, name, config_lines):
+        self.name, self.config_lines, self._files = name, config_lines, None
+
+    def _get(self):
+        if self._files is None:
+            _disk, initrd = build(self.name, self.config_lines)
+            self._files = {IMAGE_IN_DOM0: initrd}
+        return self._files
+
+    def __getitem__(self, k):
+        return self._get()[k]
+
+    def __iter__(self):
+        return iter(self._get())
+
+    def __len__(self):
+        return len(self._get())
+
+
+def disk_path(name):
+    return os.path.join(WORK, name, "disk.img")
+
+
+def qemu_disk_args(name):
+    return ("-drive", "file=%s,if=virtio,format=raw,cache=unsafe" % disk_path(name))
+
+
+DOM0_SCRIPT = """
+xen-kdump -v load --kernel "$CAPTURE_KERNEL" --initrd %s
+xen-kdump status
+""" % IMAGE_IN_DOM0
+
+
+class Disk:
+    """The scenario's disk, loop-mounted read-only for check()."""
+
+    def __init__(self, name):
+        self.disk = disk_path(name)
+        self.mnt = tempfile.mkdtemp(prefix="xkd-check-")
+        self.loop = None
+
+    def __enter__(self):
+        self.loop = _run(["losetup", "-f", "--show", "-r", self.disk]).strip()
+        _run(["mount", "-o", "ro", self.loop, self.mnt])
+        return self.mnt
+
+    def __exit__(self, *exc):
+        subprocess.run(["umount", self.mnt])
+        subprocess.run(["losetup", "-d", self.loop])
+        os.rmdir(self.mnt)
