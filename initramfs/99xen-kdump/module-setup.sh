@@ -182,6 +182,9 @@ install() {
         # The capture kernel brings the network up by DHCP before the capture unit runs.
         mkdir -p "$initdir/etc/cmdline.d"
         echo "rd.neednet=1 ip=dhcp" > "$initdir/etc/cmdline.d/99xen-kdump.conf"
+        local dropin="$initdir$systemdsystemunitdir/xen-kdump-capture.service.d"
+        mkdir -p "$dropin"
+        printf '[Unit]\nWants=network-online.target\nAfter=network-online.target\n' > "$dropin/network.conf"
     fi
     local hook
     for hook in "$XKD_PRE_HOOK" "$XKD_POST_HOOK"; do

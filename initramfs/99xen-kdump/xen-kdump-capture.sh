@@ -35,6 +35,10 @@ act() {
         exit 0
     fi
     sync
+    # A clean unmount leaves no journal to replay on the dump's filesystem.
+    for m in "$RUN/target" "$RUN/local" "$RUN/nfs"; do
+        umount "$m" 2> /dev/null
+    done
     case $1 in
         reboot | poweroff)
             systemctl --force --force "$1" || "$1" -f

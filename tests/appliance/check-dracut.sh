@@ -62,6 +62,8 @@ check "ssh: pinned host key for [host]:port" \
 check "ssh: the validated config inside" 'lsinitrd -f etc/xen-kdump/config.env "$img" | grep -q "^XKD_TARGET_KIND=.ssh.$"'
 check "ssh: network by DHCP" '[ "$(lsinitrd -f etc/cmdline.d/99xen-kdump.conf "$img")" = "rd.neednet=1 ip=dhcp" ]'
 check "ssh: no NFS client" '! grep -q "sbin/mount.nfs$" "$T/ls"'
+check "ssh: the capture waits for the network (drop-in)" \
+	'lsinitrd -f usr/lib/systemd/system/xen-kdump-capture.service.d/network.conf "$img" | grep -q "^After=network-online.target$"'
 size_ssh=$(stat -c %s "$img")
 
 # 2. --if-stale: nothing to do, then a config change rebuilds.
@@ -97,8 +99,8 @@ lsinitrd -f etc/xen-kdump/build.env "$img" > "$T/env" 2> /dev/null
 check "path: target filesystem by UUID, type and subdirectory" \
 	'grep -q "^XKD_TARGET_DEVICE=.UUID=$uuid.$" "$T/env" && grep -q "^XKD_TARGET_FSTYPE=.ext4.$" "$T/env" && grep -q "^XKD_TARGET_SUBDIR=./var/crash.$" "$T/env"'
 lsinitrd "$img" > "$T/ls" 2> /dev/null
-check "path: ext4 driver, no network, no ssh" \
-	'grep -q "/ext4.ko" "$T/ls" && ! has etc/cmdline.d/99xen-kdump.conf && ! has usr/bin/ssh'
+check "path: ext4 driver, no network, no ssh, no wait for the network" \
+	'grep -q "/ext4.ko" "$T/ls" && ! has etc/cmdline.d/99xen-kdump.conf && ! has usr/bin/ssh && ! grep -q "xen-kdump-capture.service.d" "$T/ls"'
 
 # A directory on a filesystem the capture kernel cannot mount is refused with the reason.
 conf "target path /proc/xen-kdump"

@@ -15,7 +15,9 @@ it runs xen-kdump-capture.service, which saves to the disk and powers off
 (final_action).  check() then loop-mounts the disk read-only and inspects it.
 """
 import collections.abc
+import contextlib
 import os
+import stat
 import shutil
 import subprocess
 import tempfile
@@ -142,7 +144,8 @@ xen-kdump status
 
 
 class Disk:
-    """The scenario's disk, loop-mounted read-only for check()."""
+    """The scenario's disk, loop-mounted for check() (read-write: an unclean
+    shutdown leaves a journal to replay; the disk is scratch anyway)."""
 
     def __init__(self, name):
         self.disk = disk_path(name)
@@ -150,11 +153,53 @@ class Disk:
         self.loop = None
 
     def __enter__(self):
-        self.loop = _run(["losetup", "-f", "--show", "-r", self.disk]).strip()
-        _run(["mount", "-o", "ro", self.loop, self.mnt])
+        self.loop = _run(["losetup", "-f", "--show", self.disk]).strip()
+        try:
+            _run(["mount", self.loop, self.mnt])
+        except RuntimeError:
+            subprocess.run(["losetup", "-d", self.loop])
+            os.rmdir(self.mnt)
+            raise
         return self.mnt
 
     def __exit__(self, *exc):
         subprocess.run(["umount", self.mnt])
         subprocess.run(["losetup", "-d", self.loop])
         os.rmdir(self.mnt)
+
+
+@contextlib.contextmanager
+def mounted_disk(run, name):
+    """The scenario's dump disk, mounted on the host, for check()."""
+    disk = Disk(name)
+    try:
+        mnt = disk.__enter__()
+    except RuntimeError as e:
+        run.require(False, "cannot mount the dump disk: %s" % e)
+    try:
+        yield mnt
+    finally:
+        disk.__exit__(None, None, None)
+
+
+def check_dump_dir(run, top, vmcore="vmcore", magic=b"KDUMP   ", min_bytes=16 << 20):
+    """Exactly one complete dump directory in top (0700) holding a 0600 dump
+    that starts with magic; returns the dump's size."""
+    entries = sorted(os.listdir(top)) if os.path.isdir(top) else []
+    run.require(len(entries) == 1 and not entries[0].startswith("."),
+                "expected one complete dump directory in %s, found %s" % (top, entries))
+    d = os.path.join(top, entries[0])
+    mode = stat.S_IMODE(os.stat(d).st_mode)
+    run.require(mode == 0o700, "dump directory %s is mode %o, expected 700" % (entries[0], mode))
+    path = os.path.join(d, vmcore)
+    run.require(os.path.exists(path), "no %s in %s: %s" % (vmcore, entries[0], os.listdir(d)))
+    size = os.path.getsize(path)
+    run.require(size >= min_bytes, "%s is only %d bytes" % (vmcore, size))
+    mode = stat.S_IMODE(os.stat(path).st_mode)
+    run.require(mode == 0o600, "%s is mode %o, expected 600" % (vmcore, mode))
+    with open(path, "rb") as f:
+        head = f.read(len(magic))
+    run.require(head == magic, "%s starts %r, expected %r" % (vmcore, head, magic))
+    with open(os.path.join(run.out, "dump-size"), "w") as f:
+        f.write("%d\n" % size)
+    return size
