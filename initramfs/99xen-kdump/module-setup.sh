@@ -91,9 +91,13 @@ check() {
 depends() {
     xkd_load_env || return 1
     local deps="systemd bash fs-lib"
+    # systemd-networkd when there is one: DHCP from our .network file, and
+    # network-online.target that means it; dracut's generic network otherwise.
+    local net=network
+    [[ -x $systemdutildir/systemd-networkd ]] && net=systemd-networkd
     case $XKD_TARGET_KIND in
-        ssh) deps+=" network" ;;
-        nfs) deps+=" network nfs" ;;
+        ssh) deps+=" $net" ;;
+        nfs) deps+=" $net network nfs" ;;
     esac
     echo "$deps"
 }
@@ -185,6 +189,15 @@ install() {
         local dropin="$initdir$systemdsystemunitdir/xen-kdump-capture.service.d"
         mkdir -p "$dropin"
         printf '[Unit]\nWants=network-online.target\nAfter=network-online.target\n' > "$dropin/network.conf"
+        # systemd-networkd does not read /etc/cmdline.d: DHCP on every Ethernet
+        # port, and waiting for it bounded by the config's timeout.
+        mkdir -p "$initdir/etc/systemd/network"
+        printf '[Match]\nType=ether\n\n[Network]\nDHCP=yes\n' \
+            > "$initdir/etc/systemd/network/90-xen-kdump.network"
+        dropin="$initdir$systemdsystemunitdir/systemd-networkd-wait-online.service.d"
+        mkdir -p "$dropin"
+        printf '[Service]\nExecStart=\nExecStart=%s/systemd-networkd-wait-online --any --timeout=%s\n' \
+            "$systemdutildir" "$XKD_TIMEOUT" > "$dropin/xen-kdump.conf"
     fi
     local hook
     for hook in "$XKD_PRE_HOOK" "$XKD_POST_HOOK"; do

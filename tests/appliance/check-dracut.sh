@@ -62,6 +62,9 @@ check "ssh: pinned host key for [host]:port" \
 check "ssh: the validated config inside" 'lsinitrd -f etc/xen-kdump/config.env "$img" | grep -q "^XKD_TARGET_KIND=.ssh.$"'
 check "ssh: network by DHCP" '[ "$(lsinitrd -f etc/cmdline.d/99xen-kdump.conf "$img")" = "rd.neednet=1 ip=dhcp" ]'
 check "ssh: no NFS client" '! grep -q "sbin/mount.nfs$" "$T/ls"'
+check "ssh: DHCP by systemd-networkd, wait bounded by timeout (120)" \
+	'lsinitrd -f etc/systemd/network/90-xen-kdump.network "$img" | grep -q "^DHCP=yes$" &&
+	 lsinitrd -f usr/lib/systemd/system/systemd-networkd-wait-online.service.d/xen-kdump.conf "$img" | grep -q -- "--any --timeout=120$"'
 check "ssh: the capture waits for the network (drop-in)" \
 	'lsinitrd -f usr/lib/systemd/system/xen-kdump-capture.service.d/network.conf "$img" | grep -q "^After=network-online.target$"'
 size_ssh=$(stat -c %s "$img")

@@ -165,6 +165,7 @@ TEST(build_runs_dracut_and_installs_atomically) {
         snprintf(path, sizeof(path), "%s/args", dir);
         ASSERT_CONTAINS(slurp(path), "--add xen-kdump");
         ASSERT_CONTAINS(slurp(path), "--hostonly");
+        ASSERT_CONTAINS(slurp(path), "--compress zstd");
         ASSERT_CONTAINS(slurp(path), "--kver 6.1.0-x --kmoddir /km");
         ASSERT_CONTAINS(slurp(path), "initrd.img.new");
         snprintf(path, sizeof(path), "%s/env", dir);

@@ -17,6 +17,7 @@ it runs xen-kdump-capture.service, which saves to the disk and powers off
 import collections.abc
 import contextlib
 import os
+import re
 import stat
 import shutil
 import subprocess
@@ -67,14 +68,18 @@ def _dracut_tree(root):
     return tree
 
 
-def build(name, config_lines, disk_mb=1024):
-    """Disk image and capture initramfs for scenario name; returns (disk, initrd)."""
+def build(name, config_lines, disk_mb=1024, prepare=None):
+    """Disk image and capture initramfs for scenario name; returns (disk, initrd).
+    In config_lines, @MNT@ is the disk's mount point and @WORK@ the scratch
+    directory; prepare(work), when given, runs first (e.g. makes an ssh key)."""
     work = os.path.join(WORK, name)
     shutil.rmtree(work, ignore_errors=True)
     os.makedirs(work, mode=0o700)
     disk = os.path.join(work, "disk.img")
     mnt = os.path.join(work, "mnt")
     os.makedirs(mnt)
+    if prepare:
+        prepare(work)
     with open(disk, "wb") as f:
         f.truncate(disk_mb << 20)
     _run(["mkfs.ext4", "-q", "-F", "-L", "xkd-crash", disk])
@@ -94,7 +99,8 @@ def build(name, config_lines, disk_mb=1024):
             with open(conf, "w") as f:
                 f.write("kernel %s\ninitrd %s/initrd.img\n" % (kernel.vmlinuz, work))
                 f.write("pre_hook %s/pre-hook\npost_hook %s/post-hook\n" % (work, work))
-                f.write("\n".join(l.replace("@MNT@", mnt) for l in config_lines) + "\n")
+                f.write("\n".join(l.replace("@MNT@", mnt).replace("@WORK@", work)
+                                   for l in config_lines) + "\n")
             env = dict(os.environ, dracutbasedir=_dracut_tree(work), TMPDIR=work)
             # --no-hostonly: the drivers the VM needs are not this build host's.
             _run([os.path.join(BUILD, "xen-kdump"), "rebuild", "--config", conf,
@@ -110,12 +116,12 @@ def build(name, config_lines, disk_mb=1024):
 class LazyFiles(collections.abc.Mapping):
     """DOM0_FILES that builds the appliance image the first time the harness reads it."""
 
-    def __init__(self, name, config_lines):
-        self.name, self.config_lines, self._files = name, config_lines, None
+    def __init__(self, name, config_lines, prepare=None):
+        self.name, self.config_lines, self.prepare, self._files = name, config_lines, prepare, None
 
     def _get(self):
         if self._files is None:
-            _disk, initrd = build(self.name, self.config_lines)
+            _disk, initrd = build(self.name, self.config_lines, prepare=self.prepare)
             self._files = {IMAGE_IN_DOM0: initrd}
         return self._files
 
@@ -135,6 +141,34 @@ def disk_path(name):
 
 def qemu_disk_args(name):
     return ("-drive", "file=%s,if=virtio,format=raw,cache=unsafe" % disk_path(name))
+
+
+# QEMU user networking: the host is 10.0.2.2 to the guest, DHCP included.
+QEMU_NET_ARGS = ("-netdev", "user,id=n0", "-device", "virtio-net-pci,netdev=n0")
+
+
+def ssh_identity(work):
+    """An identity for the capture kernel (the scenario's ssh_key)."""
+    _run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "xkd-capture", "-f",
+          os.path.join(work, "id")])
+
+
+def serial_times(run):
+    """[(seconds since QEMU start, line)] from serial.log."""
+    out = []
+    for line in run.text("serial.log").splitlines():
+        m = re.match(r"^\[\s*([0-9.]+)\] (.*)$", line)
+        if m:
+            out.append((float(m.group(1)), m.group(2)))
+    return out
+
+
+def first_time(run, text):
+    """When text first appeared on the console, or None."""
+    for t, line in serial_times(run):
+        if text in line:
+            return t
+    return None
 
 
 DOM0_SCRIPT = """
