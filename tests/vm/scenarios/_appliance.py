@@ -22,6 +22,7 @@ import stat
 import shutil
 import subprocess
 import tempfile
+import time
 
 from xkdvm import cache
 from xkdvm.images import BUILD, REPO
@@ -71,15 +72,18 @@ def _dracut_tree(root):
 def build(name, config_lines, disk_mb=1024, prepare=None):
     """Disk image and capture initramfs for scenario name; returns (disk, initrd).
     In config_lines, @MNT@ is the disk's mount point and @WORK@ the scratch
-    directory; prepare(work), when given, runs first (e.g. makes an ssh key)."""
+    directory; prepare(work), when given, runs first (e.g. makes an ssh key) and
+    may return more {NAME: value} for @NAME@ in config_lines."""
     work = os.path.join(WORK, name)
+    stop_sshd(work)  # one left by a failed run of this scenario
     shutil.rmtree(work, ignore_errors=True)
     os.makedirs(work, mode=0o700)
     disk = os.path.join(work, "disk.img")
     mnt = os.path.join(work, "mnt")
     os.makedirs(mnt)
+    subst = {"MNT": mnt, "WORK": work}
     if prepare:
-        prepare(work)
+        subst.update(prepare(work) or {})
     with open(disk, "wb") as f:
         f.truncate(disk_mb << 20)
     _run(["mkfs.ext4", "-q", "-F", "-L", "xkd-crash", disk])
@@ -99,8 +103,10 @@ def build(name, config_lines, disk_mb=1024, prepare=None):
             with open(conf, "w") as f:
                 f.write("kernel %s\ninitrd %s/initrd.img\n" % (kernel.vmlinuz, work))
                 f.write("pre_hook %s/pre-hook\npost_hook %s/post-hook\n" % (work, work))
-                f.write("\n".join(l.replace("@MNT@", mnt).replace("@WORK@", work)
-                                   for l in config_lines) + "\n")
+                for line in config_lines:
+                    for k, v in subst.items():
+                        line = line.replace("@%s@" % k, v)
+                    f.write(line + "\n")
             env = dict(os.environ, dracutbasedir=_dracut_tree(work), TMPDIR=work)
             # --no-hostonly: the drivers the VM needs are not this build host's.
             _run([os.path.join(BUILD, "xen-kdump"), "rebuild", "--config", conf,
@@ -237,3 +243,76 @@ def check_dump_dir(run, top, vmcore="vmcore", magic=b"KDUMP   ", min_bytes=16 <<
     with open(os.path.join(run.out, "dump-size"), "w") as f:
         f.write("%d\n" % size)
     return size
+
+
+SSHD_PORT = 2222
+SSHD_CONFIG = """Port {port}
+ListenAddress 127.0.0.1
+HostKey {work}/sshd_host_key
+PidFile {work}/sshd.pid
+UsePAM no
+PermitRootLogin prohibit-password
+AllowUsers root
+AuthorizedKeysFile {work}/authorized_keys
+StrictModes no
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+LogLevel VERBOSE
+"""
+
+
+def _sshd_binary():
+    """Debian's sshd, unpacked (not installed: no service, no system user)."""
+    root = os.path.join(cache.root(), "sshd")
+    sshd = os.path.join(root, "usr", "sbin", "sshd")
+    if not os.path.exists(sshd):
+        tmp = tempfile.mkdtemp(dir=cache.root())
+        os.chmod(tmp, 0o755)  # apt's _apt user downloads into it
+        _run(["apt-get", "download", "-q", "openssh-server"], cwd=tmp)
+        deb = [f for f in os.listdir(tmp) if f.endswith(".deb")][0]
+        _run(["dpkg-deb", "-x", os.path.join(tmp, deb), root])
+        shutil.rmtree(tmp)
+    return sshd
+
+
+def start_sshd(work, lifetime=1800):
+    """A real OpenSSH server on the host's 127.0.0.1:SSHD_PORT (the guest's
+    10.0.2.2), accepting the capture identity for root.  It runs in its own
+    mount namespace, where /etc/passwd gains the privilege-separation user
+    sshd needs, so nothing on the host changes; `timeout` ends it in any case."""
+    sshd = _sshd_binary()
+    _run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", os.path.join(work, "sshd_host_key")])
+    shutil.copy(os.path.join(work, "id.pub"), os.path.join(work, "authorized_keys"))
+    with open(os.path.join(work, "sshd_config"), "w") as f:
+        f.write(SSHD_CONFIG.format(port=SSHD_PORT, work=work))
+    with open("/etc/passwd") as f:
+        passwd = f.read()
+    with open(os.path.join(work, "passwd"), "w") as f:
+        f.write(passwd + "sshd:x:%d:65534::/run/sshd:/usr/sbin/nologin\n" % 64999)
+    # /run is a private tmpfs in the namespace, so /run/sshd never appears on the host.
+    script = ("mount --bind {w}/passwd /etc/passwd && mount -t tmpfs tmpfs /run && "
+              "mkdir -m 0755 /run/sshd && "
+              "exec timeout {t} {sshd} -D -e -f {w}/sshd_config").format(w=work, t=lifetime, sshd=sshd)
+    log = open(os.path.join(work, "sshd.log"), "w")
+    proc = subprocess.Popen(["unshare", "--mount", "--propagation", "private", "sh", "-c", script],
+                            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    for _ in range(50):
+        if os.path.exists(os.path.join(work, "sshd.pid")):
+            break
+        if proc.poll() is not None:
+            break
+        time.sleep(0.1)
+    if proc.poll() is not None:
+        with open(os.path.join(work, "sshd.log")) as f:
+            raise RuntimeError("sshd did not start: " + f.read()[-1000:])
+    with open(os.path.join(work, "sshd_host_key.pub")) as f:
+        host_key = " ".join(f.read().split()[:2])
+    return proc, host_key
+
+
+def stop_sshd(work):
+    try:
+        with open(os.path.join(work, "sshd.pid")) as f:
+            os.kill(int(f.read().strip()), 15)
+    except (OSError, ValueError):
+        pass
