@@ -240,7 +240,7 @@ def check_dump_dir(run, top, vmcore="vmcore", magic=b"KDUMP   ", min_bytes=16 <<
     with open(path, "rb") as f:
         head = f.read(len(magic))
     run.require(head == magic, "%s starts %r, expected %r" % (vmcore, head, magic))
-    with open(os.path.join(run.out, "dump-size"), "w") as f:
+    with open(os.path.join(run.out, "saved-dump-size.txt"), "w") as f:
         f.write("%d\n" % size)
     return size
 
