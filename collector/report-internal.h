@@ -58,6 +58,7 @@ struct xkd_report {
         char *console;
         char *dom0_log;
         char dom0_osrelease[128];
+        char dom0_panic[512];           /* dom0's last "Kernel panic - not syncing:" line */
 
         struct { const char *field; char reason[256]; } missing[XKD_REPORT_MISSING_MAX];
         size_t nr_missing;

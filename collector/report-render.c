@@ -232,6 +232,8 @@ int xkd_report_render_json(const struct xkd_report *rep, FILE *f) {
                 fputs("null", f);
         fputs(", \"crashing_cpu_method\": ", f);
         json_str_or_null(f, rep->crashing_cpu_method ? rep->crashing_cpu_method : "", rep->has_crashing_cpu);
+        fputs(", \"dom0_panic\": ", f);
+        json_str_or_null(f, rep->dom0_panic, rep->dom0_panic[0] != '\0');
         fputs(", \"crashing_cpu_hint\": ", f);
         if (rep->has_hint)
                 fprintf(f, "%u", rep->hint_cpu);
@@ -324,6 +326,8 @@ int xkd_report_render_txt(const struct xkd_report *rep, FILE *f) {
 
         fputs("Crash\n", f);
         txt_field(rep, f, "reason", "crash.reason", rep->reason, !xkd_report_missing_reason(rep, "crash.reason"));
+        if (rep->dom0_panic[0])
+                fprintf(f, "  %-16s %s\n", "dom0 said", rep->dom0_panic);
         if (rep->time[0]) {
                 snprintf(buf, sizeof(buf), "%s (%s)", rep->time, rep->time_source);
                 txt_field(rep, f, "time", "crash.time", buf, true);

@@ -298,6 +298,20 @@ static void gather_dom0(struct xkd_report *rep) {
                 return;
         const char *why = NULL;
         r = xkd_xen_dom0_log_tail(rep->xen, rep->dom0_log, XKD_REPORT_DOM0_LOG_TAIL, NULL, &why);
+        if (r == 0) {
+                /* What dom0 itself said, when it was dom0 that panicked. */
+                const char *p = NULL;
+                for (const char *q = strstr(rep->dom0_log, "Kernel panic - not syncing:"); q;
+                     q = strstr(q + 1, "Kernel panic - not syncing:"))
+                        p = q;
+                if (p) {
+                        size_t n = strcspn(p, "\n");
+                        if (n >= sizeof(rep->dom0_panic))
+                                n = sizeof(rep->dom0_panic) - 1;
+                        memcpy(rep->dom0_panic, p, n);
+                        rep->dom0_panic[n] = '\0';
+                }
+        }
         if (r < 0) {
                 free(rep->dom0_log);
                 rep->dom0_log = NULL;

@@ -121,6 +121,7 @@ TEST(report_fields_match_what_the_generator_wrote) {
         ASSERT_CONTAINS(json_get_string(r.json, "dom0.log_tail"),
                         "[    1.500000] Linux version 6.1.0-vmgen\n[    2.250001] Kernel panic - not syncing");
         ASSERT_STREQ(json_get_string(r.json, "dom0.osrelease"), "6.1.0-vmgen-amd64");
+        ASSERT_STREQ(json_get_string(r.json, "crash.dom0_panic"), "Kernel panic - not syncing: sysrq triggered crash");
         ASSERT_CONTAINS(r.txt, "CPU1   <== crashing CPU");
         ASSERT_CONTAINS(r.txt, "4.17.7");
         ASSERT_CONTAINS(r.txt, "dom5");
