@@ -13,7 +13,7 @@
  *                 with its 2^private pages
  *   cache (2)     on an LRU or in the swap cache, not anonymous, no private data
  *   cache+priv(4) the same with private data (buffer heads)
- *   user (8)      anonymous (mapping & 3 == 1), not slab
+ *   user (8)      anonymous (mapping bit 0, which KSM pages carry too), not slab
  * Anything else (kernel text and data, slab, page tables, reserved, compound
  * tails) is kept.  Only frames Xen says dom0 owns are ever excluded, so a
  * stale p2m entry can never drop Xen's or another domain's page.
@@ -25,7 +25,6 @@
 #define SECTION_MARKED_PRESENT  UINT64_C(1)
 #define SECTION_HAS_MEM_MAP     UINT64_C(2)
 #define PAGE_MAPPING_ANON       UINT64_C(1)
-#define PAGE_MAPPING_FLAGS      UINT64_C(3)
 #define MAX_BUDDY_ORDER         20u
 
 struct dom0_layout {
@@ -148,7 +147,8 @@ static uint64_t classify_page(const struct dom0_layout *l, const uint8_t *p, uns
         priv = flags & (UINT64_C(1) << l->pg_private);
         swapcache = flags & (UINT64_C(1) << l->pg_swapcache);
         slab = flags & (UINT64_C(1) << l->pg_slab);
-        anon = (mapping & PAGE_MAPPING_FLAGS) == PAGE_MAPPING_ANON && !slab;
+        /* KSM pages carry ANON|MOVABLE: still user data. */
+        anon = (mapping & PAGE_MAPPING_ANON) && !slab;
 
         if (!anon && !slab && (lru || swapcache) && mapping) {
                 if ((level & XKD_DL_DOM0_CACHE) && !priv)
