@@ -78,7 +78,8 @@ static void run_native(const struct xkd_collect_options *a, struct xkd_vmcore *v
         struct xkd_kdump_writer *w = NULL;
         struct xkd_kdump_result res = { 0 };
         struct xkd_filter_stats st;
-        struct xkd_bitmap ram = { 0 }, dump = { 0 };
+        struct xkd_bitmap ram = { 0 }, dump = { 0 }, first = { 0 }, second = { 0 };
+        const struct xkd_bitmap *tiers[2] = { &first, &second };
         struct xkd_progress prog;
         struct xkd_xen *xen = NULL;
         char release[320] = "";
@@ -109,7 +110,13 @@ static void run_native(const struct xkd_collect_options *a, struct xkd_vmcore *v
                 outcome_set(out, r, "out of memory");
                 goto done;
         }
-        r = xkd_kdump_write(w, &ram, &dump, &res);
+        /* Xen's frames and dom0's p2m first: a dump cut short stays analysable. */
+        if (srcp && (st.level_applied & XKD_DL_XEN))
+                if (xkd_filter_priority(vm, srcp, st.layout, &dump, &first, &second) == 0)
+                        log_debug("Written first: %llu Xen and dom0 p2m frames, then %llu of dom0's kernel image",
+                                  (unsigned long long) xkd_bitmap_count(&first),
+                                  (unsigned long long) xkd_bitmap_count(&second));
+        r = xkd_kdump_write_ordered(w, &ram, &dump, tiers, first.bits && second.bits ? 2 : 0, &res);
         if (r == -ENOSPC)
                 outcome_set(out, r, "no space left on %s after %llu of %llu pages: free space there, lower --reserve, "
                             "or exclude more with --level", where, (unsigned long long) res.pages_done,
@@ -148,6 +155,8 @@ done:
         xkd_kdump_writer_free(w);
         xkd_bitmap_done(&ram);
         xkd_bitmap_done(&dump);
+        xkd_bitmap_done(&first);
+        xkd_bitmap_done(&second);
         xkd_frame_reader_free(fr);
         xkd_xen_free(xen);
 }

@@ -118,6 +118,8 @@ int xkd_frame_source_from_xen(struct xkd_xen *x, struct xkd_frame_source *src, s
 
         src->ctx = fr;
         src->page_info = page_info_cached;
+        if (ci->has_dom0_p2m)
+                src->dom0_p2m_fll_mfn = ci->dom0_pfn_to_mfn_frame_list_list;
         src->xen_major = (unsigned) ci->major;
         src->xen_minor = (unsigned) ci->minor;
         src->system_owners[0] = xkd_xen_dom_xen(x);

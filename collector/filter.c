@@ -259,3 +259,79 @@ int xkd_filter_build(struct xkd_vmcore *vm, const struct xkd_frame_source *src, 
         stats->dumped_pages = xkd_bitmap_count(dump);
         return 0;
 }
+
+static void mark_first(const struct xkd_bitmap *dump, struct xkd_bitmap *first, uint64_t mfn) {
+        if (xkd_bitmap_test(dump, mfn))
+                xkd_bitmap_set(first, mfn);
+}
+
+/* dom0's p2m: the frame-list-list page, its frame-list pages, their leaves. */
+static void mark_p2m(struct xkd_vmcore *vm, uint64_t fll, const struct xkd_bitmap *dump, struct xkd_bitmap *first) {
+        uint64_t *l1 = malloc(XKD_PAGE_SIZE), *l2 = malloc(XKD_PAGE_SIZE);
+
+        if (l1 && l2 && fll < dump->nbits && xkd_vmcore_read_page(vm, fll, l1) >= 0) {
+                mark_first(dump, first, fll);
+                for (unsigned i = 0; i < XKD_PAGE_SIZE / 8; i++) {
+                        if (!l1[i] || l1[i] >= dump->nbits)
+                                continue;
+                        mark_first(dump, first, l1[i]);
+                        if (xkd_vmcore_read_page(vm, l1[i], l2) < 0)
+                                continue;
+                        for (unsigned j = 0; j < XKD_PAGE_SIZE / 8; j++)
+                                if (l2[j] && l2[j] < dump->nbits)
+                                        mark_first(dump, first, l2[j]);
+                }
+        }
+        free(l1);
+        free(l2);
+}
+
+/* dom0's kernel image: crash reads its rodata and data (banner,
+ * page_offset_base, cpu maps, uts) first thing.  _end is not in VMCOREINFO;
+ * 64 MiB from _stext covers Debian's kernels (52 MiB for 6.1), and more only
+ * moves pages earlier. */
+#define DOM0_KERNEL_MAP        UINT64_C(0xffffffff80000000)
+#define DOM0_KERNEL_PRIORITY   (UINT64_C(64) << 20)
+
+static void mark_dom0_kernel(const struct xkd_dom0_source *d, const struct xkd_bitmap *dump,
+                             struct xkd_bitmap *first) {
+        uint64_t stext, phys_base = 0, start, end;
+
+        if (d->info_get(d->ctx, "SYMBOL(_stext)", &stext) < 0 || stext < DOM0_KERNEL_MAP)
+                return;
+        (void) d->info_get(d->ctx, "NUMBER(phys_base)", &phys_base);
+        end = (phys_base + stext - DOM0_KERNEL_MAP + DOM0_KERNEL_PRIORITY) / XKD_PAGE_SIZE;
+        start = (phys_base + stext - DOM0_KERNEL_MAP) / XKD_PAGE_SIZE;
+        for (uint64_t pfn = start; pfn < end; pfn++) {
+                uint64_t mfn;
+                if (d->pfn_to_mfn(d->ctx, pfn, &mfn) == 0 && mfn < dump->nbits)
+                        mark_first(dump, first, mfn);
+        }
+}
+
+int xkd_filter_priority(struct xkd_vmcore *vm, const struct xkd_frame_source *src, enum xkd_pgc_layout layout,
+                        const struct xkd_bitmap *dump, struct xkd_bitmap *first, struct xkd_bitmap *second) {
+        int r = xkd_bitmap_init(first, dump->nbits);
+
+        if (r == 0)
+                r = xkd_bitmap_init(second, dump->nbits);
+        if (r < 0 || !src || layout == XKD_PGC_UNKNOWN)
+                return r;
+        for (uint64_t mfn = 0; mfn < dump->nbits; mfn++) {
+                uint64_t ci, owner;
+                enum xkd_page_class c;
+
+                if (!xkd_bitmap_test(dump, mfn))
+                        continue;
+                if (src->page_info(src->ctx, mfn, &ci, &owner) < 0)
+                        continue;
+                c = xkd_classify_frame(layout, ci, owner, src);
+                if (c == XKD_PAGE_XEN_HEAP || c == XKD_PAGE_XEN_ANON || c == XKD_PAGE_XEN_SYSTEM)
+                        xkd_bitmap_set(first, mfn);
+        }
+        if (src->dom0_p2m_fll_mfn)
+                mark_p2m(vm, src->dom0_p2m_fll_mfn, dump, first);
+        if (src->dom0_src)
+                mark_dom0_kernel(src->dom0_src, dump, second);
+        return 0;
+}

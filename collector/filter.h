@@ -60,6 +60,7 @@ struct xkd_frame_source {
         uint64_t system_owners[4];      /* dom_xen, dom_io, dom_cow: Xen's, kept */
         unsigned n_system_owners;
         const struct xkd_dom0_source *dom0_src; /* NULL: no dom0 VMCOREINFO */
+        uint64_t dom0_p2m_fll_mfn;      /* CRASH_INFO's p2m frame-list-list; 0 = none */
 };
 
 /* Where Xen keeps a page's state in page_info.count_info. */
@@ -113,6 +114,16 @@ struct xkd_filter_stats {
  * Unknown Xen versions or layouts that the frame table contradicts are
  * refused with a warning: everything is kept, never guessed.
  */
+/*
+ * The frames to write early, so that a dump cut short (ENOSPC, a kill) still
+ * holds what makes it analysable.  first: Xen's own frames (heap, page
+ * tables, domain structs, console ring) and dom0's p2m; second: dom0's kernel
+ * image (the 64 MiB from _stext).  Subsets of dump; both are allocated (and
+ * stay empty without the Xen layout).
+ */
+int xkd_filter_priority(struct xkd_vmcore *vm, const struct xkd_frame_source *src, enum xkd_pgc_layout layout,
+                        const struct xkd_bitmap *dump, struct xkd_bitmap *first, struct xkd_bitmap *second);
+
 /* Clears dom0's cache/user/free frames (per level) from dump. */
 int xkd_filter_dom0(const struct xkd_dom0_source *d, const struct xkd_frame_source *src,
                     enum xkd_pgc_layout layout, unsigned level, struct xkd_bitmap *dump,

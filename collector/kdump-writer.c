@@ -26,8 +26,8 @@ struct xkd_kdump_writer {
         uint64_t data_offset;           /* first data byte: the shared zero page */
 
         struct kdump_page_desc *descs;  /* pending descriptors */
+        uint64_t *desc_idx;             /* their positions in the table, increasing */
         unsigned n_descs;
-        uint64_t desc_index;            /* index of descs[0] */
 
         uint8_t *data;                  /* pending page data */
         size_t data_len;
@@ -60,10 +60,11 @@ int xkd_kdump_writer_new(struct xkd_vmcore *vm, struct xkd_sink *sink,
         if (w->opt.zstd_level == 0)
                 w->opt.zstd_level = 1;
         w->descs = calloc(DESC_BUF_ENTRIES, sizeof(*w->descs));
+        w->desc_idx = calloc(DESC_BUF_ENTRIES, sizeof(*w->desc_idx));
         w->data = malloc(DATA_BUF_SIZE);
         w->pages = malloc((size_t) READ_BATCH_PAGES * BLOCK);
         w->cbuf = malloc(BLOCK);
-        if (!w->descs || !w->data || !w->pages || !w->cbuf)
+        if (!w->descs || !w->desc_idx || !w->data || !w->pages || !w->cbuf)
                 goto oom;
         if (opt->compress == XKD_COMPRESS_ZSTD) {
                 w->cctx = ZSTD_createCCtx();
@@ -86,6 +87,7 @@ struct xkd_kdump_writer *xkd_kdump_writer_free(struct xkd_kdump_writer *w) {
                 return NULL;
         ZSTD_freeCCtx(w->cctx);
         free(w->descs);
+        free(w->desc_idx);
         free(w->data);
         free(w->pages);
         free(w->cbuf);
@@ -210,31 +212,33 @@ static int flush_data(struct xkd_kdump_writer *w) {
         return 0;
 }
 
-/* Data first: a descriptor on disk must never point at bytes that are not. */
+/* Data first: a descriptor on disk must never point at bytes that are not.
+ * Pending descriptors go out as runs of consecutive table positions. */
 static int flush_descs(struct xkd_kdump_writer *w) {
         int r = flush_data(w);
 
-        if (r < 0 || w->n_descs == 0)
-                return r;
-        r = xkd_sink_write_at(w->sink, w->desc_offset + w->desc_index * sizeof(struct kdump_page_desc),
-                              w->descs, w->n_descs * sizeof(struct kdump_page_desc));
+        for (unsigned i = 0, j; r >= 0 && i < w->n_descs; i = j) {
+                for (j = i + 1; j < w->n_descs && w->desc_idx[j] == w->desc_idx[j - 1] + 1; j++)
+                        ;
+                r = xkd_sink_write_at(w->sink, w->desc_offset + w->desc_idx[i] * sizeof(struct kdump_page_desc),
+                                      &w->descs[i], (j - i) * sizeof(struct kdump_page_desc));
+        }
         if (r < 0)
                 return r;
-        w->desc_index += w->n_descs;
         w->n_descs = 0;
-        memset(w->descs, 0, DESC_BUF_ENTRIES * sizeof(*w->descs));
         return 0;
 }
 
-static int push_desc(struct xkd_kdump_writer *w, const struct kdump_page_desc *d) {
-        w->descs[w->n_descs++] = *d;
+static int push_desc(struct xkd_kdump_writer *w, uint64_t idx, const struct kdump_page_desc *d) {
+        w->descs[w->n_descs] = *d;
+        w->desc_idx[w->n_descs++] = idx;
         return w->n_descs == DESC_BUF_ENTRIES ? flush_descs(w) : 0;
 }
 
 /* A hole: the descriptor stays all-zero, which readers take as "not written". */
-static int push_missing(struct xkd_kdump_writer *w) {
+static int push_missing(struct xkd_kdump_writer *w, uint64_t idx) {
         static const struct kdump_page_desc none = { 0 };
-        return push_desc(w, &none);
+        return push_desc(w, idx, &none);
 }
 
 /* Compress when that saves space, else store raw; returns the stored size. */
@@ -288,7 +292,7 @@ static int write_zero_page(struct xkd_kdump_writer *w) {
         return r;
 }
 
-static int store_page(struct xkd_kdump_writer *w, const uint8_t *page, struct xkd_kdump_result *res) {
+static int store_page(struct xkd_kdump_writer *w, uint64_t idx, const uint8_t *page, struct xkd_kdump_result *res) {
         struct kdump_page_desc d = { 0 };
         const uint8_t *out;
         uint64_t off = 0;
@@ -297,7 +301,7 @@ static int store_page(struct xkd_kdump_writer *w, const uint8_t *page, struct xk
 
         if (page_is_zero(page)) {
                 res->zero_pages++;
-                return push_desc(w, &w->zero_desc);
+                return push_desc(w, idx, &w->zero_desc);
         }
         n = encode_page(w, page, &out, &d.flags);
         if (d.flags == 0)
@@ -307,7 +311,7 @@ static int store_page(struct xkd_kdump_writer *w, const uint8_t *page, struct xk
                 return r;
         d.offset = (int64_t) off;
         d.size = (uint32_t) n;
-        return push_desc(w, &d);
+        return push_desc(w, idx, &d);
 }
 
 /* One frame; the last frame of a RAM range that ends mid-page (E820 ranges
@@ -329,8 +333,10 @@ static int read_frame(struct xkd_kdump_writer *w, uint64_t mfn, uint8_t *page) {
         return r;
 }
 
-/* Frames [mfn, mfn+run) are all to be dumped and inside one RAM range. */
-static int write_run(struct xkd_kdump_writer *w, uint64_t mfn, unsigned run, struct xkd_kdump_result *res) {
+/* Frames [mfn, mfn+run) are all to be dumped, inside one RAM range, and take
+ * table positions idx, idx+1, ... */
+static int write_run(struct xkd_kdump_writer *w, uint64_t mfn, unsigned run, uint64_t idx,
+                     struct xkd_kdump_result *res) {
         bool batch_ok = xkd_vmcore_read(w->vm, mfn * BLOCK, w->pages, (size_t) run * BLOCK) >= 0;
         int r;
 
@@ -340,9 +346,9 @@ static int write_run(struct xkd_kdump_writer *w, uint64_t mfn, unsigned run, str
                 /* A failed batch is retried page by page to keep every readable one. */
                 if (!batch_ok && read_frame(w, mfn + k, page) < 0) {
                         res->read_errors++;
-                        r = push_missing(w);
+                        r = push_missing(w, idx + k);
                 } else
-                        r = store_page(w, page, res);
+                        r = store_page(w, idx + k, page, res);
                 if (r < 0)
                         return r;
                 res->pages_done++;
@@ -350,9 +356,26 @@ static int write_run(struct xkd_kdump_writer *w, uint64_t mfn, unsigned run, str
         return 0;
 }
 
-/* Length of the run of dumped frames at mfn that stay in mfn's RAM range. */
-static unsigned run_length(struct xkd_kdump_writer *w, const struct xkd_bitmap *dump, uint64_t mfn,
-                           uint64_t *range_end) {
+struct tiers {
+        const struct xkd_bitmap *const *maps;
+        unsigned n;
+};
+
+/* Pass i writes the frames of tiers[i] not in an earlier tier; the last
+ * pass (i == n) the frames in none. */
+static bool in_pass(const struct xkd_bitmap *dump, const struct tiers *t, unsigned pass, uint64_t mfn) {
+        unsigned tier = 0;
+
+        if (!xkd_bitmap_test(dump, mfn))
+                return false;
+        while (tier < t->n && !xkd_bitmap_test(t->maps[tier], mfn))
+                tier++;
+        return tier == pass;
+}
+
+/* Length of the run of this pass's frames at mfn that stay in mfn's RAM range. */
+static unsigned run_length(struct xkd_kdump_writer *w, const struct xkd_bitmap *dump, const struct tiers *t,
+                           unsigned pass, uint64_t mfn, uint64_t *range_end) {
         unsigned run = 0;
 
         if (mfn >= *range_end) {
@@ -367,14 +390,15 @@ static unsigned run_length(struct xkd_kdump_writer *w, const struct xkd_bitmap *
                         }
                 }
         }
-        while (run < READ_BATCH_PAGES && mfn + run < *range_end && xkd_bitmap_test(dump, mfn + run))
+        while (run < READ_BATCH_PAGES && mfn + run < *range_end && in_pass(dump, t, pass, mfn + run))
                 run++;
         return run ? run : 1;
 }
 
-int xkd_kdump_write(struct xkd_kdump_writer *w, const struct xkd_bitmap *ram,
-                    const struct xkd_bitmap *dump, struct xkd_kdump_result *res) {
-        uint64_t range_end = 0;
+int xkd_kdump_write_ordered(struct xkd_kdump_writer *w, const struct xkd_bitmap *ram,
+                            const struct xkd_bitmap *dump, const struct xkd_bitmap *const *tier_maps,
+                            unsigned n_tiers, struct xkd_kdump_result *res) {
+        struct tiers t = { tier_maps, tier_maps ? n_tiers : 0 };
         int r;
 
         memset(res, 0, sizeof(*res));
@@ -388,30 +412,46 @@ int xkd_kdump_write(struct xkd_kdump_writer *w, const struct xkd_bitmap *ram,
         if (r < 0)
                 return r;
 
-        for (uint64_t mfn = 0; mfn < dump->nbits; ) {
-                unsigned run;
+        for (unsigned pass = 0; pass <= t.n; pass++) {
+                uint64_t range_end = 0, idx = 0;        /* idx: table position = dumped frames before */
 
-                if (!xkd_bitmap_test(dump, mfn)) {
-                        /* Skip whole empty bytes quickly. */
-                        if ((mfn & 7) == 0 && dump->bits[mfn >> 3] == 0)
-                                mfn += 8;
-                        else
+                for (uint64_t mfn = 0; mfn < dump->nbits; ) {
+                        unsigned run;
+
+                        if (!xkd_bitmap_test(dump, mfn)) {
+                                /* Skip whole empty bytes quickly. */
+                                if ((mfn & 7) == 0 && dump->bits[mfn >> 3] == 0)
+                                        mfn += 8;
+                                else
+                                        mfn++;
+                                continue;
+                        }
+                        if (!in_pass(dump, &t, pass, mfn)) {
+                                idx++;
                                 mfn++;
-                        continue;
+                                continue;
+                        }
+                        run = run_length(w, dump, &t, pass, mfn, &range_end);
+                        r = write_run(w, mfn, run, idx, res);
+                        if (r < 0)
+                                return r;
+                        mfn += run;
+                        idx += run;
+                        if (w->opt.progress)
+                                w->opt.progress(w->opt.progress_userdata, res->pages_done, res->pages);
                 }
-                run = run_length(w, dump, mfn, &range_end);
-                r = write_run(w, mfn, run, res);
+                /* A pass's descriptors are out before the next pass's data. */
+                r = flush_descs(w);
                 if (r < 0)
                         return r;
-                mfn += run;
-                if (w->opt.progress)
-                        w->opt.progress(w->opt.progress_userdata, res->pages_done, res->pages);
         }
-        r = flush_descs(w);
-        if (r < 0)
-                return r;
         res->file_size = w->data_pos;
         return 0;
+}
+
+int xkd_kdump_write(struct xkd_kdump_writer *w, const struct xkd_bitmap *ram,
+                    const struct xkd_bitmap *dump, struct xkd_kdump_result *res) {
+        return xkd_kdump_write_ordered(w, ram, dump, NULL, 0, res);
 }
 
 int xkd_kdump_set_complete(struct xkd_kdump_writer *w, bool complete) {

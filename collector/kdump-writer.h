@@ -58,6 +58,12 @@ struct xkd_kdump_writer *xkd_kdump_writer_free(struct xkd_kdump_writer *w);
  */
 int xkd_kdump_write(struct xkd_kdump_writer *w, const struct xkd_bitmap *ram,
                     const struct xkd_bitmap *dump, struct xkd_kdump_result *res);
+/* The same, writing the frames of tiers[0] first, then those of tiers[1]
+ * (not already written), ..., then the rest: descriptors still sit in pfn
+ * order, data in writing order. */
+int xkd_kdump_write_ordered(struct xkd_kdump_writer *w, const struct xkd_bitmap *ram,
+                            const struct xkd_bitmap *dump, const struct xkd_bitmap *const *tiers,
+                            unsigned n_tiers, struct xkd_kdump_result *res);
 
 /* Writes block 0 with its final status (files: rewrites it; streams: the
  * only time block 0 is sent, so call it once, also after a failure). */

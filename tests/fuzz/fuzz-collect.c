@@ -40,19 +40,24 @@ static void run(struct xkd_vmcore *vm, unsigned level, bool stream) {
         struct xkd_kdump_writer *w;
         struct xkd_kdump_result res;
         struct xkd_filter_stats st;
-        struct xkd_bitmap ram = { 0 }, dump = { 0 };
+        struct xkd_bitmap ram = { 0 }, dump = { 0 }, first = { 0 }, second = { 0 };
+        const struct xkd_bitmap *tiers[2] = { &first, &second };
         struct xkd_xen *x = NULL;
 
         if (xkd_xen_open(vm, &x) == 0 && xkd_frame_source_from_xen(x, &src, &fr) == 0)
                 srcp = &src;
         if (xkd_filter_build(vm, srcp, level, &ram, &dump, &st) == 0) {
+                if (srcp && (st.level_applied & XKD_DL_XEN))
+                        (void) xkd_filter_priority(vm, srcp, st.layout, &dump, &first, &second);
                 if (xkd_kdump_writer_new(vm, &sink, &opt, &w) == 0) {
-                        (void) xkd_kdump_write(w, &ram, &dump, &res);
+                        (void) xkd_kdump_write_ordered(w, &ram, &dump, tiers, first.bits && second.bits ? 2 : 0, &res);
                         (void) xkd_kdump_set_complete(w, true);
                         xkd_kdump_writer_free(w);
                 }
                 xkd_bitmap_done(&ram);
                 xkd_bitmap_done(&dump);
+                xkd_bitmap_done(&first);
+                xkd_bitmap_done(&second);
         }
         xkd_frame_reader_free(fr);
         xkd_xen_free(x);

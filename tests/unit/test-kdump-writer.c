@@ -66,6 +66,11 @@ static char *tmp_path(const char *tag) {
         return p;
 }
 
+static void mark_if(const struct xkd_bitmap *dump, struct xkd_bitmap *first, uint64_t m) {
+        if (xkd_bitmap_test(dump, m))
+                xkd_bitmap_set(first, m);
+}
+
 /* Runs the filter (no Xen source) and the writer into a file. */
 static int dump_to(struct xkd_vmcore *vm, unsigned level, enum xkd_compress c, struct xkd_sink *sink,
                    struct xkd_kdump_result *res, bool mark_complete) {
@@ -237,6 +242,105 @@ TEST(range_ending_mid_page_is_read_partially) {
         unlink(out);
 }
 
+/* A sink that fails with ENOSPC once `limit` bytes went through. */
+struct enospc_sink {
+        struct xkd_sink base;
+        struct xkd_sink *inner;
+        uint64_t limit;
+};
+
+static int enospc_write_at(struct xkd_sink *s, uint64_t off, const void *buf, size_t len) {
+        struct enospc_sink *e = (struct enospc_sink *) s;
+        int r;
+
+        if (s->bytes_written + len > e->limit)
+                return -ENOSPC;
+        r = e->inner->write_at(e->inner, off, buf, len);
+        if (r == 0)
+                s->bytes_written += len;
+        return r;
+}
+
+/* Frames written out of pfn order keep their descriptors in pfn order; a dump
+ * cut short holds every `first` frame. */
+static int dump_ordered(struct xkd_vmcore *vm, struct xkd_sink *sink, struct xkd_kdump_result *res) {
+        struct xkd_bitmap ram, dump, first;
+        struct xkd_filter_stats st;
+        struct xkd_kdump_options opt = { .compress = XKD_COMPRESS_ZSTD };
+        struct xkd_kdump_writer *w;
+        int r = xkd_filter_build(vm, NULL, 0, &ram, &dump, &st);
+
+        if (r < 0)
+                return r;
+        xkd_bitmap_init(&first, dump.nbits);
+        for (uint64_t m = 0; m < dump.nbits; m++)
+                if (m % 5 == 2 || m >= R1_START + R1_PAGES - 20)
+                        mark_if(&dump, &first, m);
+        r = xkd_kdump_writer_new(vm, sink, &opt, &w);
+        if (r == 0) {
+                const struct xkd_bitmap *tiers[1] = { &first };
+                r = xkd_kdump_write_ordered(w, &ram, &dump, tiers, 1, res);
+                if (r == 0)
+                        r = xkd_kdump_set_complete(w, true);
+                xkd_kdump_writer_free(w);
+        }
+        xkd_bitmap_done(&ram);
+        xkd_bitmap_done(&dump);
+        xkd_bitmap_done(&first);
+        return r;
+}
+
+TEST(priority_frames_first_descriptors_still_in_pfn_order) {
+        char vmcore[64];
+        char *out = tmp_path("dump");
+        struct xkd_kdump_result res, full;
+        struct xkd_vmcore *vm;
+        struct xkd_sink *file;
+        struct enospc_sink e = { .base.write_at = enospc_write_at };
+        uint8_t want[4096], got[4096];
+        struct kcheck k;
+        uint64_t n, missing = 0;
+        int fd;
+
+        make_vmcore(vmcore);
+        ASSERT_EQ(xkd_vmcore_open(vmcore, &vm), 0);
+        /* Complete: every page reads back. */
+        fd = open(out, O_RDWR | O_CREAT | O_TRUNC, 0600);
+        ASSERT_EQ(xkd_sink_file_new(fd, 0, &file), 0);
+        ASSERT_EQ(dump_ordered(vm, file, &full), 0);
+        file->free(file);
+        close(fd);
+        ASSERT_EQ(compare_all(out, false, &n), 0);
+        ASSERT_EQ(n, R0_PAGES + R1_PAGES);
+        /* Cut at a third: all priority frames are there, later ones missing. */
+        fd = open(out, O_RDWR | O_CREAT | O_TRUNC, 0600);
+        ASSERT_EQ(xkd_sink_file_new(fd, 0, &file), 0);
+        e.inner = file;
+        e.limit = full.file_size / 3;
+        ASSERT_EQ(dump_ordered(vm, &e.base, &res), -ENOSPC);
+        ASSERT_EQ(kcheck_open(out, &k), 0);
+        for (uint64_t m = 0; m < k.max_mapnr; m++) {
+                int r;
+                if (!in_source(m))
+                        continue;
+                r = kcheck_read_page(&k, m, got);
+                if (m % 5 == 2 || m >= R1_START + R1_PAGES - 20) {
+                        ASSERT_EQ(r, 0);
+                        memset(want, 0, sizeof(want));
+                        fill_source(m, want, NULL);
+                        ASSERT_MEMEQ(want, got, 4096);
+                } else if (r != 0)
+                        missing++;
+        }
+        ASSERT_TRUE(missing > 0);
+        kcheck_close(&k);
+        file->free(file);
+        close(fd);
+        xkd_vmcore_free(vm);
+        unlink(vmcore);
+        unlink(out);
+}
+
 /* Field offsets read back as raw bytes, independent of the structs. */
 TEST(header_fields_at_their_offsets) {
         char vmcore[64];
@@ -277,25 +381,6 @@ TEST(header_fields_at_their_offsets) {
         close(fd);
         unlink(vmcore);
         unlink(out);
-}
-
-/* A sink that fails with ENOSPC once `limit` bytes went through. */
-struct enospc_sink {
-        struct xkd_sink base;
-        struct xkd_sink *inner;
-        uint64_t limit;
-};
-
-static int enospc_write_at(struct xkd_sink *s, uint64_t off, const void *buf, size_t len) {
-        struct enospc_sink *e = (struct enospc_sink *) s;
-        int r;
-
-        if (s->bytes_written + len > e->limit)
-                return -ENOSPC;
-        r = e->inner->write_at(e->inner, off, buf, len);
-        if (r == 0)
-                s->bytes_written += len;
-        return r;
 }
 
 TEST(enospc_leaves_an_incomplete_dump_that_never_lies) {
