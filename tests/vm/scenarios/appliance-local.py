@@ -13,7 +13,6 @@ CRASHKERNEL = "512M"
 QEMU_ARGS = _appliance.qemu_disk_args(_name)
 DOM0_FILES = _appliance.LazyFiles(_name, [
     "target path @MNT@/crash",
-    "dump_level 1",
     "final_action poweroff",
     "failure_action poweroff",
 ])
