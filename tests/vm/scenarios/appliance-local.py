@@ -9,7 +9,8 @@ import _appliance
 _name = "appliance-local"
 DESCRIPTION = "dracut capture initramfs (99xen-kdump) saves to a local ext4 disk; dom0 panics"
 CRASH = "dom0-panic"
-CRASHKERNEL = "512M"
+# tests/appliance/bench-crashkernel.sh lowers it to find the smallest region that still captures.
+CRASHKERNEL = os.environ.get("XKD_APPLIANCE_CRASHKERNEL", "512M")
 QEMU_ARGS = _appliance.qemu_disk_args(_name)
 DOM0_FILES = _appliance.LazyFiles(_name, [
     "target path @MNT@/crash",
