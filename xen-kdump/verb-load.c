@@ -15,6 +15,7 @@
 #include "host.h"
 #include "hv.h"
 #include "image.h"
+#include "initrd.h"
 #include "log.h"
 #include "state.h"
 #include "verbs.h"
@@ -86,8 +87,20 @@ static int fill_from_config(struct load_options *o) {
                 return r;
         if (!o->kernel)
                 o->kernel = strdup(xkd_config_get(c, XKD_CONF_KERNEL));
-        if (!o->initrd && !o->no_initrd)
+        if (!o->initrd && !o->no_initrd) {
+                /* The configured image follows the config, kernel and dracut module (issue 5). */
+                char why[4352];
+                r = xkd_initrd_stale(c, NULL, why, sizeof(why));
+                if (r > 0) {
+                        log_notice("Rebuilding the capture initramfs: %s.", why);
+                        r = xkd_initrd_build(c, &(struct xkd_initrd_options) { 0 });
+                }
+                if (r < 0) {
+                        xkd_config_free(c);
+                        return r;
+                }
                 o->initrd = strdup(xkd_config_get(c, XKD_CONF_INITRD));
+        }
         v = xkd_config_get(c, XKD_CONF_APPEND);
         if (v && *v) {
                 char *joined = NULL;
