@@ -89,7 +89,7 @@ static int fill_from_config(struct load_options *o) {
                 o->kernel = strdup(xkd_config_get(c, XKD_CONF_KERNEL));
         if (!o->initrd && !o->no_initrd) {
                 /* The configured image follows the config, kernel and dracut module (issue 5). */
-                char why[4352];
+                char why[4352] = "";
                 r = xkd_initrd_stale(c, NULL, why, sizeof(why));
                 if (r > 0) {
                         log_notice("Rebuilding the capture initramfs: %s.", why);

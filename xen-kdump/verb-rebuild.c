@@ -65,10 +65,13 @@ int verb_rebuild(int argc, char **argv) {
         if (r < 0)
                 return r;
         if (if_stale && !o.output) {
-                char why[4352];
+                char why[4352] = "";
                 r = xkd_initrd_stale(c, NULL, why, sizeof(why));
                 if (r == 0) {
-                        log_info("%s is up to date.", xkd_config_get(c, XKD_CONF_INITRD));
+                        if (why[0])
+                                log_notice("Not rebuilding: %s.", why);
+                        else
+                                log_info("%s is up to date.", xkd_config_get(c, XKD_CONF_INITRD));
                         xkd_config_free(c);
                         return 0;
                 }

@@ -74,11 +74,15 @@ touch -d "2 minutes ago" "$T/conf" "$T/id"
 before=$(stat -c %Y "$img")
 build --kver "$kver" --if-stale
 check "if-stale: up-to-date image left alone" '[ $rc -eq 0 ] && [ "$(stat -c %Y "$img")" = "$before" ]'
+touch "$T/conf"
+build --kver "$kver" --if-stale
+check "if-stale: a touched but equal config changes nothing" '[ $rc -eq 0 ] && [ "$(stat -c %Y "$img")" = "$before" ]'
 sleep 1
 echo "keep 3" >> "$T/conf"
 build --kver "$kver" --if-stale
-check "if-stale: a newer config rebuilds (${took}s)" \
-	'[ $rc -eq 0 ] && [ "$(stat -c %Y "$img")" != "$before" ] && grep -q "Rebuilding: $T/conf is newer" "$T/out"'
+check "if-stale: a changed config rebuilds (${took}s)" \
+	'[ $rc -eq 0 ] && [ "$(stat -c %Y "$img")" != "$before" ] && grep -q "Rebuilding: the configuration changed" "$T/out"'
+check "if-stale: the sidecar records the config the image holds" 'grep -q "^XKD_KEEP=.3.$" "$img.config"'
 
 # 3. nfs target; the kernel release is read from the bzImage header this time.
 conf "target nfs 10.0.2.2:/export/crash"

@@ -81,49 +81,6 @@ static xkd_config *config_in_dir(const char *extra) {
         return c;
 }
 
-TEST(stale_when_missing_or_older_than_an_input) {
-        char initrd[128], kernel[128], moddir[128], modfile[160], why[512];
-        xkd_config *c;
-
-        make_dir();
-        c = config_in_dir("");
-        ASSERT_TRUE(c != NULL);
-        snprintf(kernel, sizeof(kernel), "%s/vmlinuz", dir);
-        write_bzimage(kernel, "6.1.0-x");
-        set_mtime(kernel, 1000000);
-        snprintf(moddir, sizeof(moddir), "%s/module", dir);
-        mkdir(moddir, 0755);
-        snprintf(modfile, sizeof(modfile), "%s/module-setup.sh", moddir);
-        write_file(modfile, "#", 1, 0755);
-        set_mtime(modfile, 1000000);
-
-        ASSERT_EQ(xkd_initrd_stale(c, moddir, why, sizeof(why)), 1);
-        ASSERT_CONTAINS(why, "initrd.img does not exist");
-
-        snprintf(initrd, sizeof(initrd), "%s/out", dir);
-        mkdir(initrd, 0700);
-        snprintf(initrd, sizeof(initrd), "%s/out/initrd.img", dir);
-        write_file(initrd, "img", 3, 0600);
-        set_mtime(initrd, 2000000);
-        ASSERT_EQ(xkd_initrd_stale(c, moddir, why, sizeof(why)), 0);
-
-        set_mtime(kernel, 3000000);
-        ASSERT_EQ(xkd_initrd_stale(c, moddir, why, sizeof(why)), 1);
-        ASSERT_CONTAINS(why, "vmlinuz is newer than");
-        set_mtime(kernel, 1000000);
-
-        set_mtime(modfile, 3000000);
-        ASSERT_EQ(xkd_initrd_stale(c, moddir, why, sizeof(why)), 1);
-        ASSERT_CONTAINS(why, "module-setup.sh is newer than");
-        set_mtime(modfile, 1000000);
-
-        set_mtime(xkd_config_file(c, NULL), 3000000);
-        ASSERT_EQ(xkd_initrd_stale(c, moddir, why, sizeof(why)), 1);
-        ASSERT_CONTAINS(why, "xen-kdump.conf is newer than");
-        xkd_config_free(c);
-        remove_dir();
-}
-
 /* A fake dracut: records its arguments and the config it was handed, writes the image. */
 static const char fake_dracut[] =
         "#!/bin/sh\n"
@@ -186,6 +143,71 @@ TEST(build_runs_dracut_and_installs_atomically) {
         ASSERT_STREQ(slurp(initrd), "image\n");
         snprintf(path, sizeof(path), "%s.new", initrd);
         ASSERT_EQ(access(path, F_OK), -1);
+        xkd_config_free(c);
+        remove_dir();
+}
+
+/*
+ * Staleness: missing → build; not built by us (no sidecar) → left alone;
+ * built → stale when the validated config changes or an input is newer.
+ */
+TEST(stale_follows_config_content_and_input_times) {
+        char initrd[128], kernel[128], moddir[128], modfile[160], dracut[128], why[512], cfg[160];
+        xkd_config *c;
+
+        make_dir();
+        c = config_in_dir("keep 2\n");
+        ASSERT_TRUE(c != NULL);
+        snprintf(kernel, sizeof(kernel), "%s/vmlinuz", dir);
+        write_bzimage(kernel, "6.1.0-x");
+        set_mtime(kernel, 1000000);
+        snprintf(moddir, sizeof(moddir), "%s/module", dir);
+        mkdir(moddir, 0755);
+        snprintf(modfile, sizeof(modfile), "%s/module-setup.sh", moddir);
+        write_file(modfile, "#", 1, 0755);
+        set_mtime(modfile, 1000000);
+        snprintf(initrd, sizeof(initrd), "%s/out/initrd.img", dir);
+
+        why[0] = '\0';
+        ASSERT_EQ(xkd_initrd_stale(c, moddir, why, sizeof(why)), 1);
+        ASSERT_CONTAINS(why, "initrd.img does not exist");
+
+        /* Somebody else's image: never ours to replace. */
+        snprintf(cfg, sizeof(cfg), "%s/out", dir);
+        mkdir(cfg, 0700);
+        write_file(initrd, "foreign", 7, 0600);
+        ASSERT_EQ(xkd_initrd_stale(c, moddir, why, sizeof(why)), 0);
+        ASSERT_CONTAINS(why, "was not built by 'xen-kdump rebuild'; left alone");
+
+        snprintf(dracut, sizeof(dracut), "%s/dracut", dir);
+        write_file(dracut, fake_dracut, strlen(fake_dracut), 0755);
+        struct xkd_initrd_options o = { .kver = "6.1.0-x", .dracut = dracut };
+        ASSERT_EQ(xkd_initrd_build(c, &o), 0);
+        snprintf(cfg, sizeof(cfg), "%s.config", initrd);
+        ASSERT_CONTAINS(slurp(cfg), "XKD_KEEP='2'\n");
+        set_mtime(initrd, 2000000);
+        why[0] = '\0';
+        ASSERT_EQ(xkd_initrd_stale(c, moddir, why, sizeof(why)), 0);
+        ASSERT_STREQ(why, "");
+
+        /* The config file touched but equal: still current.  A value changed: stale. */
+        set_mtime(xkd_config_file(c, NULL), 3000000);
+        ASSERT_EQ(xkd_initrd_stale(c, moddir, why, sizeof(why)), 0);
+        xkd_config_free(c);
+        c = config_in_dir("keep 3\n");
+        ASSERT_EQ(xkd_initrd_stale(c, moddir, why, sizeof(why)), 1);
+        ASSERT_CONTAINS(why, "the configuration changed");
+        xkd_config_free(c);
+        c = config_in_dir("keep 2\n");
+
+        set_mtime(kernel, 3000000);
+        ASSERT_EQ(xkd_initrd_stale(c, moddir, why, sizeof(why)), 1);
+        ASSERT_CONTAINS(why, "vmlinuz is newer than");
+        set_mtime(kernel, 1000000);
+
+        set_mtime(modfile, 3000000);
+        ASSERT_EQ(xkd_initrd_stale(c, moddir, why, sizeof(why)), 1);
+        ASSERT_CONTAINS(why, "module-setup.sh is newer than");
         xkd_config_free(c);
         remove_dir();
 }

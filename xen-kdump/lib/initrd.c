@@ -65,10 +65,49 @@ static int newer_than(const char *path, const struct timespec *t, bool *newer) {
         return 0;
 }
 
+/* The validated config as the image sees it; the sidecar "<initrd>.config" keeps a copy. */
+static char *render_config(const xkd_config *c) {
+        char *buf = NULL;
+        size_t size = 0;
+        FILE *f = open_memstream(&buf, &size);
+
+        if (!f)
+                return NULL;
+        xkd_config_print_shell(c, f);
+        if (fclose(f) != 0) {
+                free(buf);
+                return NULL;
+        }
+        return buf;
+}
+
+static char *sidecar_path(const char *initrd) {
+        char *p = NULL;
+        return asprintf(&p, "%s.config", initrd) < 0 ? NULL : p;
+}
+
+static int read_small_file(const char *path, char **ret) {
+        FILE *f = fopen(path, "re");
+        char *buf;
+        size_t n;
+
+        if (!f)
+                return -errno;
+        buf = malloc(65536);
+        if (!buf) {
+                fclose(f);
+                return -ENOMEM;
+        }
+        n = fread(buf, 1, 65535, f);
+        buf[n] = '\0';
+        fclose(f);
+        *ret = buf;
+        return 0;
+}
+
 int xkd_initrd_stale(const xkd_config *c, const char *module_dir, char *why, size_t size) {
         const char *initrd = xkd_config_get(c, XKD_CONF_INITRD);
         const char *inputs[] = {
-                xkd_config_file(c, NULL),
                 xkd_config_get(c, XKD_CONF_KERNEL),
                 xkd_config_target(c)->kind == XKD_TARGET_SSH ? xkd_config_get(c, XKD_CONF_SSH_KEY) : NULL,
                 xkd_config_get(c, XKD_CONF_PRE_HOOK),
@@ -84,6 +123,31 @@ int xkd_initrd_stale(const xkd_config *c, const char *module_dir, char *why, siz
                 snprintf(why, size, "%s does not exist", initrd);
                 return 1;
         }
+
+        /* An image xen-kdump did not build (no sidecar) is the administrator's: never replaced. */
+        char *side = sidecar_path(initrd), *built = NULL, *now = render_config(c);
+        if (!side || !now) {
+                free(side);
+                free(now);
+                return -ENOMEM;
+        }
+        r = read_small_file(side, &built);
+        free(side);
+        if (r < 0) {
+                free(now);
+                if (r != -ENOENT)
+                        return r;
+                snprintf(why, size, "%s was not built by 'xen-kdump rebuild'; left alone", initrd);
+                return 0;
+        }
+        bool changed = strcmp(built, now) != 0;
+        free(built);
+        free(now);
+        if (changed) {
+                snprintf(why, size, "the configuration changed since %s was built", initrd);
+                return 1;
+        }
+
         for (size_t i = 0; i < sizeof(inputs) / sizeof(inputs[0]); i++) {
                 if (!inputs[i] || !inputs[i][0])
                         continue;
@@ -149,6 +213,37 @@ static int write_env_file(const xkd_config *c, char *path, size_t size) {
                 return -EIO;
         }
         return 0;
+}
+
+/* Written after the image is in place: a crash in between leaves an image that looks foreign, not current. */
+static int write_sidecar(const xkd_config *c, const char *output) {
+        char *side = sidecar_path(output), *text = render_config(c), *tmp = NULL;
+        int fd, r = 0;
+
+        if (!side || !text || asprintf(&tmp, "%s.new", side) < 0) {
+                tmp = NULL;
+                r = -ENOMEM;
+                goto out;
+        }
+        fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        if (fd < 0) {
+                r = -errno;
+                goto out;
+        }
+        size_t len = strlen(text);
+        if (write(fd, text, len) != (ssize_t) len)
+                r = -EIO;
+        if (close(fd) < 0 && r == 0)
+                r = -errno;
+        if (r == 0 && rename(tmp, side) < 0)
+                r = -errno;
+        if (r < 0)
+                unlink(tmp);
+out:
+        free(side);
+        free(text);
+        free(tmp);
+        return r;
 }
 
 static int mkdir_parents(const char *path, mode_t mode) {
@@ -257,6 +352,9 @@ int xkd_initrd_build(const xkd_config *c, const struct xkd_initrd_options *o) {
                 unlink(tmp_out);
                 return log_error_errno(r, "Failed to put %s in place: %m", output);
         }
+        r = write_sidecar(c, output);
+        if (r < 0)
+                return log_error_errno(r, "Failed to record what %s was built from: %m", output);
         log_notice("Built %s (kernel %s).", output, kver);
         return 0;
 }

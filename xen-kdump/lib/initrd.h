@@ -3,8 +3,11 @@
 
 /*
  * The capture initramfs: built by dracut with the 99xen-kdump module into the
- * configured `initrd` path (0600: it may hold an ssh key), and stale whenever
- * the config, the capture kernel, the module or the collector is newer.
+ * configured `initrd` path (0600: it may hold an ssh key), with a sidecar
+ * "<initrd>.config" recording the validated config it was built from.  Stale
+ * when that config differs, or the capture kernel, ssh identity, hooks or
+ * dracut module are newer; an image without the sidecar is not ours and is
+ * never rebuilt behind the administrator's back.
  */
 
 #include <stddef.h>
@@ -26,7 +29,7 @@ struct xkd_initrd_options {
 /* The release string a bzImage carries in its setup header (e.g. "6.1.0-18-amd64"). */
 int xkd_kernel_image_release(const char *path, char *buf, size_t size);
 
-/* 1 and why when the initrd must be rebuilt, 0 when current, < 0 on error. */
+/* 1 and why when the initrd must be rebuilt, 0 (and why, maybe) when not, < 0 on error. */
 int xkd_initrd_stale(const xkd_config *c, const char *module_dir, char *why, size_t size);
 
 /* Run dracut and put the image in place atomically.  Logs. */
