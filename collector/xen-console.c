@@ -114,6 +114,12 @@ static void copy_lines(char *out, size_t size, const char *from, const char *to)
                         eol = to;
                 if (strncmp(p, "(XEN) ", 6) == 0)
                         p += 6;
+                /* console_timestamps= prefixes: "[2026-11-28 08:00:00.123] " or "[  12.345678] " */
+                if (p < eol && *p == '[') {
+                        const char *close = memchr(p, ']', (size_t) (eol - p));
+                        if (close)
+                                p = close + 1;
+                }
                 while (p < eol && *p == ' ')
                         p++;
                 if (p < eol && *p != '*') {

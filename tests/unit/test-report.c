@@ -201,7 +201,7 @@ TEST(crash_time_and_panic_reason_from_the_console_ring) {
         ASSERT_EQ(run_report(g, 0, &r), 0);
         ASSERT_STREQ(json_get_string(r.json, "crash.time"), "2026-11-28 07:59:59.200");
         ASSERT_CONTAINS(json_get_string(r.json, "crash.reason"), "Xen panic");
-        ASSERT_CONTAINS(json_get_string(r.json, "crash.reason"), "FATAL PAGE FAULT");
+        ASSERT_STREQ(json_get_string(r.json, "crash.reason"), "Xen panic: FATAL PAGE FAULT");
         run_done(&r);
         vmgen_free(g);
 }
