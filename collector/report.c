@@ -120,8 +120,11 @@ static void crash_time_from_console(struct xkd_report *rep) {
                                    "console_timestamps=datems to get one in its console ring");
                 return;
         }
-        memcpy(rep->time, bol + 1, (size_t) (close - bol - 1));
-        rep->time[close - bol - 1] = '\0';
+        const char *t = bol + 1;
+        while (t < close && *t == ' ')
+                t++;        /* "[   15.560000]" */
+        memcpy(rep->time, t, (size_t) (close - t));
+        rep->time[close - t] = '\0';
         /* "[  123.456789]" is time since boot, a date has dashes. */
         snprintf(rep->time_source, sizeof(rep->time_source), "%s",
                  strchr(rep->time, '-') ? "Xen console timestamp" : "Xen console timestamp (seconds since Xen booted)");

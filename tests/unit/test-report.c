@@ -274,6 +274,18 @@ TEST(broken_domain_list_is_reported_not_hidden) {
         vmgen_free(g);
 }
 
+TEST(crash_time_since_boot) {
+        struct vmgen *g = vmgen_new(&(struct vmgen_config) { .loadinfo = true, .no_console_message = true });
+        struct run r = { .dirfd = -1 };
+
+        vmgen_console_write(g, "(XEN) [   15.560000] Executing kexec image on cpu0\n");
+        ASSERT_EQ(run_report(g, 0, &r), 0);
+        ASSERT_STREQ(json_get_string(r.json, "crash.time"), "15.560000");
+        ASSERT_CONTAINS(json_get_string(r.json, "crash.time_source"), "since Xen booted");
+        run_done(&r);
+        vmgen_free(g);
+}
+
 TEST(crash_reason_dom0_watchdog) {
         struct vmgen *g = vmgen_new(&(struct vmgen_config) { .loadinfo = true, .no_console_message = true });
         struct run r = { .dirfd = -1 };
