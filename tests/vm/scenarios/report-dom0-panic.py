@@ -5,6 +5,7 @@ from _report import DOM0_BINARIES, CAPTURE_BINARIES, DOM0_SCRIPT, CAPTURE_SCRIPT
 
 DESCRIPTION = "xen-kdump load + collect; dom0 panics; report vs serial console"
 CRASH = "dom0-panic"
+ESSENTIAL = True
 
 
 def check(run):
