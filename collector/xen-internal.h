@@ -55,6 +55,9 @@ struct xkd_xen {
         uint64_t dom0_phys_base, dom0_l4_maddr;
         uint64_t p2m_fl_mfn_cache[2];   /* last frame-list page: index, mfn */
 
+        struct xkd_xen_domain *domains; /* domain_list, walked once for xkd_xen_cpu_vcpu() */
+        int nr_domains;                 /* < 0: the walk's error; 0 with !domains: not yet */
+
         struct xkd_tlb_entry tlb[XKD_TLB_SIZE];
         struct xkd_page_cache_entry *pcache;    /* XKD_PCACHE_SIZE entries */
         unsigned pcache_next;

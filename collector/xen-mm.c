@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "xen-internal.h"
@@ -279,8 +280,8 @@ uint64_t xkd_xen_dom_io(struct xkd_xen *x) {
 }
 
 int xkd_xen_domains(struct xkd_xen *x, struct xkd_xen_domain *doms, size_t max) {
-        uint64_t off_id, off_next, d;
-        size_t n = 0;
+        uint64_t off_id, off_next, d, saved = 0;
+        size_t n = 0, window = 1, since_saved = 0;
         int r;
 
         r = xkd_xen_info_get(x, "OFFSET(domain.domain_id)", &off_id);
@@ -296,9 +297,14 @@ int xkd_xen_domains(struct xkd_xen *x, struct xkd_xen_domain *doms, size_t max) 
                 r = xkd_xen_read_virt(x, d + off_id, &id, sizeof(id));
                 if (r < 0)
                         return n > 0 ? (int) n : r;
-                for (size_t i = 0; i < n; i++)
-                        if (doms[i].vaddr == d)
-                                return -ELOOP;
+                /* Brent's cycle check: O(n), however long a corrupted list is. */
+                if (d == saved)
+                        return -ELOOP;
+                if (++since_saved == window) {
+                        saved = d;
+                        window *= 2;
+                        since_saved = 0;
+                }
                 doms[n++] = (struct xkd_xen_domain) { .vaddr = d, .id = id };
                 r = xkd_xen_read_virt(x, d + off_next, &d, sizeof(d));
                 if (r < 0)
@@ -412,7 +418,6 @@ int xkd_xen_dom0_read_virt(struct xkd_xen *x, uint64_t vaddr, void *buf, size_t 
 int xkd_xen_cpu_vcpu(struct xkd_xen *x, unsigned cpu, struct xkd_xen_cpu_vcpu *ret) {
         uint64_t curr_sym, offsets, idle_arr, off, vcpu, idle, dom;
         struct { int32_t vcpu_id, processor; } head;
-        struct xkd_xen_domain doms[256];
         int r;
 
         if ((r = xkd_xen_symbol(x, "per_cpu__curr_vcpu", &curr_sym)) < 0 ||
@@ -431,12 +436,18 @@ int xkd_xen_cpu_vcpu(struct xkd_xen *x, unsigned cpu, struct xkd_xen_cpu_vcpu *r
                 return r;
         if (head.processor != (int32_t) cpu || head.vcpu_id < 0)
                 return -EBADMSG;
-        int n = xkd_xen_domains(x, doms, sizeof(doms) / sizeof(doms[0]));
-        for (int i = 0; i < n; i++)
-                if (doms[i].vaddr == dom) {
-                        ret->domain_id = doms[i].id;
+        if (!x->domains && x->nr_domains == 0) {
+                /* Xen allows 32752 domain ids. */
+                x->domains = calloc(32768, sizeof(*x->domains));
+                if (!x->domains)
+                        return -ENOMEM;
+                x->nr_domains = xkd_xen_domains(x, x->domains, 32768);
+        }
+        for (int i = 0; i < x->nr_domains; i++)
+                if (x->domains[i].vaddr == dom) {
+                        ret->domain_id = x->domains[i].id;
                         ret->vcpu_id = head.vcpu_id;
                         return 0;
                 }
-        return -EBADMSG;
+        return x->nr_domains < 0 ? x->nr_domains : -EBADMSG;
 }

@@ -205,6 +205,7 @@ struct xkd_xen *xkd_xen_free(struct xkd_xen *x) {
         if (!x)
                 return NULL;
         free(x->cpus);
+        free(x->domains);
         free(x->pcache);
         free(x);
         return NULL;

@@ -286,6 +286,25 @@ TEST(frame_table_owner_and_domain_list) {
         vmgen_free(g);
 }
 
+TEST(domain_list_loop_is_an_error) {
+        struct vmgen *g = vmgen_new(NULL);
+        struct xkd_vmcore *vm = NULL;
+        struct xkd_xen *x = NULL;
+        struct xkd_xen_domain d[64];
+
+        vmgen_add_domain(g, 0);
+        uint64_t d1 = vmgen_add_domain(g, 1);
+        vmgen_add_domain(g, 2);
+        uint64_t d3 = vmgen_add_domain(g, 3);
+        vmgen_write_maddr(g, d3 - XKD_XEN_DIRECTMAP_START + 136, &d1, 8);      /* 3 -> 1 */
+        ASSERT_EQ(open_gen(g, &vm, &x), 0);
+        ASSERT_EQ(xkd_xen_domains(x, d, 64), -ELOOP);
+        ASSERT_EQ(xkd_xen_domains(x, d, 3), 3);        /* a bounded walk stops before noticing */
+        xkd_xen_free(x);
+        xkd_vmcore_free(vm);
+        vmgen_free(g);
+}
+
 TEST(dom0_virtual_through_p2m_and_its_page_tables) {
         struct vmgen *g = vmgen_new(&(struct vmgen_config) { .dom0 = true, .dom0_pages = 600 });
         struct xkd_vmcore *vm = NULL;
