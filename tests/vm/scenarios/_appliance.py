@@ -75,7 +75,8 @@ def build(name, config_lines, disk_mb=1024, prepare=None):
     directory; prepare(work), when given, runs first (e.g. makes an ssh key) and
     may return more {NAME: value} for @NAME@ in config_lines."""
     work = os.path.join(WORK, name)
-    stop_sshd(work)  # one left by a failed run of this scenario
+    stop_sshd(work)  # servers left by a failed run of this scenario
+    stop_nfs(work)
     shutil.rmtree(work, ignore_errors=True)
     os.makedirs(work, mode=0o700)
     disk = os.path.join(work, "disk.img")
@@ -314,5 +315,78 @@ def stop_sshd(work):
     try:
         with open(os.path.join(work, "sshd.pid")) as f:
             os.kill(int(f.read().strip()), 15)
+    except (OSError, ValueError):
+        pass
+
+
+NFS_PACKAGES = ("nfs-ganesha", "nfs-ganesha-vfs", "libntirpc4.3", "liburcu8", "libwbclient0")
+GANESHA_CONFIG = """NFS_CORE_PARAM {{
+	Protocols = 4;
+	NFS_Port = 2049;
+	Bind_addr = 127.0.0.1;
+	Plugins_Dir = "{root}/usr/lib/x86_64-linux-gnu/ganesha";
+	Enable_NLM = false;
+	Enable_RQUOTA = false;
+}}
+NFSV4 {{ Graceless = true; }}
+EXPORT {{
+	Export_Id = 1;
+	Path = "{work}/export";
+	Pseudo = "/export";
+	Access_Type = RW;
+	Squash = No_Root_Squash;
+	Protocols = 4;
+	Transports = TCP;
+	SecType = sys;
+	FSAL {{ Name = VFS; }}
+}}
+"""
+
+
+def _ganesha_root():
+    """NFS-Ganesha (a userspace NFS server: this host's kernel has no nfsd),
+    unpacked with its libraries, not installed."""
+    root = os.path.join(cache.root(), "ganesha")
+    if not os.path.exists(os.path.join(root, "usr", "bin", "ganesha.nfsd")):
+        tmp = tempfile.mkdtemp(dir=cache.root())
+        os.chmod(tmp, 0o755)
+        _run(["apt-get", "download", "-q"] + list(NFS_PACKAGES), cwd=tmp)
+        for deb in os.listdir(tmp):
+            _run(["dpkg-deb", "-x", os.path.join(tmp, deb), root])
+        shutil.rmtree(tmp)
+    return root
+
+
+def start_nfs(work, lifetime=1800):
+    """An NFSv4 server on the host's 127.0.0.1:2049 (the guest's 10.0.2.2),
+    exporting work/export as /export; `timeout` ends it in any case."""
+    root = _ganesha_root()
+    os.makedirs(os.path.join(work, "export"), mode=0o700, exist_ok=True)
+    conf = os.path.join(work, "ganesha.conf")
+    with open(conf, "w") as f:
+        f.write(GANESHA_CONFIG.format(root=root, work=work))
+    env = dict(os.environ, LD_LIBRARY_PATH="%s/usr/lib/x86_64-linux-gnu:%s/usr/lib/ganesha" % (root, root))
+    log = open(os.path.join(work, "ganesha.out"), "w")
+    proc = subprocess.Popen(["timeout", str(lifetime), os.path.join(root, "usr", "bin", "ganesha.nfsd"),
+                             "-F", "-L", os.path.join(work, "ganesha.log"), "-f", conf,
+                             "-p", os.path.join(work, "ganesha.pid"), "-N", "NIV_EVENT"],
+                            env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    with open(os.path.join(work, "nfs.pid"), "w") as f:
+        f.write("%d\n" % proc.pid)
+    for _ in range(100):
+        if os.path.exists(os.path.join(work, "ganesha.log")):
+            with open(os.path.join(work, "ganesha.log")) as f:
+                if "NFS SERVER INITIALIZED" in f.read():
+                    return proc
+        if proc.poll() is not None:
+            break
+        time.sleep(0.1)
+    raise RuntimeError("the NFS server did not start (see %s/ganesha.log)" % work)
+
+
+def stop_nfs(work):
+    try:
+        with open(os.path.join(work, "nfs.pid")) as f:
+            os.killpg(int(f.read().strip()), 15)
     except (OSError, ValueError):
         pass
