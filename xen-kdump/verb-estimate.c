@@ -238,8 +238,9 @@ int verb_estimate(int argc, char **argv) {
         printf("Capture image\n");
         printf("  kernel     %s\n             %s%s\n", kernel, kf.version[0] ? kf.version : "(no version)",
                kf.minimal ? "  [minimal xen-kdump kernel]" : "");
-        printf("             boots in %.1f MiB (init_size %.1f MiB, %.0f MiB aligned), keeps %.1f MiB\n",
-               mib(e.kernel_load), mib(kf.init_size), mib(kf.kernel_alignment), mib(e.kernel_static));
+        printf("             boots in %.1f MiB (init_size %.1f MiB, %.0f MiB aligned), keeps %.1f MiB%s\n",
+               mib(e.kernel_load), mib(kf.init_size), mib(kf.kernel_alignment), mib(e.kernel_static),
+               kf.static_size ? "" : " (payload not measured: assuming all of init_size)");
         printf("  initramfs  %s\n             %.1f MiB packed (%s), %.1f MiB unpacked in %llu entries\n",
                initrd, mib(is.packed), xkd_compression_name(is.compression),
                mib(is.unpacked.footprint), (unsigned long long) is.unpacked.entries);
@@ -263,16 +264,19 @@ int verb_estimate(int argc, char **argv) {
                 printf("unknown (not asked Xen; pass --current SIZE)\n");
         else if (host.current_size == 0)
                 printf("none: a crash now just reboots the host and loses everything.\n");
-        else if (host.current_size >= e.needed)
+        else if (host.current_size >= e.recommended + XKD_EST_GRANULE)
                 printf("%.0f MiB - enough; %.0f MiB more than needed could go back to guests.\n",
                        mib(host.current_size), mib(host.current_size - e.recommended));
+        else if (host.current_size >= e.needed)
+                printf("%.0f MiB - enough.\n", mib(host.current_size));
         else
                 printf("%.0f MiB - TOO SMALL by %.1f MiB: the capture would fail.\n",
                        mib(host.current_size), mib(e.needed - host.current_size));
         if (!kf.minimal)
                 printf("Hint: the minimal kernel from crashkernel/ (make crashkernel) needs far less "
                        "than a distribution kernel.\n");
-        if (in.makedumpfile && dump_level > 1)
+        /* Levels 2-16 (cache, cache private, user, free) need dom0's page types. */
+        if (in.makedumpfile && (dump_level & 0x1e))
                 printf("Warning: makedumpfile at dump_level %llu on a Xen dump needs dom0's debug "
                        "vmlinux and about 1 GiB of region (measured); use engine native.\n",
                        (unsigned long long) dump_level);

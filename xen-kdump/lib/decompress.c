@@ -3,9 +3,11 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <zstd.h>
 
 #include "decompress.h"
 #include "log.h"
@@ -39,6 +41,49 @@ const char *xkd_compression_name(enum xkd_compression_kind k) {
         return (unsigned) k < sizeof(names) / sizeof(names[0]) ? names[k] : "unknown";
 }
 
+/* zstd in process: the library is linked anyway, and dom0 may lack the zstd tool. */
+static int zstd_fd(int fd, const char *what, xkd_decompress_sink sink, void *userdata) {
+        size_t in_size = ZSTD_DStreamInSize(), out_size = ZSTD_DStreamOutSize();
+        uint8_t *inbuf = malloc(in_size), *outbuf = malloc(out_size);
+        ZSTD_DCtx *dctx = ZSTD_createDCtx();
+        int r = 0;
+
+        if (!inbuf || !outbuf || !dctx) {
+                r = log_error_errno(-ENOMEM, "Failed to allocate memory: %m");
+                goto out;
+        }
+        for (;;) {
+                ssize_t n = read(fd, inbuf, in_size);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0) {
+                        r = log_error_errno(-errno, "Failed to read %s: %m", what);
+                        goto out;
+                }
+                if (n == 0)
+                        goto out;
+                ZSTD_inBuffer in = { inbuf, (size_t) n, 0 };
+                while (in.pos < in.size) {
+                        ZSTD_outBuffer o = { outbuf, out_size, 0 };
+                        size_t z = ZSTD_decompressStream(dctx, &o, &in);
+                        if (ZSTD_isError(z))
+                                goto out;       /* trailing bytes: the sink judges the output */
+                        if (o.pos > 0) {
+                                r = sink(outbuf, o.pos, userdata);
+                                if (r != 0) {
+                                        r = r > 0 ? 0 : r;
+                                        goto out;
+                                }
+                        }
+                }
+        }
+out:
+        ZSTD_freeDCtx(dctx);
+        free(inbuf);
+        free(outbuf);
+        return r;
+}
+
 int xkd_decompress_fd(int fd, enum xkd_compression_kind kind, const char *what,
                       xkd_decompress_sink sink, void *userdata) {
         static const char *const tools[][4] = {
@@ -57,6 +102,9 @@ int xkd_decompress_fd(int fd, enum xkd_compression_kind kind, const char *what,
         if (kind <= XKD_COMP_NONE || kind >= XKD_COMP_UNKNOWN)
                 return log_error_errno(-EINVAL, "%s: unknown compression; rebuild it", what);
         const char *const *argv = tools[kind];
+
+        if (kind == XKD_COMP_ZSTD)
+                return zstd_fd(fd, what, sink, userdata);
 
         if (pipe2(pipefd, O_CLOEXEC) < 0)
                 return log_error_errno(-errno, "Failed to create a pipe: %m");

@@ -23,6 +23,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "hv.h"
+
 #define XKD_MiB (1ULL << 20)
 
 /*
@@ -104,3 +106,11 @@ int xkd_estimate_grub_xen_default(const char *grub_text, char *buf, size_t size)
 
 /* The same value with every crashkernel= replaced by crashkernel=<arg>, or it appended. */
 int xkd_estimate_replace_crashkernel(const char *value, const char *arg, char *buf, size_t size);
+
+/*
+ * The estimate for image files, with the native collector and a local target
+ * (the smallest configuration): what `load` checks the crash region against.
+ * 0 when the files cannot be measured (logged).
+ */
+uint64_t xkd_estimate_image_need(const char *kernel_path, const char *initrd_path,
+                                 const struct xkd_e820 *map, unsigned nr_map);

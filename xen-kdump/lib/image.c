@@ -10,6 +10,7 @@
 #include "bootparams.h"
 #include "capture-cmdline.h"
 #include "elfcore.h"
+#include "estimate.h"
 #include "host.h"
 #include "image.h"
 #include "kexec-rules.h"
@@ -225,8 +226,12 @@ int xkd_image_build(xkd_hv *hv, const struct xkd_image_input *in, struct xkd_ima
                 goto fail;
         }
         slack = 2 * xkd_xen_carve_pages(s, n) * XKD_PAGE_SIZE;
-        img->needed = (end - rs) + slack + XKD_CAPTURE_RUNTIME_MIN;
-        if (end > re || end + slack + XKD_CAPTURE_RUNTIME_MIN > re) {
+        /* What this kernel and initramfs need running (estimate.h); the fixed
+         * allowance only when they cannot be measured. */
+        uint64_t est = xkd_estimate_image_need(in->kernel_path, in->initrd_path, machine, nr_machine);
+        uint64_t runtime = est ? 0 : XKD_CAPTURE_RUNTIME_MIN;
+        img->needed = (end - rs) + slack + runtime > est ? (end - rs) + slack + runtime : est;
+        if (end > re || end + slack + runtime > re || rs + img->needed > re) {
                 r = refuse_too_small(&img->crash, img->needed);
                 goto fail;
         }

@@ -159,24 +159,30 @@ bool xkd_cpio_counter_complete(const struct xkd_cpio_counter *c) {
         return c->state == S_BETWEEN && c->stats.archives > 0;
 }
 
+/* A refusal, logged unless quiet (the loader's own check must not add lines). */
+#define FAIL(r, ...) (quiet ? (r) : log_error_errno((r), __VA_ARGS__))
+
 struct count_ctx {
         struct xkd_cpio_counter *counter;
         const char *path;
         enum xkd_compression_kind kind;
+        bool quiet;
 };
 
 static int count_sink(const void *buf, size_t len, void *userdata) {
         struct count_ctx *ctx = userdata;
         int64_t used = xkd_cpio_counter_feed(ctx->counter, buf, len);
 
+        bool quiet = ctx->quiet;
+
         if (used < 0 || (size_t) used < len)
-                return log_error_errno(-EBADMSG, "%s: the %s-compressed part is not a cpio "
+                return FAIL(-EBADMSG, "%s: the %s-compressed part is not a cpio "
                                        "archive; rebuild the initramfs",
                                        ctx->path, xkd_compression_name(ctx->kind));
         return 0;
 }
 
-int xkd_initrd_measure(const char *path, struct xkd_initrd_size *ret) {
+static int measure(const char *path, struct xkd_initrd_size *ret, bool quiet) {
         struct xkd_cpio_counter raw, unpacked;
         struct stat st;
         uint8_t *map = NULL;
@@ -184,19 +190,19 @@ int xkd_initrd_measure(const char *path, struct xkd_initrd_size *ret) {
 
         fd = open(path, O_RDONLY | O_CLOEXEC);
         if (fd < 0)
-                return log_error_errno(-errno, "Failed to open initramfs %s: %m", path);
+                return FAIL(-errno, "Failed to open initramfs %s: %m", path);
         if (fstat(fd, &st) < 0) {
-                r = log_error_errno(-errno, "Failed to stat %s: %m", path);
+                r = FAIL(-errno, "Failed to stat %s: %m", path);
                 goto out;
         }
         if (st.st_size == 0) {
-                r = log_error_errno(-EBADMSG, "Initramfs %s is empty; rebuild it", path);
+                r = FAIL(-EBADMSG, "Initramfs %s is empty; rebuild it", path);
                 goto out;
         }
         map = mmap(NULL, (size_t) st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
         if (map == MAP_FAILED) {
                 map = NULL;
-                r = log_error_errno(-errno, "Failed to map %s: %m", path);
+                r = FAIL(-errno, "Failed to map %s: %m", path);
                 goto out;
         }
 
@@ -205,37 +211,37 @@ int xkd_initrd_measure(const char *path, struct xkd_initrd_size *ret) {
         xkd_cpio_counter_init(&raw);
         int64_t used = xkd_cpio_counter_feed(&raw, map, (size_t) st.st_size);
         if (used < 0) {
-                r = log_error_errno(-EBADMSG, "%s: corrupt cpio header; rebuild the initramfs", path);
+                r = FAIL(-EBADMSG, "%s: corrupt cpio header; rebuild the initramfs", path);
                 goto out;
         }
         ret->unpacked = raw.stats;
         if ((uint64_t) used == (uint64_t) st.st_size) {
                 if (!xkd_cpio_counter_complete(&raw))
-                        r = log_error_errno(-EBADMSG, "%s: not a complete cpio archive; rebuild "
+                        r = FAIL(-EBADMSG, "%s: not a complete cpio archive; rebuild "
                                             "the initramfs", path);
                 goto out;
         }
 
         ret->compression = xkd_compression_detect(map + used, (size_t) (st.st_size - used));
         if (ret->compression == XKD_COMP_UNKNOWN) {
-                r = log_error_errno(-EBADMSG, "%s: unknown data at offset %lld (neither cpio nor "
+                r = FAIL(-EBADMSG, "%s: unknown data at offset %lld (neither cpio nor "
                                     "a known compression); rebuild the initramfs",
                                     path, (long long) used);
                 goto out;
         }
         if (lseek(fd, used, SEEK_SET) < 0) {
-                r = log_error_errno(-errno, "Failed to seek in %s: %m", path);
+                r = FAIL(-errno, "Failed to seek in %s: %m", path);
                 goto out;
         }
         xkd_cpio_counter_init(&unpacked);
-        struct count_ctx ctx = { &unpacked, path, ret->compression };
+        struct count_ctx ctx = { &unpacked, path, ret->compression, quiet };
         r = xkd_decompress_fd(fd, ret->compression, path, count_sink, &ctx);
         if (r < 0)
                 goto out;
         /* Trailing padding after the stream makes some tools complain although
          * everything was unpacked; what counts is a complete archive. */
         if (!xkd_cpio_counter_complete(&unpacked)) {
-                r = log_error_errno(-EBADMSG, "%s: the %s-compressed part ends mid-archive; "
+                r = FAIL(-EBADMSG, "%s: the %s-compressed part ends mid-archive; "
                                     "rebuild the initramfs", path,
                                     xkd_compression_name(ret->compression));
                 goto out;
@@ -249,4 +255,12 @@ out:
                 munmap(map, (size_t) st.st_size);
         close(fd);
         return r;
+}
+
+int xkd_initrd_measure(const char *path, struct xkd_initrd_size *ret) {
+        return measure(path, ret, false);
+}
+
+int xkd_initrd_measure_quiet(const char *path, struct xkd_initrd_size *ret) {
+        return measure(path, ret, true);
 }

@@ -60,3 +60,5 @@ struct xkd_initrd_size {
 /* Measure an initramfs file.  Decompresses with the system's tools (gzip, zstd,
  * xz, ...), like the kernel's own unpacker would.  Logs and fails on garbage. */
 int xkd_initrd_measure(const char *path, struct xkd_initrd_size *ret);
+/* The same without logging (a non-cpio initrd is the loader's business, not ours). */
+int xkd_initrd_measure_quiet(const char *path, struct xkd_initrd_size *ret);

@@ -149,8 +149,7 @@ int xkd_kernel_facts_read(const char *path, struct xkd_kernel_facts *ret) {
         }
         if (xkd_elf_load_span(head->buf, head->have, &ret->static_size) < 0) {
                 ret->static_size = 0;
-                log_notice("Could not measure the decompressed kernel in %s; assuming it keeps "
-                           "all of init_size", path);
+                log_debug("Could not measure the decompressed kernel in %s", path);
         }
 out:
         free(head);

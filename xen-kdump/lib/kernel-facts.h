@@ -39,5 +39,5 @@ int xkd_elf_load_span(const void *data, size_t size, uint64_t *ret);
 
 /* Read a bzImage file: header facts, then static_size by decompressing the
  * start of the payload.  Logs; a payload it cannot decompress leaves
- * static_size 0 (with a notice) rather than failing. */
+ * static_size 0 rather than failing. */
 int xkd_kernel_facts_read(const char *path, struct xkd_kernel_facts *ret);

@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The estimate for a capture image on disk: what `load` checks the crash
+ * region against, instead of a fixed run-time allowance.
+ */
+#include "estimate.h"
+#include "initrd-size.h"
+#include "kernel-facts.h"
+#include "log.h"
+
+uint64_t xkd_estimate_image_need(const char *kernel_path, const char *initrd_path,
+                                 const struct xkd_e820 *map, unsigned nr_map) {
+        struct xkd_estimate_input in = {};
+        struct xkd_kernel_facts kf;
+        struct xkd_initrd_size is = {};
+        struct xkd_estimate e;
+
+        if (!kernel_path || xkd_kernel_facts_read(kernel_path, &kf) < 0)
+                return 0;
+        if (initrd_path && initrd_path[0] && xkd_initrd_measure_quiet(initrd_path, &is) < 0)
+                return 0;
+        for (unsigned i = 0; i < nr_map; i++)
+                if (map[i].type == XKD_E820_RAM &&
+                    (map[i].addr + map[i].size) / XKD_EST_PAGE > in.host_max_pfn)
+                        in.host_max_pfn = (map[i].addr + map[i].size) / XKD_EST_PAGE;
+        in.kernel_init_size = kf.init_size;
+        in.kernel_alignment = kf.kernel_alignment;
+        in.kernel_payload = kf.payload;
+        in.kernel_static = kf.static_size;
+        in.minimal_kernel = kf.minimal;
+        in.initrd_packed = is.packed;
+        in.initrd_unpacked = is.unpacked.footprint;
+        xkd_estimate_compute(&in, &e);
+        log_debug("estimate: %s needs %llu KiB (at load %llu KiB, running %llu KiB)", kernel_path,
+                  (unsigned long long) (e.needed >> 10), (unsigned long long) (e.at_load >> 10),
+                  (unsigned long long) (e.at_run >> 10));
+        return e.needed;
+}
