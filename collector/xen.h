@@ -11,7 +11,8 @@
  * ever invented.  Errors that mean "this dump does not carry it":
  *   -ENODATA  the note / table is absent from the dump
  *   -ENOENT   the note is there but lacks the key or symbol
- *   -EBADMSG  present but malformed (size, bad number, loop in a list)
+ *   -EBADMSG  present but malformed (size, bad number, failed cross-check)
+ *   -ELOOP    domain_list loops
  *   -EADDRNOTAVAIL  a virtual address the page tables (or linear maps) do not map
  *   -EFAULT   a machine address no PT_LOAD holds (not RAM, or left out of the dump)
  *   -EIO      the vmcore is truncated at that address
@@ -23,6 +24,8 @@
  * 0xffff82d040000000 for Xen >= 4.14, 0xffff82d080000000 for 4.4-4.13; the
  * image linear map is only a fallback: when SYMBOL(pgd_l4) is known every
  * virtual address is translated by walking Xen's 4-level page tables.
+ * SYMBOL(frame_table) is the address of a pointer to the table (on x86 a
+ * static copy in Xen's kexec code): xkd_xen_page_info() dereferences it.
  * PDX compression: honoured when the loader saved pfn_pdx_* symbols in the
  * XEN_KDUMP note; otherwise pdx == mfn is assumed (true on machines without
  * large holes in their memory map) and xkd_xen_pdx_known() says so.
