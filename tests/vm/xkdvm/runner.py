@@ -13,8 +13,8 @@ OUT_ROOT = os.environ.get("XKD_VM_OUT", os.path.join(HERE, "out"))
 # Seconds allowed for each phase, counted from the previous one (TCG, 2 cores,
 # nothing else running).  Measured here: dom0_init 11-16 s, load 2-4 s,
 # crash -> capture_init 9-13 s, capture 8-14 s.  TOTAL bounds the whole VM run.
-TIMEOUTS = dict(dom0_init=180, load_done=300, ready=60, crash=60, capture_init=180,
-                capture_done=600, poweroff=60, TOTAL=1500)
+TIMEOUTS = dict(dom0_init=180, load_done=240, ready=60, crash=60, capture_init=180,
+                capture_done=420, poweroff=60, TOTAL=900)
 
 PHASES = ("qemu_start", "dom0_init", "load_done", "crash", "capture_init", "capture_done",
           "poweroff")
