@@ -8,6 +8,7 @@ import _appliance
 
 _name = "appliance-local"
 DESCRIPTION = "dracut capture initramfs (99xen-kdump) saves to a local ext4 disk; dom0 panics"
+ESSENTIAL = True
 CRASH = "dom0-panic"
 # tests/appliance/bench-crashkernel.sh lowers it to find the smallest region that still captures.
 CRASHKERNEL = os.environ.get("XKD_APPLIANCE_CRASHKERNEL", "512M")
