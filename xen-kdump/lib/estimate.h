@@ -110,7 +110,8 @@ int xkd_estimate_replace_crashkernel(const char *value, const char *arg, char *b
 /*
  * The estimate for image files, with the native collector and a local target
  * (the smallest configuration): what `load` checks the crash region against.
- * 0 when the files cannot be measured (logged).
+ * 0 when the files cannot be measured (logged).  XKD_LOAD_UNCHECKED_RUNTIME=1
+ * in the environment returns 1: minimum searches must see real failures.
  */
 uint64_t xkd_estimate_image_need(const char *kernel_path, const char *initrd_path,
                                  const struct xkd_e820 *map, unsigned nr_map);
