@@ -402,4 +402,102 @@ TEST(elf_load_span_covers_all_pt_loads) {
         ASSERT_EQ(xkd_elf_load_span(buf, sizeof(buf), &span), -EINVAL);
 }
 
+/* A bzImage file whose payload is an ELF image with the PT_LOADs of
+ * elf_load_span_covers_all_pt_loads, gzip-compressed when gzip is set. */
+static void write_bzimage_file(const char *path, bool gzip) {
+        static uint8_t img[8192], elf[1024];
+        Elf64_Ehdr *eh = (Elf64_Ehdr *) elf;
+        Elf64_Phdr ph[2] = {
+                { .p_type = PT_LOAD, .p_paddr = 0x1000000, .p_memsz = 0xa00000 },
+                { .p_type = PT_LOAD, .p_paddr = 0x1a00000, .p_memsz = 0x300000 },
+        };
+        char cmd[600], packed_path[512];
+        uint8_t packed[4096];
+        size_t packed_len = sizeof(elf);
+        FILE *f;
+
+        memset(elf, 0, sizeof(elf));
+        memcpy(eh->e_ident, ELFMAG, SELFMAG);
+        eh->e_ident[EI_CLASS] = ELFCLASS64;
+        eh->e_phoff = sizeof(*eh);
+        eh->e_phentsize = sizeof(Elf64_Phdr);
+        eh->e_phnum = 2;
+        memcpy(elf + sizeof(*eh), ph, sizeof(ph));
+        memcpy(packed, elf, sizeof(elf));
+        if (gzip) {
+                snprintf(packed_path, sizeof(packed_path), "%s.gz", path);
+                snprintf(cmd, sizeof(cmd), "gzip -c > %s", packed_path);
+                f = popen(cmd, "w");
+                fwrite(elf, 1, sizeof(elf), f);
+                pclose(f);
+                f = fopen(packed_path, "rb");
+                packed_len = fread(packed, 1, sizeof(packed), f);
+                fclose(f);
+                unlink(packed_path);
+        }
+        fake_bzimage(img, sizeof(img), 0x020f, "6.1.192-xkd (t) #1");
+        img[0x248] = 0x10;
+        img[0x249] = 0;
+        img[0x24c] = (uint8_t) packed_len;
+        img[0x24d] = (uint8_t) (packed_len >> 8);
+        memcpy(img + 2048 + 0x10, packed, packed_len);
+        f = fopen(path, "wb");
+        fwrite(img, 1, sizeof(img), f);
+        fclose(f);
+}
+
+TEST(kernel_facts_read_measures_the_payload_raw_and_gzip) {
+        char path[] = "/tmp/xkd-test-bz-XXXXXX";
+        struct xkd_kernel_facts f;
+        int fd = mkstemp(path);
+
+        ASSERT_TRUE(fd >= 0);
+        close(fd);
+        write_bzimage_file(path, false);
+        ASSERT_EQ(xkd_kernel_facts_read(path, &f), 0);
+        ASSERT_U64_EQ(f.static_size, 0xd00000);
+        ASSERT_TRUE(f.minimal);
+        write_bzimage_file(path, true);
+        ASSERT_EQ(xkd_kernel_facts_read(path, &f), 0);
+        ASSERT_U64_EQ(f.static_size, 0xd00000);
+        unlink(path);
+}
+
+TEST(image_need_is_the_estimate_of_the_files) {
+        static uint8_t buf[16384];
+        char kpath[] = "/tmp/xkd-test-bz-XXXXXX", ipath[] = "/tmp/xkd-test-ird-XXXXXX";
+        struct xkd_e820 map[] = {
+                { 0, 0x9fc00, XKD_E820_RAM },
+                { 0x100000, 0x7ff00000, XKD_E820_RAM },         /* RAM to 2 GiB */
+                { 0xfffc0000, 0x40000, XKD_E820_RESERVED },      /* not RAM: ignored */
+        };
+        struct xkd_estimate e;
+        int kfd = mkstemp(kpath), ifd = mkstemp(ipath);
+        size_t n = sample_archive(buf);
+
+        ASSERT_TRUE(kfd >= 0 && ifd >= 0);
+        close(kfd);
+        ASSERT_EQ(write(ifd, buf, n), (ssize_t) n);
+        close(ifd);
+        write_bzimage_file(kpath, false);
+
+        struct xkd_estimate_input in = {
+                .kernel_init_size = 10 * MiB, .kernel_alignment = 2 * MiB,
+                .kernel_payload = 8192 - 2048, .kernel_static = 0xd00000, .minimal_kernel = true,
+                .initrd_packed = n, .initrd_unpacked = 3 * 4096 + 3 * XKD_TMPFS_INODE_COST,
+                .host_max_pfn = 0x80000,
+        };
+        xkd_estimate_compute(&in, &e);
+        unsetenv("XKD_LOAD_UNCHECKED_RUNTIME");
+        ASSERT_U64_EQ(xkd_estimate_image_need(kpath, ipath, map, 3), e.needed);
+        /* An initramfs it cannot read: no estimate, load falls back to its fixed allowance. */
+        ASSERT_EQ(truncate(ipath, 200), 0);
+        ASSERT_U64_EQ(xkd_estimate_image_need(kpath, ipath, map, 3), 0);
+        setenv("XKD_LOAD_UNCHECKED_RUNTIME", "1", 1);
+        ASSERT_U64_EQ(xkd_estimate_image_need(kpath, ipath, map, 3), 1);
+        unsetenv("XKD_LOAD_UNCHECKED_RUNTIME");
+        unlink(kpath);
+        unlink(ipath);
+}
+
 TEST_MAIN()
