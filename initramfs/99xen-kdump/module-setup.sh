@@ -59,7 +59,10 @@ xkd_local_spec() {
         derror "xen-kdump: no filesystem UUID for $src (holding $dir)"
         return 1
     }
-    local sub=${dir#"$mnt"}
+    # The directory as seen from the filesystem's root: /var/crash on a / mount
+    # stays /var/crash; on a /var mount it is /crash.
+    local sub=$dir
+    [[ $mnt != / ]] && sub=${dir#"$mnt"}
     echo "UUID=$uuid $fstype ${sub:-/} $src"
 }
 
