@@ -183,3 +183,41 @@ def vm_lock(quiet=False):
             yield
         finally:
             fcntl.flock(f, fcntl.LOCK_UN)
+
+
+def debug_vmlinux(version):
+    """dom0's debug vmlinux (for crash), from linux-image-VERSION-dbg: ~860 MB
+    downloaded once, only usr/lib/debug/boot/vmlinux-VERSION kept, under
+    $XKD_CACHE/dbg/ (the layout `dpkg-deb -x` of the package gives)."""
+    rel = os.path.join("usr", "lib", "debug", "boot", "vmlinux-" + version)
+    top = _mkdir(os.path.join(root(), "dbg"))
+    path = os.path.join(top, rel)
+    if os.path.exists(path):
+        return path
+    pkg = "linux-image-%s-dbg" % version
+    log("fetching %s with apt-get download (~860 MB, once)" % pkg)
+    tmp = tempfile.mkdtemp(prefix="dl-", dir=top)
+    try:
+        os.chmod(tmp, 0o755)  # apt's _apt user writes the download here
+        r = _run(["apt-get", "download", "-q", pkg], cwd=tmp)
+        if r.returncode != 0:
+            _run(["apt-get", "update", "-q"])
+            r = _run(["apt-get", "download", "-q", pkg], cwd=tmp)
+        debs = [f for f in os.listdir(tmp) if f.endswith(".deb")]
+        if r.returncode != 0 or not debs:
+            raise CacheError("apt-get download %s failed: %s (is the bookworm debug archive or "
+                             "main with -dbg packages in sources.list?)" % (pkg, r.stdout.strip()[-400:]))
+        # Only the vmlinux (the module debug files are most of the 5 GB unpacked); it comes
+        # early in the archive, so --occurrence stops after ~5 s instead of a 60 s full read
+        # (dpkg-deb then dies of SIGPIPE, which is fine: tar's status is the pipeline's).
+        p = subprocess.run("dpkg-deb --fsys-tarfile %s 2>/dev/null | tar -x --occurrence=1 -C %s ./%s"
+                           % (os.path.join(tmp, debs[0]), tmp, rel), shell=True,
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        got = os.path.join(tmp, rel)
+        if p.returncode != 0 or not os.path.exists(got):
+            raise CacheError("extracting %s from %s failed: %s" % (rel, debs[0], p.stdout.strip()[-400:]))
+        os.makedirs(os.path.dirname(path), mode=0o755, exist_ok=True)
+        os.rename(got, path)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return path
