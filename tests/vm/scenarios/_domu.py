@@ -44,6 +44,7 @@ def domu_marker(tag):
 DOMU_INITRD = "/boot/domu-initrd.img"
 MODULE_DIR = "/lib/xkd-domu"
 DOMU_MODULES = ("xen-gntdev", "xen-gntalloc")
+LIBGCC = "/lib/x86_64-linux-gnu/libgcc_s.so.1"
 
 DOM0_BINARIES = [XEN_BIN + "/" + b for b in ("xl", "xenstored", "xenconsoled", "xen-init-dom0")] + [
     "/usr/bin/xenstore-read", "/usr/bin/xenstore-write", "/usr/bin/xenstore-ls"]
@@ -70,6 +71,8 @@ while :; do sleep 3600; done
 DOM0_SETUP = r"""
 export PATH=$PATH:/usr/lib/xen-4.17/bin
 for m in $(cat /lib/xkd-domu/order); do insmod "/lib/xkd-domu/$m"; done
+# xenconsoled gives each domU console a pty; xl create waits for it.
+mountpoint -q /dev/pts || mount -t devpts devpts /dev/pts
 mkdir -p /var/run/xenstored /var/lib/xenstored /var/lib/xen /var/log/xen /var/run/xen /var/lock /etc/xen \
 	/out/domu-console
 echo 'autoballoon="off"' > /etc/xen/xl.conf
@@ -193,6 +196,8 @@ class Prepared(collections.abc.Mapping):
                          for rel in order}
                 files[MODULE_DIR + "/order"] = _order_file(order)
                 files[DOMU_INITRD] = _domu_initrd()
+                # glibc dlopens it for pthread_cancel (xl's event threads).
+                files[LIBGCC] = LIBGCC
                 self._files = files
             else:
                 cache.debug_vmlinux(kernel.version)  # for check(); fetched outside the lock
