@@ -13,9 +13,9 @@ MEMORY_MB = 3072
 DOM0_MEM = "768M"
 TIMEOUTS = {"load_done": 1200, "capture_done": 1200, "TOTAL": 2700}
 
-DOM0_SCRIPT = _domu.DOM0_SETUP + """
-domu domu-r R 512
-domu domu-d D 512
+DOM0_SCRIPT = _domu.DOM0_SETUP + ("""
+domu domu-r R %d
+domu domu-d D %d
 filled domu-r 1000
 filled domu-d 1000
 # Busy dom0 vCPUs leave Xen no idle time, so the destroyed domU's freed pages
@@ -24,7 +24,7 @@ for i in 1 2; do (while :; do :; done) & done
 xl destroy domu-d
 xl list
 dom0_marker
-"""
+""" % (_domu.DOMU_MB, _domu.DOMU_MB))
 
 CAPTURE_SCRIPT = _domu.capture_script(["R", "D"], makedumpfile=True)
 
