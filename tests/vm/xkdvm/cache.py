@@ -153,6 +153,23 @@ def store(path, data):
     os.rename(tmp, path)
 
 
+def prune(prefix, keep):
+    """Drop all but the keep most recently used images whose name starts with prefix."""
+    d = os.path.join(root(), "images")
+    found = []
+    for name in os.listdir(d):
+        if name.startswith(prefix):
+            try:
+                found.append((os.stat(os.path.join(d, name)).st_mtime, name))
+            except FileNotFoundError:
+                pass
+    for _, name in sorted(found, reverse=True)[keep:]:
+        try:
+            os.unlink(os.path.join(d, name))
+        except FileNotFoundError:
+            pass
+
+
 def xen_binary():
     """Xen's multiboot ELF (QEMU's -kernel does not take the .gz)."""
     if not os.path.exists(XEN_GZ):

@@ -9,6 +9,7 @@ import subprocess
 from . import cache
 
 BUSYBOX = "/bin/busybox"
+KEEP_IMAGES = 24  # per kind: every rebuild of build/xen-kdump makes new images
 
 
 class ImageError(Exception):
@@ -106,8 +107,11 @@ class Image:
     def build(self):
         """Path of the gzipped cpio in the cache, built only if its content changed."""
         path = cache.image_path("%s-%s" % (self.kind, self.digest()), ".cpio.gz")
-        if not os.path.exists(path):
+        if os.path.exists(path):
+            os.utime(path)  # mtime = last use, for pruning
+        else:
             cache.store(path, gzip.compress(self.cpio(), compresslevel=6, mtime=0))
+            cache.prune(self.kind + "-", keep=KEEP_IMAGES)
         return path
 
     def cpio(self):

@@ -170,17 +170,19 @@ class Machine:
         s.settimeout(timeout)
         try:
             s.connect(self.mon_path)
-            out = b""
-            while b"(qemu)" not in out:
-                out += s.recv(4096)
+            def until_prompt():
+                out = b""
+                while b"(qemu)" not in out:
+                    chunk = s.recv(4096)  # bounded by the socket timeout
+                    if not chunk:
+                        raise MachineError("QEMU closed its monitor during %r" % command)
+                    out += chunk
+                return out.decode("utf-8", "replace")
+            until_prompt()
             s.sendall(command.encode() + b"\n")
-            out = b""
-            while out.count(b"(qemu)") < 1:
-                chunk = s.recv(4096)
-                if not chunk:
-                    break
-                out += chunk
-            return out.decode("utf-8", "replace")
+            return until_prompt()
+        except socket.timeout:
+            raise MachineError("QEMU's monitor did not answer %r in %d s" % (command, timeout))
         finally:
             s.close()
 

@@ -227,6 +227,28 @@ def the_vm_lock_is_exclusive():
 
 
 @test
+def image_cache_keeps_the_most_recently_used():
+    tmp = tempfile.mkdtemp()
+    old = os.environ.get("XKD_CACHE")
+    try:
+        os.environ["XKD_CACHE"] = tmp
+        for i, name in enumerate(("dom0-a", "dom0-b", "dom0-c", "capture-a")):
+            path = cache.image_path(name, ".cpio.gz")
+            cache.store(path, b"x")
+            os.utime(path, (1000 + i, 1000 + i))
+        os.utime(cache.image_path("dom0-a", ".cpio.gz"))  # just used
+        cache.prune("dom0-", keep=2)
+        left = sorted(os.listdir(os.path.join(tmp, "images")))
+        assert left == ["capture-a.cpio.gz", "dom0-a.cpio.gz", "dom0-c.cpio.gz"], left
+    finally:
+        if old is None:
+            os.environ.pop("XKD_CACHE", None)
+        else:
+            os.environ["XKD_CACHE"] = old
+        shutil.rmtree(tmp)
+
+
+@test
 def timings_json_orders_phases_and_steps():
     tmp = tempfile.mkdtemp()
     try:
