@@ -182,20 +182,76 @@ def xen_binary():
     return path
 
 
+def _alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass
+    return True
+
+
+def _queue_head(qdir):
+    """The oldest ticket whose owner still runs; tickets of dead owners are dropped."""
+    for name in sorted(os.listdir(qdir)):
+        try:
+            pid = int(name.split("-")[1])
+        except (IndexError, ValueError):
+            pid = -1
+        if pid > 0 and _alive(pid):
+            return name
+        try:
+            os.unlink(os.path.join(qdir, name))
+        except FileNotFoundError:
+            pass
+    return None
+
+
+def _take_turn(f, qdir, ticket):
+    """Wait for our ticket to head the queue, then for the flock itself.
+    flock alone is not fair: with several callers one can starve for many minutes."""
+    while True:
+        if _queue_head(qdir) == ticket:
+            try:
+                fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return
+            except BlockingIOError:
+                pass
+        time.sleep(0.5)
+
+
 @contextlib.contextmanager
 def vm_lock(quiet=False):
-    """One TCG guest at a time: 2 cores cannot run two. Waiting is not timed."""
+    """One TCG guest at a time: 2 cores cannot run two.  Callers are served in
+    arrival order (a ticket in LOCK_PATH.queue/).  Waiting is not timed."""
     os.makedirs(os.path.dirname(LOCK_PATH), exist_ok=True)
+    qdir = LOCK_PATH + ".queue"
+    os.makedirs(qdir, exist_ok=True)
+    ticket = "%020d-%d-%s" % (time.time_ns(), os.getpid(), os.urandom(3).hex())
     with open(LOCK_PATH, "a") as f:
+        open(os.path.join(qdir, ticket), "w").close()
         try:
-            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            if not quiet:
-                log("waiting for %s (another VM run holds it)" % LOCK_PATH)
-            t = time.monotonic()
-            fcntl.flock(f, fcntl.LOCK_EX)
-            if not quiet:
-                log("got the lock after %.0f s" % (time.monotonic() - t))
+            if _queue_head(qdir) == ticket:
+                try:
+                    fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    waited = None
+                except BlockingIOError:
+                    waited = time.monotonic()
+            else:
+                waited = time.monotonic()
+            if waited is not None:
+                if not quiet:
+                    log("waiting for %s (another VM run holds it; %d queued)"
+                        % (LOCK_PATH, len(os.listdir(qdir)) - 1))
+                _take_turn(f, qdir, ticket)
+                if not quiet:
+                    log("got the lock after %.0f s" % (time.monotonic() - waited))
+        finally:
+            try:
+                os.unlink(os.path.join(qdir, ticket))
+            except FileNotFoundError:
+                pass
         try:
             yield
         finally:

@@ -5,6 +5,7 @@ import shutil
 import struct
 import subprocess
 import tempfile
+import time
 import traceback
 import types
 
@@ -221,6 +222,38 @@ def the_vm_lock_is_exclusive():
                 expect_raises(BlockingIOError, fcntl.flock, f, fcntl.LOCK_EX | fcntl.LOCK_NB)
         with open(cache.LOCK_PATH) as f:
             fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)  # released again
+    finally:
+        cache.LOCK_PATH = old
+        shutil.rmtree(tmp)
+
+
+@test
+def the_vm_lock_serves_callers_in_arrival_order():
+    import threading
+    tmp = tempfile.mkdtemp()
+    old = cache.LOCK_PATH
+    try:
+        cache.LOCK_PATH = os.path.join(tmp, "vm.lock")
+        qdir = cache.LOCK_PATH + ".queue"
+        os.makedirs(qdir)
+        # An older ticket of a live process (ours) goes first; one of a dead process is dropped.
+        earlier = "%020d-%d-aaaaaa" % (1, os.getpid())
+        open(os.path.join(qdir, earlier), "w").close()
+        open(os.path.join(qdir, "%020d-%d-bbbbbb" % (0, 2 ** 22 + 7)), "w").close()
+        got = []
+
+        def caller():
+            with cache.vm_lock(quiet=True):
+                got.append(time.monotonic())
+        t = threading.Thread(target=caller)
+        t.start()
+        time.sleep(1.5)
+        assert not got, "the lock was taken past an older live ticket"
+        assert not any(n.startswith("%020d-" % 0) for n in os.listdir(qdir)), "dead ticket kept"
+        os.unlink(os.path.join(qdir, earlier))
+        t.join(10)
+        assert got and not t.is_alive(), "the lock was not taken once the queue moved"
+        assert os.listdir(qdir) == [], os.listdir(qdir)
     finally:
         cache.LOCK_PATH = old
         shutil.rmtree(tmp)
