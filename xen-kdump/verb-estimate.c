@@ -225,6 +225,7 @@ int verb_estimate(int argc, char **argv) {
                 .kernel_alignment = kf.kernel_alignment,
                 .kernel_payload = kf.payload,
                 .kernel_static = kf.static_size,
+                .kernel_resident = kf.resident_size,
                 .minimal_kernel = kf.minimal,
                 .initrd_packed = is.packed,
                 .initrd_unpacked = is.unpacked.footprint,
@@ -250,12 +251,16 @@ int verb_estimate(int argc, char **argv) {
         printf("\nRegion needed\n");
         printf("  at load    %6.1f MiB  kernel %.1f + initramfs %.1f + loader %.1f\n",
                mib(e.at_load), mib(e.kernel_load), mib(e.initrd_transient), mib(e.loader));
-        printf("  running    %6.1f MiB  kernel %.1f + its allocations %.1f%s + initramfs %.1f\n"
-               "                         + max(packed initramfs %.1f, collector %.1f) + loader %.1f\n",
-               mib(e.at_run), mib(e.kernel_static), mib(e.kernel_runtime),
+        printf("  booting    %6.1f MiB  kernel %.1f + its allocations %.1f%s + initramfs %.1f"
+               " + packed %.1f\n",
+               mib(e.boot_phase + e.loader), mib(e.kernel_static), mib(e.kernel_runtime),
                in.network_target ? " (network target)" : "", mib(e.initrd_unpacked),
-               mib(e.initrd_transient), mib(e.collector_bitmaps + e.collector_buffers),
-               mib(e.loader));
+               mib(e.initrd_transient));
+        printf("  collecting %6.1f MiB  kernel %.1f + its allocations %.1f + initramfs %.1f"
+               " + collector %.1f\n",
+               mib(e.collect_phase + e.loader), mib(e.kernel_resident), mib(e.kernel_runtime),
+               mib(e.initrd_unpacked), mib(e.collector_bitmaps + e.collector_buffers));
+        printf("             (each + loader %.1f)\n", mib(e.loader));
         printf("  + struct pages %.1f MiB, margin %.1f MiB\n", mib(e.struct_pages), mib(e.margin));
         printf("  needed     %6.1f MiB  ->  crashkernel=%s\n", mib(e.needed), arg);
 

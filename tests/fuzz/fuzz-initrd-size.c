@@ -48,7 +48,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         if (xkd_kernel_facts_parse_header(data, size, &kf) == 0 &&
             strnlen(kf.version, sizeof(kf.version)) >= sizeof(kf.version))
                 __builtin_trap();
-        (void) xkd_elf_load_span(data, size, &v);
+        uint64_t sum;
+        if (xkd_elf_load_span(data, size, &v, &sum) == 0 && sum > v)
+                __builtin_trap();
 
         size_t n = size < sizeof(text) - 1 ? size : sizeof(text) - 1;
         memcpy(text, data, n);

@@ -96,6 +96,29 @@ TEST(estimate_unknown_static_size_assumes_all_of_init_size) {
         ASSERT_U64_EQ(unknown.at_run - known.at_run, 2 * MiB);
 }
 
+TEST(estimate_boot_phase_holds_the_gaps_and_the_packed_initramfs) {
+        struct xkd_estimate e;
+        struct xkd_estimate_input in = minimal_2g;
+
+        /* A kernel that frees 6 MiB of gaps after boot, a big packed initramfs. */
+        in.kernel_static = 14 * MiB;
+        in.kernel_resident = 8 * MiB;
+        in.initrd_packed = 20 * MiB;
+        xkd_estimate_compute(&in, &e);
+        ASSERT_U64_EQ(e.boot_phase, 14 * MiB + XKD_EST_RUNTIME_MINIMAL + 12 * MiB + 20 * MiB);
+        ASSERT_U64_EQ(e.collect_phase, 8 * MiB + XKD_EST_RUNTIME_MINIMAL + 12 * MiB +
+                                       2 * 65536 + XKD_EST_COLLECTOR_BUFFERS);
+        ASSERT_U64_EQ(e.at_run, e.boot_phase + XKD_EST_LOADER);
+        /* A small initramfs: collecting is the larger phase. */
+        in.initrd_packed = 1 * MiB;
+        xkd_estimate_compute(&in, &e);
+        ASSERT_U64_EQ(e.at_run, e.collect_phase + XKD_EST_LOADER);
+        /* Without a static size the resident size is ignored too. */
+        in.kernel_static = 0;
+        xkd_estimate_compute(&in, &e);
+        ASSERT_U64_EQ(e.kernel_resident, e.kernel_static);
+}
+
 TEST(estimate_load_time_can_be_the_larger_need) {
         struct xkd_estimate e;
         /* Debian's 6.1 kernel: init_size 63.6 MiB, tiny initramfs, small host. */
@@ -139,6 +162,45 @@ TEST(parse_user_sizes_demand_a_unit) {
         ASSERT_EQ(xkd_estimate_parse_size("-1G", &v), -EINVAL);
         ASSERT_EQ(xkd_estimate_parse_size("", &v), -EINVAL);
         ASSERT_EQ(xkd_estimate_parse_size("99999999999T", &v), -EINVAL);      /* overflow */
+}
+
+/*
+ * The estimate against the smallest crash regions that captured in the Xen VM
+ * (crashkernel/find-min-vm, 2 GiB host, the harness's capture initramfs with
+ * our collector at level 1): it must never promise less than worked, and for
+ * Debian's kernel not refuse the 96 MiB that worked.
+ */
+static const struct xkd_estimate_input vm_initramfs = {
+        .initrd_packed = 3152285, .initrd_unpacked = 8704 * 1024, .host_max_pfn = 0x80000,
+};
+
+TEST(estimate_covers_the_vm_minimum_of_the_minimal_kernel) {
+        struct xkd_estimate_input in = vm_initramfs;
+        struct xkd_estimate e;
+
+        in.kernel_init_size = 21082112;         /* crashkernel/ 6.1.192-xkd */
+        in.kernel_alignment = 2 * MiB;
+        in.kernel_payload = 4228096;
+        in.kernel_static = 16875520;
+        in.kernel_resident = 16656252;
+        in.minimal_kernel = true;
+        xkd_estimate_compute(&in, &e);
+        ASSERT_TRUE(e.needed >= 40 * MiB);      /* 40 MiB captured, 36 MiB did not */
+        ASSERT_TRUE(e.recommended <= 64 * MiB); /* the goal */
+}
+
+TEST(estimate_covers_the_vm_minimum_of_debians_kernel) {
+        struct xkd_estimate_input in = vm_initramfs;
+        struct xkd_estimate e;
+
+        in.kernel_init_size = 66682880;         /* Debian 6.1.0-56-amd64 */
+        in.kernel_alignment = 2 * MiB;
+        in.kernel_payload = 8226752;
+        in.kernel_static = 60817408;
+        in.kernel_resident = 59681264;
+        xkd_estimate_compute(&in, &e);
+        ASSERT_TRUE(e.needed > 80 * MiB);       /* 80 MiB ran out of memory */
+        ASSERT_TRUE(e.needed <= 96 * MiB);      /* 96 MiB captured: load must not refuse it */
 }
 
 /* --- Xen's command line and GRUB ---------------------------------------- */
@@ -385,7 +447,7 @@ TEST(elf_load_span_covers_all_pt_loads) {
                 { .p_type = PT_LOAD, .p_paddr = 0x2000000, .p_memsz = 0x400000 },      /* bss */
                 { .p_type = PT_LOAD, .p_paddr = 0x1800000, .p_memsz = 0x100000 },
         };
-        uint64_t span = 0;
+        uint64_t span = 0, sum = 0;
 
         memset(buf, 0, sizeof(buf));
         memcpy(eh->e_ident, ELFMAG, SELFMAG);
@@ -394,12 +456,13 @@ TEST(elf_load_span_covers_all_pt_loads) {
         eh->e_phentsize = sizeof(Elf64_Phdr);
         eh->e_phnum = 4;
         memcpy(buf + sizeof(*eh), ph, sizeof(ph));
-        ASSERT_EQ(xkd_elf_load_span(buf, sizeof(buf), &span), 0);
+        ASSERT_EQ(xkd_elf_load_span(buf, sizeof(buf), &span, &sum), 0);
         ASSERT_U64_EQ(span, 0x2400000 - 0x1000000);
+        ASSERT_U64_EQ(sum, 0x800000 + 0x400000 + 0x100000);     /* the gaps are not kept */
         /* program headers beyond what was decompressed */
-        ASSERT_EQ(xkd_elf_load_span(buf, sizeof(*eh) + 100, &span), -EINVAL);
+        ASSERT_EQ(xkd_elf_load_span(buf, sizeof(*eh) + 100, &span, &sum), -EINVAL);
         eh->e_ident[EI_CLASS] = ELFCLASS32;
-        ASSERT_EQ(xkd_elf_load_span(buf, sizeof(buf), &span), -EINVAL);
+        ASSERT_EQ(xkd_elf_load_span(buf, sizeof(buf), &span, &sum), -EINVAL);
 }
 
 /* A bzImage file whose payload is an ELF image with the PT_LOADs of
@@ -456,6 +519,7 @@ TEST(kernel_facts_read_measures_the_payload_raw_and_gzip) {
         write_bzimage_file(path, false);
         ASSERT_EQ(xkd_kernel_facts_read(path, &f), 0);
         ASSERT_U64_EQ(f.static_size, 0xd00000);
+        ASSERT_U64_EQ(f.resident_size, 0xd00000);
         ASSERT_TRUE(f.minimal);
         write_bzimage_file(path, true);
         ASSERT_EQ(xkd_kernel_facts_read(path, &f), 0);

@@ -37,6 +37,7 @@ uint64_t xkd_estimate_image_need(const char *kernel_path, const char *initrd_pat
         in.kernel_alignment = kf.kernel_alignment;
         in.kernel_payload = kf.payload;
         in.kernel_static = kf.static_size;
+        in.kernel_resident = kf.resident_size;
         in.minimal_kernel = kf.minimal;
         in.initrd_packed = is.packed;
         in.initrd_unpacked = is.unpacked.footprint;

@@ -29,6 +29,8 @@ void xkd_estimate_compute(const struct xkd_estimate_input *in, struct xkd_estima
 
         /* Unknown static size: assume the kernel keeps all of init_size. */
         e->kernel_static = in->kernel_static ? round_up(in->kernel_static, XKD_EST_PAGE) : image;
+        e->kernel_resident = in->kernel_resident && in->kernel_static
+                                     ? round_up(in->kernel_resident, XKD_EST_PAGE) : e->kernel_static;
         e->kernel_runtime = (in->minimal_kernel ? XKD_EST_RUNTIME_MINIMAL : XKD_EST_RUNTIME_DISTRO) +
                             (in->network_target ? XKD_EST_NETWORK : 0);
         e->initrd_unpacked = round_up(in->initrd_unpacked, XKD_EST_PAGE);
@@ -40,8 +42,10 @@ void xkd_estimate_compute(const struct xkd_estimate_input *in, struct xkd_estima
         collector = e->collector_bitmaps + e->collector_buffers;
         /* The packed initramfs is freed before /init, so it and the collector
          * never coexist; the ELF core header stays reserved throughout. */
-        e->at_run = e->kernel_static + e->kernel_runtime + e->initrd_unpacked +
-                    max_u64(e->initrd_transient, collector) + e->loader;
+        e->boot_phase = e->kernel_static + e->kernel_runtime + e->initrd_unpacked +
+                        e->initrd_transient;
+        e->collect_phase = e->kernel_resident + e->kernel_runtime + e->initrd_unpacked + collector;
+        e->at_run = max_u64(e->boot_phase, e->collect_phase) + e->loader;
 
         base_run = e->at_run;
         e->margin = max_u64(4 * XKD_MiB, round_up(max_u64(e->at_load, base_run) / 16, XKD_EST_PAGE));

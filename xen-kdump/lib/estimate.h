@@ -11,12 +11,14 @@
  *                address to decompress itself in place; the packed initramfs,
  *                boot parameters, ELF core header and entry stub sit beside it
  *                and Xen carves its page tables from the free rest;
- *   at run time  the kernel keeps only its image (text..._end), struct pages
- *                for the region, and its own allocations; the initramfs is
- *                unpacked into tmpfs (unreclaimable) and the packed copy is
- *                freed before /init; then the collector allocates its
- *                bitmaps (two bits per host page frame) and its buffers.
- * The region must hold the larger of the two.
+ *   booting      the kernel reserves its image (text..._end, gaps included),
+ *                struct pages for the region and its own allocations, and
+ *                unpacks the initramfs into tmpfs (unreclaimable) while the
+ *                packed copy is still there;
+ *   collecting   the packed copy, init memory and the gaps between sections
+ *                are freed; the collector allocates its bitmaps (two bits per
+ *                host page frame) and its buffers.
+ * The region must hold the largest of the three.
  */
 
 #include <stdbool.h>
@@ -34,12 +36,14 @@
  * see crashkernel/README.md.  A distribution kernel also loads its modules
  * from the initramfs into vmalloc space, so it needs more.
  */
-#define XKD_EST_RUNTIME_MINIMAL (12 * XKD_MiB)
-#define XKD_EST_RUNTIME_DISTRO  (24 * XKD_MiB)
+#define XKD_EST_RUNTIME_MINIMAL (8 * XKD_MiB)
+#define XKD_EST_RUNTIME_DISTRO  (10 * XKD_MiB)
 /* Sockets, NIC rings and retransmit queues of an ssh or NFS target. */
 #define XKD_EST_NETWORK         (8 * XKD_MiB)
-/* The collector's own heap: I/O and compression buffers, ELF headers, report. */
-#define XKD_EST_COLLECTOR_BUFFERS (8 * XKD_MiB)
+/* The collector's own heap: I/O and compression buffers, ELF headers, report
+ * (peak RSS measured in the VM: 13.2 MiB with its libraries, which the
+ * initramfs footprint already counts). */
+#define XKD_EST_COLLECTOR_BUFFERS (12 * XKD_MiB)
 /* makedumpfile (engine makedumpfile, dump level 0-1): its cyclic buffer and I/O. */
 #define XKD_EST_MAKEDUMPFILE_BUFFERS (16 * XKD_MiB)
 /* Boot parameters, ELF core header, entry stub, Xen's control and page-table pages. */
@@ -55,6 +59,7 @@ struct xkd_estimate_input {
         uint64_t kernel_alignment;      /* bzImage kernel_alignment */
         uint64_t kernel_payload;        /* protected-mode part of the bzImage file */
         uint64_t kernel_static;         /* memory span of the decompressed kernel (0: unknown) */
+        uint64_t kernel_resident;       /* its sections without the gaps (0: = kernel_static) */
         bool minimal_kernel;            /* built by crashkernel/ (everything built in) */
         uint64_t initrd_packed;
         uint64_t initrd_unpacked;       /* tmpfs footprint (initrd-size.h) */
@@ -69,13 +74,16 @@ struct xkd_estimate {
         uint64_t loader;
         uint64_t at_load;               /* kernel_load + initrd_packed + loader */
         /* at run time */
-        uint64_t kernel_static;
+        uint64_t kernel_static;         /* reserved while booting */
+        uint64_t kernel_resident;       /* kept once init memory and section gaps are freed */
         uint64_t kernel_runtime;        /* incl. network allowance */
         uint64_t initrd_unpacked;
         uint64_t initrd_transient;      /* packed copy, freed before the collector runs */
         uint64_t collector_bitmaps;
         uint64_t collector_buffers;
-        uint64_t at_run;
+        uint64_t boot_phase;            /* kernel_static + runtime + packed + unpacked */
+        uint64_t collect_phase;         /* kernel_resident + runtime + unpacked + collector */
+        uint64_t at_run;                /* the larger phase + loader */
         /* total */
         uint64_t struct_pages;          /* for the whole (recommended) region */
         uint64_t margin;

@@ -59,9 +59,9 @@ int xkd_kernel_facts_parse_header(const void *data, size_t size, struct xkd_kern
         return 0;
 }
 
-int xkd_elf_load_span(const void *data, size_t size, uint64_t *ret) {
+int xkd_elf_load_span(const void *data, size_t size, uint64_t *span, uint64_t *sum) {
         const Elf64_Ehdr *eh = data;
-        uint64_t lo = UINT64_MAX, hi = 0;
+        uint64_t lo = UINT64_MAX, hi = 0, total = 0;
 
         if (size < sizeof(*eh) || memcmp(eh->e_ident, ELFMAG, SELFMAG) != 0 ||
             eh->e_ident[EI_CLASS] != ELFCLASS64 || eh->e_phentsize != sizeof(Elf64_Phdr))
@@ -75,14 +75,16 @@ int xkd_elf_load_span(const void *data, size_t size, uint64_t *ret) {
                         continue;
                 if (ph.p_paddr + ph.p_memsz < ph.p_paddr)
                         return -EINVAL;
+                total += ph.p_memsz;
                 if (ph.p_paddr < lo)
                         lo = ph.p_paddr;
                 if (ph.p_paddr + ph.p_memsz > hi)
                         hi = ph.p_paddr + ph.p_memsz;
         }
-        if (hi == 0)
-                return -EINVAL;
-        *ret = hi - lo;
+        if (hi == 0 || total > hi - lo)
+                return -EINVAL;         /* overlapping segments: not a kernel image */
+        *span = hi - lo;
+        *sum = total;
         return 0;
 }
 
@@ -147,8 +149,8 @@ int xkd_kernel_facts_read(const char *path, struct xkd_kernel_facts *ret) {
                     xkd_decompress_fd(fd, kind, path, head_sink, head) < 0)
                         head->have = 0;
         }
-        if (xkd_elf_load_span(head->buf, head->have, &ret->static_size) < 0) {
-                ret->static_size = 0;
+        if (xkd_elf_load_span(head->buf, head->have, &ret->static_size, &ret->resident_size) < 0) {
+                ret->static_size = ret->resident_size = 0;
                 log_debug("Could not measure the decompressed kernel in %s", path);
         }
 out:

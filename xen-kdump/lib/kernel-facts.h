@@ -25,6 +25,7 @@ struct xkd_kernel_facts {
         uint64_t payload_offset;        /* compressed vmlinux, from the protected-mode start */
         uint64_t payload_length;
         uint64_t static_size;           /* vmlinux memory span; 0 when unknown */
+        uint64_t resident_size;         /* sum of its PT_LOADs: what stays once the gaps are freed */
         char version[128];              /* "6.1.0-xkd (root@host) #1 ..." */
         bool minimal;
 };
@@ -33,9 +34,11 @@ struct xkd_kernel_facts {
  * bzImage with boot protocol >= 2.10 (init_size). */
 int xkd_kernel_facts_parse_header(const void *data, size_t size, struct xkd_kernel_facts *ret);
 
-/* max(p_paddr + p_memsz) - min(p_paddr) over the PT_LOADs of an ELF64 image
- * whose first size bytes are given. */
-int xkd_elf_load_span(const void *data, size_t size, uint64_t *ret);
+/* Over the PT_LOADs of an ELF64 image whose first size bytes are given:
+ * span = max(p_paddr + p_memsz) - min(p_paddr) (what the kernel reserves while
+ * booting), sum = the sum of p_memsz (what it keeps after freeing the gaps
+ * between its sections). */
+int xkd_elf_load_span(const void *data, size_t size, uint64_t *span, uint64_t *sum);
 
 /* Read a bzImage file: header facts, then static_size by decompressing the
  * start of the payload.  Logs; a payload it cannot decompress leaves
