@@ -42,8 +42,9 @@ uint64_t xkd_estimate_image_need(const char *kernel_path, const char *initrd_pat
         in.initrd_packed = is.packed;
         in.initrd_unpacked = is.unpacked.footprint;
         xkd_estimate_compute(&in, &e);
-        log_debug("estimate: %s needs %llu KiB (at load %llu KiB, running %llu KiB)", kernel_path,
-                  (unsigned long long) (e.needed >> 10), (unsigned long long) (e.at_load >> 10),
+        log_debug("estimate: %s needs %llu KiB, at least %llu KiB (at load %llu KiB, running %llu KiB)",
+                  kernel_path, (unsigned long long) (e.needed >> 10),
+                  (unsigned long long) (e.minimum >> 10), (unsigned long long) (e.at_load >> 10),
                   (unsigned long long) (e.at_run >> 10));
-        return e.needed;
+        return e.minimum;
 }

@@ -57,6 +57,9 @@ void xkd_estimate_compute(const struct xkd_estimate_input *in, struct xkd_estima
                              (per_page - 1);
         run_total = round_up(run_total, XKD_EST_PAGE);
         e->needed = max_u64(e->at_load + e->margin, run_total);
+        uint64_t run_bare = round_up(round_up(base_run * per_page, per_page - 1) / (per_page - 1),
+                                     XKD_EST_PAGE);
+        e->minimum = max_u64(e->at_load, run_bare);
         e->struct_pages = round_up(e->needed / per_page, XKD_EST_PAGE);
         e->recommended = round_up(e->needed, XKD_EST_GRANULE);
 }

@@ -37,7 +37,7 @@
  * from the initramfs into vmalloc space, so it needs more.
  */
 #define XKD_EST_RUNTIME_MINIMAL (8 * XKD_MiB)
-#define XKD_EST_RUNTIME_DISTRO  (10 * XKD_MiB)
+#define XKD_EST_RUNTIME_DISTRO  (15 * XKD_MiB)
 /* Sockets, NIC rings and retransmit queues of an ssh or NFS target. */
 #define XKD_EST_NETWORK         (8 * XKD_MiB)
 /* The collector's own heap: I/O and compression buffers, ELF headers, report
@@ -88,6 +88,7 @@ struct xkd_estimate {
         uint64_t struct_pages;          /* for the whole (recommended) region */
         uint64_t margin;
         uint64_t needed;                /* bytes; never below what the VM tests measured */
+        uint64_t minimum;               /* the same without the margin: below it load refuses */
         uint64_t recommended;           /* needed rounded up to XKD_EST_GRANULE */
 };
 
@@ -116,8 +117,9 @@ int xkd_estimate_grub_xen_default(const char *grub_text, char *buf, size_t size)
 int xkd_estimate_replace_crashkernel(const char *value, const char *arg, char *buf, size_t size);
 
 /*
- * The estimate for image files, with the native collector and a local target
- * (the smallest configuration): what `load` checks the crash region against.
+ * The estimate's minimum (no margin) for image files, with the native
+ * collector and a local target (the smallest configuration): what `load`
+ * checks the crash region against; `estimate` recommends the margin on top.
  * 0 when the files cannot be measured (logged).  XKD_LOAD_UNCHECKED_RUNTIME=1
  * in the environment returns 1: minimum searches must see real failures.
  */
