@@ -59,12 +59,12 @@ mount -t devtmpfs devtmpfs /dev 2>/dev/null
 tag=$(sed -n 's/.*xkdtag=\([A-Za-z0-9]*\).*/\1/p' /proc/cmdline)
 avail=$(awk '/^MemAvailable:/ { print int($2 / 1024) }' /proc/meminfo)
 mb=$((avail - 48))
-echo "XKD-DOMU start tag $tag available $avail MiB, filling $mb MiB"
+echo "XKD-DOMU start tag $tag available $avail MiB, filling $mb MiB at $(cut -d' ' -f1 /proc/uptime) s"
 mkdir -p /fill
 mount -t tmpfs -o size=${mb}m tmpfs /fill
 p=XKD
 yes "$p-domU-FILL-$tag" | head -c $((mb * 1048576)) > /fill/marker
-echo "XKD-DOMU filled $(($(stat -c %s /fill/marker) / 1048576)) MiB"
+echo "XKD-DOMU filled $(($(stat -c %s /fill/marker) / 1048576)) MiB at $(cut -d' ' -f1 /proc/uptime) s"
 grep -E '^(MemFree|Shmem):' /proc/meminfo
 while :; do sleep 3600; done
 """
@@ -73,7 +73,7 @@ DOM0_SETUP = r"""
 export PATH=$PATH:/usr/lib/xen-4.17/bin
 for m in $(cat /lib/xkd-domu/order); do insmod "/lib/xkd-domu/$m"; done
 # xenconsoled gives each domU console a pty; xl create waits for it.
-mountpoint -q /dev/pts || mount -t devpts devpts /dev/pts
+grep -q " /dev/pts " /proc/mounts || mount -t devpts devpts /dev/pts
 mkdir -p /var/run/xenstored /var/lib/xenstored /var/lib/xen /var/log/xen /var/run/xen /var/lock /etc/xen \
 	/out/domu-console
 echo 'autoballoon="off"' > /etc/xen/xl.conf
