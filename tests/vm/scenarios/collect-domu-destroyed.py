@@ -34,4 +34,5 @@ def check(run):
     mk = measure.get("mkdf-c-d31")
     checks.require(mk and mk.get("bytes"), "makedumpfile -c -X -d 31 wrote nothing (makedumpfile-c-d31.log)")
     measure["bytes_vs_makedumpfile"] = round(measure["dump_bytes"] / mk["bytes"], 3)
+    _domu.save_measure(run, measure)
     print("vm:   collect-domu-destroyed: %s" % measure)

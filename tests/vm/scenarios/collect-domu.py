@@ -24,4 +24,5 @@ CAPTURE_SCRIPT = _domu.capture_script(["R"])
 def check(run):
     dump, measure = _domu.check_domus(run, running=["R"])
     measure["crash_seconds"] = _domu.check_crash_opens(run, dump)
+    _domu.save_measure(run, measure)
     print("vm:   collect-domu: %s" % measure)
