@@ -136,8 +136,9 @@ timed() {
 	n=$1; shift
 	rc=0
 	time -v -o /out/time-$n.txt "$@" || rc=$?
-	echo "XKD-RESULT $n rc=$rc $(grep -E 'Elapsed' /out/time-$n.txt | sed 's/.*: //')"
+	echo "XKD-RESULT $n rc=$rc $(grep -E 'Elapsed' /out/time-$n.txt | sed 's/.*: //')" >&3
 }
+exec 3>&1  # timed's result line: the console, whatever the command's output is redirected to
 echo "XKD-PHASE scan_start"
 timed scan pagescan "$VMCORE" %s > /out/scan-raw.txt
 cat /out/scan-raw.txt
