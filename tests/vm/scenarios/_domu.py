@@ -311,6 +311,7 @@ def check_domus(run, running, destroyed=()):
         checks.require(not kd.incomplete, "the saved dump says incomplete (status %#x)" % kd.status)
         checks.require(kd.dump_level == 63, "the dump applied level %d, expected 63" % kd.dump_level)
         got = kd.count(list(raw))
+        dump_pages = sum(1 for _ in kd.dumped_pfns())
     read_secs = time.monotonic() - t0
     checks.require(got[DOM0_MARKER][0] >= 1, "dom0's marker is not in the saved dump (raw vmcore had %d)"
                    % raw[DOM0_MARKER][0])
@@ -322,7 +323,7 @@ def check_domus(run, running, destroyed=()):
         vmcore_bytes=total[0], scan_seconds=total[1],
         raw={m.decode(): dict(occurrences=v[0], pages=v[1]) for m, v in raw.items()},
         dump={m.decode(): dict(occurrences=v[0], pages=v[1]) for m, v in got.items()},
-        dump_bytes=os.path.getsize(dump), host_read_seconds=round(read_secs, 2),
+        dump_bytes=os.path.getsize(dump), dump_pages=dump_pages, host_read_seconds=round(read_secs, 2),
         domains={str(k): v.get("owned_pages") for k, v in ids.items()})
     for name in ("scan", "collect", "mkdf-c-d31"):
         t = timed(run, name)
