@@ -38,6 +38,8 @@ if [ -x /usr/sbin/xen-kdump-collect ]; then
 	cat /out/collect.log /out/collect.time
 	echo "XKD-RESULT collect rc=$rc"
 	[ "$rc" = 0 ] || echo "XKD-FAIL xen-kdump-collect exited $rc"
+	# the harness and bench count /out/dump*
+	for d in /out/*/vmcore; do [ -e "$d" ] && ln "$d" /out/dump 2>/dev/null || cp "$d" /out/dump; break; done
 else
 	echo "XKD-FAIL build/xen-kdump-collect is not built (make all)"
 fi
@@ -55,3 +57,6 @@ def check(run):
     checks.require(dumps, "the collector left no finished vmcore in %s" % run.out)
     checks.require(not any(os.path.exists(os.path.join(run.out, d, "INCOMPLETE")) for d in dumps),
                    "a dump is still marked INCOMPLETE")
+    checks.dump_written(run, "dump", elf=False)
+    with open(run.path("dump"), "rb") as f:
+        checks.require(f.read(8) == b"KDUMP   ", "the collector's dump is not kdump-compressed")
