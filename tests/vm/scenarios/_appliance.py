@@ -110,9 +110,12 @@ def build(name, config_lines, disk_mb=1024, prepare=None):
                     f.write(line + "\n")
             env = dict(os.environ, dracutbasedir=_dracut_tree(work), TMPDIR=work)
             # --no-hostonly: the drivers the VM needs are not this build host's.
+            # XKD_APPLIANCE_DRIVERS_ONLY=1 keeps just the VM's drivers (--drivers),
+            # which is what host-only gives on the real machine: a much smaller image.
+            only = os.environ.get("XKD_APPLIANCE_DRIVERS_ONLY") == "1"
             _run([os.path.join(BUILD, "xen-kdump"), "rebuild", "--config", conf,
                   "--kmoddir", kernel.moddir, "--no-hostonly", "--",
-                  "--add-drivers", DRACUT_DRIVERS], env=env)
+                  "--drivers" if only else "--add-drivers", DRACUT_DRIVERS], env=env)
         finally:
             _run(["umount", mnt])
     finally:
