@@ -280,9 +280,9 @@ def report_json(run, dump):
         return json.load(f)
 
 
-def check_domus(run, running, destroyed=()):
+def check_domus(run, running, destroyed=(), domu_mb=DOMU_MB):
     """The common assertions; returns the measurements (also saved as
-    measure.json).  running/destroyed: domU tags."""
+    measure.json).  running/destroyed: domU tags, each domu_mb MiB."""
     checks.xen_notes(run)
     counts, total = scan_counts(run)
     raw = {m: counts.get(m, (0, 0)) for m in [DOM0_MARKER] + [domu_marker(t) for t in list(running) + list(destroyed)]}
@@ -290,7 +290,7 @@ def check_domus(run, running, destroyed=()):
     for t in running:
         # At least half of its pages hold the marker (the fill leaves 48 MiB free).
         n = raw[domu_marker(t)][1]
-        checks.require(n >= DOMU_MB * 256 // 2, "the raw vmcore holds running domU %s's marker in only %d pages" % (t, n))
+        checks.require(n >= domu_mb * 256 // 2, "the raw vmcore holds running domU %s's marker in only %d pages" % (t, n))
     for t in destroyed:
         n = raw[domu_marker(t)][1]
         checks.require(n >= 2560, "the raw vmcore holds destroyed domU %s's marker in only %d pages: Xen "
@@ -304,8 +304,8 @@ def check_domus(run, running, destroyed=()):
     checks.require(len(domus) == len(running),
                    "report domains %r; expected dom0 and %d running domU(s)" % (sorted(ids), len(running)))
     for d in domus:  # 512 MiB each, plus a few pages Xen gives a PV guest
-        checks.require(abs((d.get("owned_pages") or 0) - DOMU_MB * 256) < 1024,
-                       "report says domain %d owns %r pages, expected ~%d" % (d["id"], d.get("owned_pages"), DOMU_MB * 256))
+        checks.require(abs((d.get("owned_pages") or 0) - domu_mb * 256) < 1024,
+                       "report says domain %d owns %r pages, expected ~%d" % (d["id"], d.get("owned_pages"), domu_mb * 256))
     t0 = time.monotonic()
     with kdumpfile.Kdump(dump) as kd:
         checks.require(not kd.incomplete, "the saved dump says incomplete (status %#x)" % kd.status)
@@ -374,3 +374,35 @@ def check_crash_opens(run, dump):
     tasks = len(re.findall(r"^ffff[0-9a-f]{12}$", out, re.M))
     checks.require(tasks >= 20, "crash walked only %d tasks from init_task (crash.txt)" % tasks)
     return round(secs, 1)
+
+
+def destroyed_script(mb):
+    """dom0: a running domU R and a domU D destroyed just before the crash, mb MiB each."""
+    return DOM0_SETUP + """
+domu domu-r R %d
+domu domu-d D %d
+filled domu-r 1500
+filled domu-d 1500
+# Busy dom0 vCPUs leave Xen no idle time, so the destroyed domU's freed pages
+# stay unscrubbed until the crash.  (Not on dom0.log's pipe: tee would wait for them.)
+for i in 1 2; do (while :; do :; done) </dev/null >/dev/null 2>&1 & done
+xl destroy domu-d
+xl list
+dom0_marker
+""" % (mb, mb)
+
+
+def check_destroyed(run, mb):
+    """check_domus for R running and D destroyed, plus makedumpfile -c -X -d 31's
+    bytes, seconds and what it kept (its dump read back with the same reader)."""
+    dump, measure = check_domus(run, running=["R"], destroyed=["D"], domu_mb=mb)
+    mk = measure.get("mkdf-c-d31")
+    checks.require(mk and mk.get("bytes"), "makedumpfile -c -X -d 31 wrote nothing (makedumpfile-c-d31.log)")
+    measure["bytes_vs_makedumpfile"] = round(measure["dump_bytes"] / mk["bytes"], 3)
+    measure["seconds_vs_makedumpfile"] = round(measure["collect"]["seconds"] / mk["seconds"], 3)
+    with kdumpfile.Kdump(run.path("mkdf-c-d31")) as kd:
+        got = kd.count([DOM0_MARKER] + [domu_marker(t) for t in "RD"])
+        mk["pages"] = sum(1 for _ in kd.dumped_pfns())
+    mk["marker_pages"] = {m.decode(): v[1] for m, v in got.items()}
+    save_measure(run, measure)
+    print("vm:   %s: %s" % (run.scenario.name, measure))
