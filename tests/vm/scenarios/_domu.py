@@ -66,8 +66,16 @@ echo "XKD-DOMU start tag $tag available $avail MiB, filling $mb MiB at $(cut -d'
 mkdir -p /fill
 mount -t tmpfs -o size=${mb}m tmpfs /fill
 p=XKD
-yes "$p-domU-FILL-$tag" | head -c $((mb * 1048576)) > /fill/marker
-echo "XKD-DOMU filled $(($(stat -c %s /fill/marker) / 1048576)) MiB at $(cut -d' ' -f1 /proc/uptime) s"
+# 1, 8 and 64 MiB seeds, then whole seeds appended: cat copies in the kernel
+# (sendfile), ~10x faster than piping yes into the file under PV + TCG.
+yes "$p-domU-FILL-$tag" | head -c 1048576 > /fill/s1
+cat /fill/s1 /fill/s1 /fill/s1 /fill/s1 /fill/s1 /fill/s1 /fill/s1 /fill/s1 > /fill/s8
+cat /fill/s8 /fill/s8 /fill/s8 /fill/s8 /fill/s8 /fill/s8 /fill/s8 /fill/s8 > /fill/s64
+: > /fill/marker
+left=$((mb - 73))
+while [ $left -ge 64 ]; do cat /fill/s64 >> /fill/marker; left=$((left - 64)); done
+while [ $left -ge 1 ]; do cat /fill/s1 >> /fill/marker; left=$((left - 1)); done
+echo "XKD-DOMU filled $(du -sm /fill | cut -f1) MiB at $(cut -d' ' -f1 /proc/uptime) s"
 grep -E '^(MemFree|Shmem):' /proc/meminfo
 while :; do sleep 3600; done
 """
@@ -115,7 +123,7 @@ filled() {
 			echo "domU $1 did not fill its memory within $2 s"; xl list || true
 			cat /out/domu-console/guest-$1.log 2>/dev/null | tail -20; exit 1
 		fi
-		sleep 0.5
+		sleep 0.5 || echo "sleep failed ($?)"  # seen once: busybox died of SIGSEGV here (5 GiB host)
 	done
 	echo "XKD-TIMING $1-filled $(awk -v t0=$t0 '{ printf "%.2f", $1 - t0 }' /proc/uptime)"
 }
