@@ -1,6 +1,6 @@
 """The bench's large case: a 5 GiB host (vmcore > 4 GiB) with a running and a
 just-destroyed 1536 MiB PV domU; the same assertions and makedumpfile
-comparison as collect-domu-destroyed.  Slow (~10 min under TCG): --all only."""
+comparison as collect-domu-destroyed.  ~160 s a run under TCG: --all only."""
 import _domu
 from _domu import DOM0_BINARIES, DOM0_FILES, CAPTURE_BINARIES, CAPTURE_FILES  # noqa: F401
 

@@ -1,5 +1,5 @@
 """A PV domU runs at crash time: dom0's marker is in the level-63 dump, the
-domU's is not (though the raw vmcore holds ~97k pages of it); crash opens the
+domU's is not (though the raw vmcore holds ~97.5k pages of it); crash opens the
 dump for dom0 (sys, bt, log)."""
 import _domu
 from _domu import DOM0_BINARIES, DOM0_FILES, CAPTURE_BINARIES, CAPTURE_FILES  # noqa: F401
