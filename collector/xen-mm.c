@@ -118,7 +118,10 @@ bool xkd_xen_uses_page_tables(const struct xkd_xen *x) {
         return x->l4_known;
 }
 
-int xkd_xen_read_virt(struct xkd_xen *x, uint64_t vaddr, void *buf, size_t len) {
+typedef int (*virt_to_maddr_fn)(struct xkd_xen *x, uint64_t vaddr, uint64_t *ret);
+
+/* Translates page by page: virtually contiguous pages need not be contiguous in machine memory. */
+static int read_virt_with(struct xkd_xen *x, virt_to_maddr_fn to_maddr, uint64_t vaddr, void *buf, size_t len) {
         uint8_t *p = buf;
 
         while (len > 0) {
@@ -126,7 +129,7 @@ int xkd_xen_read_virt(struct xkd_xen *x, uint64_t vaddr, void *buf, size_t len) 
                 size_t n = XKD_PAGE_SIZE - (vaddr & PAGE_MASK_4K);
                 if (n > len)
                         n = len;
-                int r = xkd_xen_virt_to_maddr(x, vaddr, &maddr);
+                int r = to_maddr(x, vaddr, &maddr);
                 if (r < 0)
                         return r;
                 r = xkd_xen_read_maddr(x, maddr, p, n);
@@ -137,6 +140,10 @@ int xkd_xen_read_virt(struct xkd_xen *x, uint64_t vaddr, void *buf, size_t len) 
                 len -= n;
         }
         return 0;
+}
+
+int xkd_xen_read_virt(struct xkd_xen *x, uint64_t vaddr, void *buf, size_t len) {
+        return read_virt_with(x, xkd_xen_virt_to_maddr, vaddr, buf, len);
 }
 
 static int read_sym_u64(struct xkd_xen *x, const char *name, uint64_t *ret) {
@@ -395,24 +402,7 @@ int xkd_xen_dom0_virt_to_maddr(struct xkd_xen *x, uint64_t vaddr, uint64_t *ret)
 }
 
 int xkd_xen_dom0_read_virt(struct xkd_xen *x, uint64_t vaddr, void *buf, size_t len) {
-        uint8_t *p = buf;
-
-        while (len > 0) {
-                uint64_t maddr;
-                size_t n = XKD_PAGE_SIZE - (vaddr & PAGE_MASK_4K);
-                if (n > len)
-                        n = len;
-                int r = xkd_xen_dom0_virt_to_maddr(x, vaddr, &maddr);
-                if (r < 0)
-                        return r;
-                r = xkd_xen_read_maddr(x, maddr, p, n);
-                if (r < 0)
-                        return r;
-                p += n;
-                vaddr += n;
-                len -= n;
-        }
-        return 0;
+        return read_virt_with(x, xkd_xen_dom0_virt_to_maddr, vaddr, buf, len);
 }
 
 int xkd_xen_cpu_vcpu(struct xkd_xen *x, unsigned cpu, struct xkd_xen_cpu_vcpu *ret) {
