@@ -180,8 +180,9 @@ int xkd_estimate_grub_xen_default(const char *text, char *buf, size_t size) {
 }
 
 int xkd_estimate_replace_crashkernel(const char *value, const char *arg, char *buf, size_t size) {
+        char tok[128];
         size_t n = 0;
-        int placed = 0;
+        int placed = 0, tok_len;
 
 #define APPEND(s, l)                                                    \
         do {                                                            \
@@ -197,6 +198,9 @@ int xkd_estimate_replace_crashkernel(const char *value, const char *arg, char *b
         if (size == 0)
                 return -ENOBUFS;
         buf[0] = '\0';
+        tok_len = snprintf(tok, sizeof(tok), "crashkernel=%s", arg);
+        if (tok_len < 0 || (size_t) tok_len >= sizeof(tok))
+                return -ENOBUFS;
         for (const char *p = value; *p; ) {
                 size_t skip = strspn(p, " \t"), len;
                 p += skip;
@@ -206,24 +210,15 @@ int xkd_estimate_replace_crashkernel(const char *value, const char *arg, char *b
                 if (len >= 12 && memcmp(p, "crashkernel=", 12) == 0) {
                         /* the first one is replaced in place, the others dropped */
                         if (!placed) {
-                                char tok[128];
-                                int l = snprintf(tok, sizeof(tok), "crashkernel=%s", arg);
-                                if (l < 0 || (size_t) l >= sizeof(tok))
-                                        return -ENOBUFS;
-                                APPEND(tok, (size_t) l);
+                                APPEND(tok, (size_t) tok_len);
                                 placed = 1;
                         }
                 } else
                         APPEND(p, len);
                 p += len;
         }
-        if (!placed) {
-                char tok[128];
-                int l = snprintf(tok, sizeof(tok), "crashkernel=%s", arg);
-                if (l < 0 || (size_t) l >= sizeof(tok))
-                        return -ENOBUFS;
-                APPEND(tok, (size_t) l);
-        }
+        if (!placed)
+                APPEND(tok, (size_t) tok_len);
 #undef APPEND
         return 0;
 }
