@@ -77,13 +77,13 @@ TEST(defaults_have_default_origins) {
         ASSERT_STREQ(xkd_config_get(c, XKD_CONF_APPEND), "");
         ASSERT_EQ(xkd_config_target(c)->kind, XKD_TARGET_PATH);
         ASSERT_STREQ(xkd_config_target(c)->dir, "/var/crash");
-        ASSERT_EQ(xkd_config_get_number(c, XKD_CONF_DUMP_LEVEL), 33);
+        ASSERT_EQ(xkd_config_get_number(c, XKD_CONF_DUMP_LEVEL), 63);
         ASSERT_EQ(xkd_config_get_number(c, XKD_CONF_KEEP), 5);
         ASSERT_EQ(xkd_config_get_number(c, XKD_CONF_RESERVE), 256);
         ASSERT_EQ(xkd_config_get_number(c, XKD_CONF_TIMEOUT), 120);
         ASSERT_EQ(xkd_config_get_number(c, XKD_CONF_SSH_PORT), 22);
-        ASSERT_EQ(xkd_config_get_choice(c, XKD_CONF_ENGINE), XKD_ENGINE_MAKEDUMPFILE);
-        ASSERT_EQ(xkd_config_get_choice(c, XKD_CONF_COMPRESSION), XKD_COMPRESSION_LZO);
+        ASSERT_EQ(xkd_config_get_choice(c, XKD_CONF_ENGINE), XKD_ENGINE_NATIVE);
+        ASSERT_EQ(xkd_config_get_choice(c, XKD_CONF_COMPRESSION), XKD_COMPRESSION_ZSTD);
         ASSERT_EQ(xkd_config_get_choice(c, XKD_CONF_FAILURE_ACTION), XKD_ACTION_REBOOT);
         ASSERT_EQ(xkd_config_get_choice(c, XKD_CONF_FINAL_ACTION), XKD_ACTION_REBOOT);
         for (int k = 0; k < _XKD_CONF_MAX; k++) {
@@ -91,7 +91,7 @@ TEST(defaults_have_default_origins) {
                 ASSERT_TRUE(strncmp(o, "default", 7) == 0);
         }
         xkd_config_origin_format(c, XKD_CONF_COMPRESSION, o, sizeof(o));
-        ASSERT_STREQ(o, "default (engine makedumpfile)");
+        ASSERT_STREQ(o, "default (engine native)");
         xkd_config_free(c);
 }
 
@@ -287,11 +287,11 @@ TEST(bytes_that_are_not_text) {
 
 TEST(failed_parse_changes_nothing) {
         int r = 0;
-        xkd_config *c = parsed("keep 3\nengine native\ndump_level 99\n", &r);
+        xkd_config *c = parsed("keep 3\nengine makedumpfile\ndump_level 99\n", &r);
 
         ASSERT_EQ(r, -EINVAL);
         ASSERT_EQ(xkd_config_get_number(c, XKD_CONF_KEEP), 5);
-        ASSERT_EQ(xkd_config_get_choice(c, XKD_CONF_ENGINE), XKD_ENGINE_MAKEDUMPFILE);
+        ASSERT_EQ(xkd_config_get_choice(c, XKD_CONF_ENGINE), XKD_ENGINE_NATIVE);
         ASSERT_EQ(xkd_config_origin(c, XKD_CONF_KEEP)->kind, XKD_ORIGIN_DEFAULT);
         xkd_config_free(c);
 }
@@ -340,14 +340,15 @@ TEST(rules_ssh) {
 TEST(rules_engine_compression) {
         ASSERT_CONTAINS(rule_error("engine native\ncompression lzo\n"),
                         "t.conf:2: engine native writes zstd or none, not lzo");
-        ASSERT_CONTAINS(rule_error("compression zstd\n"), "t.conf:1: Debian's makedumpfile has no zstd");
+        ASSERT_CONTAINS(rule_error("engine makedumpfile\ncompression zstd\n"),
+                        "t.conf:2: Debian's makedumpfile has no zstd");
         ASSERT_CONTAINS(rule_error("engine native\ncompression none\n"), "accepted");
-        ASSERT_CONTAINS(rule_error("compression zlib\n"), "accepted");
+        ASSERT_CONTAINS(rule_error("engine makedumpfile\ncompression zlib\n"), "accepted");
         /* Left alone, compression follows the engine. */
         int r = 0;
-        xkd_config *c = parsed("engine native\n", &r);
+        xkd_config *c = parsed("engine makedumpfile\n", &r);
         ASSERT_EQ(xkd_config_validate(c), 0);
-        ASSERT_EQ(xkd_config_get_choice(c, XKD_CONF_COMPRESSION), XKD_COMPRESSION_ZSTD);
+        ASSERT_EQ(xkd_config_get_choice(c, XKD_CONF_COMPRESSION), XKD_COMPRESSION_LZO);
         ASSERT_EQ(xkd_config_origin(c, XKD_CONF_COMPRESSION)->kind, XKD_ORIGIN_DERIVED);
         xkd_config_free(c);
 }
@@ -452,7 +453,7 @@ TEST(print_shell_quotes_and_splits) {
         char *s = print_to_string(c, xkd_config_print_shell);
         ASSERT_CONTAINS(s, "\nXKD_APPEND='a='\\''b c'\\'' it'\\''s'\n");
         ASSERT_CONTAINS(s, "\nXKD_TARGET_KIND='ssh'\nXKD_TARGET_USER='u'\nXKD_TARGET_HOST='h'\nXKD_TARGET_DIR='/d'\n");
-        ASSERT_CONTAINS(s, "\nXKD_DUMP_LEVEL='33'\n");
+        ASSERT_CONTAINS(s, "\nXKD_DUMP_LEVEL='63'\n");
         ASSERT_CONTAINS(s, "\nXKD_FAILURE_ACTION='reboot'\n");
         free(s);
         xkd_config_free(c);
@@ -469,7 +470,7 @@ TEST(print_json_and_text_origins) {
         free(s);
         s = print_to_string(c, xkd_config_print_text);
         ASSERT_CONTAINS(s, "t.conf:1\n");
-        ASSERT_CONTAINS(s, "default (engine makedumpfile)\n");
+        ASSERT_CONTAINS(s, "default (engine native)\n");
         free(s);
         xkd_config_free(c);
 }
