@@ -27,7 +27,9 @@ import time
 from xkdvm import cache
 from xkdvm.images import BUILD, REPO
 
-WORK = os.environ.get("XKD_APPLIANCE_WORK", "/var/tmp/xkd-appliance")
+# Per checkout: two clones (a developer and CI, say) must never rebuild each
+# other's dump disk while a VM that uses it waits for the lock or runs.
+WORK = os.environ.get("XKD_APPLIANCE_WORK", os.path.join(REPO, "tests", "vm", "out", ".appliance-work"))
 DRACUT_DRIVERS = "virtio_blk virtio_pci virtio_net 9p 9pnet_virtio ext4"
 IMAGE_IN_DOM0 = "/boot/xkd-appliance-initrd.img"
 
