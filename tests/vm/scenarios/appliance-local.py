@@ -1,7 +1,8 @@
 """The appliance end to end on the capture side: xen-kdump load arms the
 dracut-built capture initramfs; dom0 panics; systemd inside the initramfs runs
-xen-kdump-capture.service, which mounts the dump disk by UUID, saves a
-makedumpfile dump under its final name and powers off (final_action)."""
+xen-kdump-capture.service, which mounts the dump disk by UUID, saves the dump
+with the default engine (native: xen-kdump-collect, zstd, level 63, plus the
+crash report) under its final name and powers off (final_action)."""
 import os
 
 import _appliance
@@ -26,7 +27,11 @@ TIMEOUTS = {"capture_init": 300, "capture_done": 900}
 
 
 def check(run):
-    run.require("xen-kdump: saved " in run.serial,
-                "the capture unit never said it saved the dump (see serial.log)")
+    run.require("xen-kdump-collect: Dump saved: " in run.serial,
+                "the default engine (xen-kdump-collect) never said it saved the dump (see serial.log)")
     with _appliance.mounted_disk(run, _name) as mnt:
-        _appliance.check_dump_dir(run, os.path.join(mnt, "crash"))
+        top = os.path.join(mnt, "crash")
+        _appliance.check_dump_dir(run, top, min_bytes=1 << 20)
+        d = os.path.join(top, os.listdir(top)[0])
+        for f in ("report.txt", "report.json"):
+            run.require(os.path.exists(os.path.join(d, f)), "no %s beside the dump: %s" % (f, os.listdir(d)))
