@@ -35,3 +35,6 @@ def check(run):
         d = os.path.join(top, os.listdir(top)[0])
         for f in ("report.txt", "report.json"):
             run.require(os.path.exists(os.path.join(d, f)), "no %s beside the dump: %s" % (f, os.listdir(d)))
+        with open(os.path.join(d, "report.txt"), errors="replace") as f:
+            report = f.read()
+        run.require("4.17" in report, "report.txt does not name Xen 4.17: %r" % report[:300])
