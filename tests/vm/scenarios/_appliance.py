@@ -33,6 +33,13 @@ WORK = os.environ.get("XKD_APPLIANCE_WORK", os.path.join(REPO, "tests", "vm", "o
 DRACUT_DRIVERS = "virtio_blk virtio_pci virtio_net 9p 9pnet_virtio ext4"
 IMAGE_IN_DOM0 = "/boot/xkd-appliance-initrd.img"
 
+# The transport scenarios (ssh, nfs) test the target, not the engine: they keep
+# makedumpfile's path, since appliance-local covers the default (native) engine.
+MAKEDUMPFILE_ENGINE = ["engine makedumpfile", "dump_level 33"]
+# The harness requires a capture script for crash scenarios; it never runs in
+# these, because the capture kernel boots the dracut image that load armed.
+CAPTURE_SCRIPT = "echo 'XKD-FAIL the harness capture image ran instead of the appliance image'"
+
 # The hooks are the harness's contract, not the appliance's: markers on the
 # console, and capture.rc (plus what the capture saved, listed) in the 9p share.
 PRE_HOOK = """#!/bin/sh

@@ -17,19 +17,14 @@ DESCRIPTION = "dump saved on an NFS export (userspace NFSv4 server on the host's
 CRASH = "dom0-panic"
 CRASHKERNEL = "512M"
 QEMU_ARGS = _appliance.qemu_disk_args(_name) + _appliance.QEMU_NET_ARGS
-DOM0_FILES = _appliance.LazyFiles(_name, [
-    # The transport is under test here, not the engine: keep makedumpfile's
-    # path (the default engine is covered by appliance-local).
-    "engine makedumpfile",
-    "dump_level 33",
+DOM0_FILES = _appliance.LazyFiles(_name, _appliance.MAKEDUMPFILE_ENGINE + [
     "target nfs 10.0.2.2:/export",
     "timeout 60",
     "final_action poweroff",
     "failure_action poweroff",
 ], prepare=_prepare)
 DOM0_SCRIPT = _appliance.DOM0_SCRIPT
-# Required by the harness for crash scenarios; never runs here (see appliance-local).
-CAPTURE_SCRIPT = "echo 'XKD-FAIL the harness capture image ran instead of the appliance image'"
+CAPTURE_SCRIPT = _appliance.CAPTURE_SCRIPT
 TIMEOUTS = {"capture_init": 420, "capture_done": 900}
 
 

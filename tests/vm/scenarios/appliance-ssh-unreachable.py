@@ -11,11 +11,7 @@ DESCRIPTION = "ssh target unreachable: bounded wait, then failure_action save-lo
 CRASH = "dom0-panic"
 CRASHKERNEL = "512M"
 QEMU_ARGS = _appliance.qemu_disk_args(_name) + _appliance.QEMU_NET_ARGS
-DOM0_FILES = _appliance.LazyFiles(_name, [
-    # The transport is under test here, not the engine: keep makedumpfile's
-    # path (the default engine is covered by appliance-local).
-    "engine makedumpfile",
-    "dump_level 33",
+DOM0_FILES = _appliance.LazyFiles(_name, _appliance.MAKEDUMPFILE_ENGINE + [
     # Nothing listens on the host's port 2299 (the guest's 10.0.2.2).
     "target ssh xkd@10.0.2.2:/srv/crash",
     "ssh_port 2299",
@@ -26,8 +22,7 @@ DOM0_FILES = _appliance.LazyFiles(_name, [
     "final_action poweroff",
 ], prepare=_appliance.ssh_identity)
 DOM0_SCRIPT = _appliance.DOM0_SCRIPT
-# Required by the harness for crash scenarios; never runs here (see appliance-local).
-CAPTURE_SCRIPT = "echo 'XKD-FAIL the harness capture image ran instead of the appliance image'"
+CAPTURE_SCRIPT = _appliance.CAPTURE_SCRIPT
 TIMEOUTS = {"capture_init": 420, "capture_done": 900}
 
 
