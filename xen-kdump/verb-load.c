@@ -11,11 +11,11 @@
 #include <time.h>
 
 #include "config.h"
-#include "files.h"
 #include "host.h"
 #include "hv.h"
 #include "image.h"
 #include "initrd.h"
+#include "load-inputs.h"
 #include "log.h"
 #include "state.h"
 #include "verbs.h"
@@ -24,8 +24,6 @@
  * the capture initramfs `xen-kdump rebuild` writes. */
 #define DEFAULT_KERNEL_FMT "/boot/vmlinuz-%r"
 #define DEFAULT_INITRD_FMT "/var/lib/xen-kdump/initrd-%r.img"
-#define MAX_KERNEL_SIZE (256u << 20)
-#define MAX_INITRD_SIZE (2048u << 20)
 
 /* Everything load takes; a config file can fill the same fields later. */
 struct load_options {
@@ -121,8 +119,7 @@ static int fill_from_config(struct load_options *o) {
 
 int verb_load(int argc, char **argv) {
         struct load_options o = {};
-        void *kernel = NULL, *initrd = NULL;
-        size_t kernel_size = 0, initrd_size = 0;
+        struct xkd_load_inputs li = {};
         struct xkd_image *img = NULL;
         struct timespec t0, t1;
         xkd_hv *hv = NULL;
@@ -136,27 +133,23 @@ int verb_load(int argc, char **argv) {
         if (r < 0)
                 goto out;
 
-        r = xkd_read_file(o.kernel, MAX_KERNEL_SIZE, "kernel", "pass a Linux bzImage with --kernel", &kernel, &kernel_size);
+        /* Read and hashed once; what was measured before comes from the load cache. */
+        r = xkd_load_inputs_read(o.kernel, o.initrd, &li);
         if (r < 0)
                 goto out;
-        if (o.initrd) {
-                r = xkd_read_file(o.initrd, MAX_INITRD_SIZE, "initramfs",
-                                  "build it with 'xen-kdump rebuild', pass another with --initrd, or use --no-initrd", &initrd, &initrd_size);
-                if (r < 0)
-                        goto out;
-        }
 
         r = xkd_hv_new(&hv);
         if (r < 0)
                 goto out;
 
         struct xkd_image_input in = {
-                .kernel = kernel, .kernel_size = kernel_size,
-                .initrd = initrd, .initrd_size = initrd_size,
+                .kernel = li.kernel, .kernel_size = li.kernel_size,
+                .initrd = li.initrd, .initrd_size = li.initrd_size,
                 .kernel_path = o.kernel, .initrd_path = o.initrd,
                 .append = o.append,
                 .sysroot = xkd_host_sysroot(),
                 .load_time = time(NULL),
+                .known = &li,
         };
         r = xkd_image_build(hv, &in, &img);
         if (r < 0)
@@ -178,7 +171,7 @@ int verb_load(int argc, char **argv) {
         snprintf(st.initrd, sizeof(st.initrd), "%s", o.initrd ? o.initrd : "");
         snprintf(st.cmdline, sizeof(st.cmdline), "%s", img->cmdline);
         xkd_sha256_to_hex(img->kernel_sha256, st.kernel_sha256);
-        if (initrd_size)
+        if (li.initrd_size)
                 xkd_sha256_to_hex(img->initrd_sha256, st.initrd_sha256);
         r = xkd_state_write(&st);
         if (r < 0) {
@@ -197,8 +190,7 @@ int verb_load(int argc, char **argv) {
 out:
         xkd_image_free(img);
         xkd_hv_free(hv);
-        free(kernel);
-        free(initrd);
+        xkd_load_inputs_done(&li);
         free(o.kernel);
         free(o.initrd);
         free(o.append);

@@ -125,3 +125,8 @@ int xkd_estimate_replace_crashkernel(const char *value, const char *arg, char *b
  */
 uint64_t xkd_estimate_image_need(const char *kernel_path, const char *initrd_path,
                                  const struct xkd_e820 *map, unsigned nr_map);
+/* The same from facts already measured (is NULL: no initramfs). */
+struct xkd_kernel_facts;
+struct xkd_initrd_size;
+uint64_t xkd_estimate_need_from_facts(const struct xkd_kernel_facts *kf, const struct xkd_initrd_size *is,
+                                      const struct xkd_e820 *map, unsigned nr_map);

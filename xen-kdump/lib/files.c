@@ -9,6 +9,11 @@
 #include "log.h"
 
 int xkd_read_file(const char *path, size_t max, const char *what, const char *fix, void **ret, size_t *ret_size) {
+        return xkd_read_file_stat(path, max, what, fix, ret, ret_size, NULL, NULL);
+}
+
+int xkd_read_file_stat(const char *path, size_t max, const char *what, const char *fix, void **ret, size_t *ret_size,
+                       struct stat *before, struct stat *after) {
         struct stat st;
         uint8_t *buf;
         size_t got = 0;
@@ -49,6 +54,13 @@ int xkd_read_file(const char *path, size_t max, const char *what, const char *fi
                         goto out;
                 }
                 got += (size_t) n;
+        }
+        if (before)
+                *before = st;
+        if (after && fstat(fd, after) < 0) {
+                r = log_error_errno(-errno, "Cannot stat the %s %s: %m; %s.", what, path, fix);
+                free(buf);
+                goto out;
         }
         *ret = buf;
         *ret_size = got;

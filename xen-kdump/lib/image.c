@@ -14,6 +14,7 @@
 #include "host.h"
 #include "image.h"
 #include "kexec-rules.h"
+#include "load-inputs.h"
 #include "log.h"
 #include "purgatory.h"
 #include "xkd-note.h"
@@ -228,7 +229,14 @@ int xkd_image_build(xkd_hv *hv, const struct xkd_image_input *in, struct xkd_ima
         slack = 2 * xkd_xen_carve_pages(s, n) * XKD_PAGE_SIZE;
         /* What this kernel and initramfs need running (estimate.h); the fixed
          * allowance only when they cannot be measured. */
-        uint64_t est = xkd_estimate_image_need(in->kernel_path, in->initrd_path, machine, nr_machine);
+        uint64_t est;
+        if (!in->known)
+                est = xkd_estimate_image_need(in->kernel_path, in->initrd_path, machine, nr_machine);
+        else if (in->known->measured)
+                est = xkd_estimate_need_from_facts(&in->known->kernel_facts, in->initrd_size ? &in->known->initrd_facts : NULL,
+                                                   machine, nr_machine);
+        else
+                est = xkd_estimate_image_need(NULL, NULL, machine, nr_machine);     /* unmeasurable */
         uint64_t runtime = est ? 0 : XKD_CAPTURE_RUNTIME_MIN;
         img->needed = (end - rs) + slack + runtime > est ? (end - rs) + slack + runtime : est;
         if (end > re || end + slack + runtime > re || rs + img->needed > re) {
@@ -305,10 +313,24 @@ int xkd_image_build(xkd_hv *hv, const struct xkd_image_input *in, struct xkd_ima
                 .boot_params = img->boot_params_maddr,
                 .serial_port = xkd_serial_port_from_xen(xen_cmdline),
         };
-        struct xkd_sha256_ctx ctx;
-        xkd_sha256_init(&ctx);
+        /* The initrd first: its bytes alone give its own digest on the way. */
+        struct xkd_sha256_ctx ctx, copy;
+        int initrd_seg = img->index[XKD_SEG_INITRD];
+        if (in->known && in->known->initrd_size == in->initrd_size && in->known->initrd == in->initrd) {
+                ctx = in->known->after_initrd;
+                memcpy(img->initrd_sha256, in->known->initrd_sha256, sizeof(img->initrd_sha256));
+        } else {
+                xkd_sha256_init(&ctx);
+                if (initrd_seg >= 0) {
+                        xkd_sha256_update(&ctx, s[initrd_seg].buf, s[initrd_seg].buf_size);
+                        copy = ctx;
+                        xkd_sha256_final(&copy, img->initrd_sha256);
+                }
+        }
+        if (initrd_seg >= 0)
+                pp.regions[pp.nr_regions++] = (struct xkd_purgatory_region) { s[initrd_seg].dest_maddr, s[initrd_seg].buf_size };
         for (unsigned i = 0; i < n; i++) {
-                if ((int) i == img->index[XKD_SEG_STUB] || !s[i].buf_size)
+                if ((int) i == img->index[XKD_SEG_STUB] || (int) i == initrd_seg || !s[i].buf_size)
                         continue;
                 pp.regions[pp.nr_regions++] = (struct xkd_purgatory_region) { s[i].dest_maddr, s[i].buf_size };
                 xkd_sha256_update(&ctx, s[i].buf, s[i].buf_size);
@@ -342,9 +364,10 @@ int xkd_image_build(xkd_hv *hv, const struct xkd_image_input *in, struct xkd_ima
                  (unsigned long long) img->crash.start, (unsigned long long) (img->crash.size >> 20),
                  (unsigned long long) ((img->needed + MiB - 1) / MiB));
 
-        xkd_sha256(in->kernel, in->kernel_size, img->kernel_sha256);
-        if (in->initrd_size)
-                xkd_sha256(in->initrd, in->initrd_size, img->initrd_sha256);
+        if (in->known && in->known->kernel == in->kernel && in->known->kernel_size == in->kernel_size)
+                memcpy(img->kernel_sha256, in->known->kernel_sha256, sizeof(img->kernel_sha256));
+        else
+                xkd_sha256(in->kernel, in->kernel_size, img->kernel_sha256);
 
         free(loadinfo);
         *ret = img;

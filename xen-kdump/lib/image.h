@@ -8,7 +8,8 @@
  *   boot_params   zero page + command line
  *   elfcorehdr    ELF core header + the XEN_KDUMP note (E820-reserved)
  *   stub          the purgatory entry stub (the entry point; its SHA-256
- *                 covers every other buffered segment)
+ *                 covers every other buffered segment, the initrd first:
+ *                 see load-inputs.h)
  *   initrd
  * plus one buffer-less segment [0, 1 MiB) that only makes Xen identity-map
  * low memory, which the kernel's early boot code reads (BIOS data area) and
@@ -24,6 +25,8 @@
 #include "bzimage.h"
 #include "hv.h"
 #include "sha256.h"
+
+struct xkd_load_inputs;
 
 /* What the capture kernel needs to run beyond its own image (MiB). */
 #define XKD_CAPTURE_RUNTIME_MIN (48ULL << 20)
@@ -49,6 +52,9 @@ struct xkd_image_input {
         const char *append;             /* user's capture command line additions */
         const char *sysroot;            /* host files (see host.h); "" = / */
         time_t load_time;
+        /* The same kernel and initrd read by xkd_load_inputs_read(), with their
+         * digests and measurements; NULL: hash and measure here. */
+        const struct xkd_load_inputs *known;
 };
 
 struct xkd_image {

@@ -182,7 +182,7 @@ static int count_sink(const void *buf, size_t len, void *userdata) {
         return 0;
 }
 
-static int measure(const char *path, struct xkd_initrd_size *ret, bool quiet) {
+static int measure(const char *path, struct xkd_initrd_size *ret, bool quiet, struct stat *ret_stat) {
         struct xkd_cpio_counter raw, unpacked;
         struct stat st;
         uint8_t *map = NULL;
@@ -195,6 +195,8 @@ static int measure(const char *path, struct xkd_initrd_size *ret, bool quiet) {
                 r = FAIL(-errno, "Failed to stat %s: %m", path);
                 goto out;
         }
+        if (ret_stat)
+                *ret_stat = st;
         if (st.st_size == 0) {
                 r = FAIL(-EBADMSG, "Initramfs %s is empty; rebuild it", path);
                 goto out;
@@ -258,9 +260,13 @@ out:
 }
 
 int xkd_initrd_measure(const char *path, struct xkd_initrd_size *ret) {
-        return measure(path, ret, false);
+        return measure(path, ret, false, NULL);
 }
 
 int xkd_initrd_measure_quiet(const char *path, struct xkd_initrd_size *ret) {
-        return measure(path, ret, true);
+        return measure(path, ret, true, NULL);
+}
+
+int xkd_initrd_measure_quiet_stat(const char *path, struct xkd_initrd_size *ret, struct stat *st) {
+        return measure(path, ret, true, st);
 }

@@ -62,3 +62,7 @@ struct xkd_initrd_size {
 int xkd_initrd_measure(const char *path, struct xkd_initrd_size *ret);
 /* The same without logging (a non-cpio initrd is the loader's business, not ours). */
 int xkd_initrd_measure_quiet(const char *path, struct xkd_initrd_size *ret);
+/* The same, also giving the fstat() of the file it measured (to tell whether
+ * that was the very file the caller read). */
+struct stat;
+int xkd_initrd_measure_quiet_stat(const char *path, struct xkd_initrd_size *ret, struct stat *st);

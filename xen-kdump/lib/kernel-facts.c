@@ -103,6 +103,10 @@ static int head_sink(const void *buf, size_t len, void *userdata) {
 }
 
 int xkd_kernel_facts_read(const char *path, struct xkd_kernel_facts *ret) {
+        return xkd_kernel_facts_read_stat(path, ret, NULL);
+}
+
+int xkd_kernel_facts_read_stat(const char *path, struct xkd_kernel_facts *ret, struct stat *ret_stat) {
         struct head *head = NULL;
         struct stat st;
         uint8_t *map = NULL;
@@ -115,6 +119,8 @@ int xkd_kernel_facts_read(const char *path, struct xkd_kernel_facts *ret) {
                 r = log_error_errno(-errno, "Failed to stat %s: %m", path);
                 goto out;
         }
+        if (ret_stat)
+                *ret_stat = st;
         map = st.st_size > 0 ? mmap(NULL, (size_t) st.st_size, PROT_READ, MAP_PRIVATE, fd, 0)
                              : MAP_FAILED;
         if (map == MAP_FAILED) {

@@ -99,6 +99,10 @@ static int mkdir_parents(const char *dir) {
         }
 }
 
+int xkd_state_dir_make(void) {
+        return mkdir_parents(xkd_state_dir());
+}
+
 int xkd_state_write(const struct xkd_state *st) {
         char path[4096], tmp[4096];
         const char *dir = xkd_state_dir();

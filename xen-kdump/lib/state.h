@@ -32,6 +32,8 @@ struct xkd_state {
 };
 
 const char *xkd_state_dir(void);
+/* Create the state directory (0700, with its parents) if it is missing. */
+int xkd_state_dir_make(void);
 /* Returns -ENOENT when there is no state file. */
 int xkd_state_read(struct xkd_state *ret);
 int xkd_state_write(const struct xkd_state *st);

@@ -1,0 +1,109 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <string.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "files.h"
+#include "load-cache.h"
+#include "load-inputs.h"
+#include "log.h"
+
+/* The kernel's digest and decompressed span: cached by file identity. */
+static void kernel_facts(const char *path, struct xkd_load_inputs *li, const struct xkd_file_id *id, bool cacheable) {
+        struct xkd_kernel_cached kc;
+        struct xkd_kernel_facts f;
+        struct stat st;
+
+        /* Not a bzImage: the image builder refuses it with the one line that says so. */
+        if (xkd_kernel_facts_parse_header(li->kernel, li->kernel_size, &li->kernel_facts) < 0) {
+                li->measured = false;
+                xkd_sha256(li->kernel, li->kernel_size, li->kernel_sha256);
+                return;
+        }
+        if (cacheable && xkd_load_cache_get_kernel(id, &kc) == 0) {
+                memcpy(li->kernel_sha256, kc.sha256, sizeof(kc.sha256));
+                li->kernel_facts.static_size = kc.static_size;
+                li->kernel_facts.resident_size = kc.resident_size;
+                li->cache_hits++;
+                return;
+        }
+        xkd_sha256(li->kernel, li->kernel_size, li->kernel_sha256);
+        /* Measured through the path: only cached when that was the file read. */
+        if (xkd_kernel_facts_read_stat(path, &f, &st) < 0) {
+                li->measured = false;
+                return;
+        }
+        li->kernel_facts.static_size = f.static_size;
+        li->kernel_facts.resident_size = f.resident_size;
+        if (!cacheable || !xkd_file_id_matches(id, &st))
+                return;
+        memcpy(kc.sha256, li->kernel_sha256, sizeof(kc.sha256));
+        kc.static_size = f.static_size;
+        kc.resident_size = f.resident_size;
+        if (xkd_load_cache_put_kernel(id, &kc) < 0)
+                log_debug("Could not update the load cache in %s.", "the state directory");
+}
+
+/* The initramfs's unpacked size: cached by its digest. */
+static void initrd_facts(const char *path, struct xkd_load_inputs *li, const struct xkd_file_id *id, bool cacheable) {
+        struct stat st;
+
+        if (xkd_load_cache_get_initrd(li->initrd_sha256, &li->initrd_facts) == 0 &&
+            li->initrd_facts.packed == li->initrd_size) {
+                li->cache_hits++;
+                return;
+        }
+        if (xkd_initrd_measure_quiet_stat(path, &li->initrd_facts, &st) < 0) {
+                li->measured = false;
+                return;
+        }
+        if (cacheable && xkd_file_id_matches(id, &st) && xkd_load_cache_put_initrd(li->initrd_sha256, &li->initrd_facts) < 0)
+                log_debug("Could not update the load cache in %s.", "the state directory");
+}
+
+int xkd_load_inputs_read(const char *kernel_path, const char *initrd_path, struct xkd_load_inputs *li) {
+        struct stat kb, ka, ib, ia;
+        struct xkd_file_id kid, iid;
+        struct timespec start;
+        bool kc, ic = false;
+        int r;
+
+        memset(li, 0, sizeof(*li));
+        clock_gettime(CLOCK_REALTIME, &start);
+        r = xkd_read_file_stat(kernel_path, XKD_MAX_KERNEL_SIZE, "kernel", "pass a Linux bzImage with --kernel",
+                               &li->kernel, &li->kernel_size, &kb, &ka);
+        if (r < 0)
+                return r;
+        if (initrd_path) {
+                r = xkd_read_file_stat(initrd_path, XKD_MAX_INITRD_SIZE, "initramfs",
+                                       "build it with 'xen-kdump rebuild', pass another with --initrd, or use --no-initrd",
+                                       &li->initrd, &li->initrd_size, &ib, &ia);
+                if (r < 0) {
+                        xkd_load_inputs_done(li);
+                        return r;
+                }
+        }
+
+        xkd_sha256_init(&li->after_initrd);
+        if (li->initrd_size) {
+                struct xkd_sha256_ctx copy;
+                xkd_sha256_update(&li->after_initrd, li->initrd, li->initrd_size);
+                copy = li->after_initrd;
+                xkd_sha256_final(&copy, li->initrd_sha256);
+                ic = xkd_file_id_make(&ib, &ia, &start, li->initrd, li->initrd_size, &iid);
+        }
+        kc = xkd_file_id_make(&kb, &ka, &start, li->kernel, li->kernel_size, &kid);
+
+        li->measured = true;
+        kernel_facts(kernel_path, li, &kid, kc);
+        if (li->measured && li->initrd_size)
+                initrd_facts(initrd_path, li, &iid, ic);
+        log_debug("load inputs: %u of %u cached in the load cache", li->cache_hits, li->initrd_size ? 2u : 1u);
+        return 0;
+}
+
+void xkd_load_inputs_done(struct xkd_load_inputs *li) {
+        free(li->kernel);
+        free(li->initrd);
+        li->kernel = li->initrd = NULL;
+}
