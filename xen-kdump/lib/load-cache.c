@@ -20,6 +20,8 @@
 #define LINE_MAX_LEN 512
 #define KEY_MAX_LEN 256        /* a key is at most ~190 characters */
 
+int64_t xkd_file_id_settle_ns = XKD_FILE_ID_SETTLE_NS;
+
 static int64_t ns_of(const struct timespec *t) {
         return (int64_t) t->tv_sec * 1000000000LL + t->tv_nsec;
 }
@@ -52,8 +54,8 @@ bool xkd_file_id_make(const struct stat *before, const struct stat *after,
         xkd_sha256_final(&ctx, ret->sample);
 
         return same_stat(before, after) && ret->size == (uint64_t) size &&
-               ret->mtime_ns <= start - XKD_FILE_ID_SETTLE_NS &&
-               ret->ctime_ns <= start - XKD_FILE_ID_SETTLE_NS;
+               ret->mtime_ns <= start - xkd_file_id_settle_ns &&
+               ret->ctime_ns <= start - xkd_file_id_settle_ns;
 }
 
 bool xkd_file_id_matches(const struct xkd_file_id *id, const struct stat *st) {

@@ -32,6 +32,9 @@
 #define XKD_FILE_ID_SAMPLE (64u << 10)
 #define XKD_FILE_ID_SETTLE_NS (3LL * 1000000000LL)
 
+/* How old a file's times must be; unit tests lower it for files they just wrote. */
+extern int64_t xkd_file_id_settle_ns;
+
 struct xkd_file_id {
         uint64_t dev, ino, size;
         int64_t mtime_ns, ctime_ns;
