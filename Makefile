@@ -113,7 +113,7 @@ fuzz-short:
 	$(Q)$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=10
 
 bench: deps all
-	$(Q)bench/run
+	$(Q)bench/run $(BENCH_ARGS)
 
 demo: deps all
 	$(Q)tests/vm/demo

@@ -120,6 +120,11 @@ def probe(c, mib, verbose=False):
     record and the loaded scenario (whose image paths the estimate reads)."""
     os.environ[c.env] = "%dM" % mib
     os.environ["XKD_FIND_MIN"] = "1"   # the _minimal scenarios' own switch for the same thing
+    # Shared scenario helpers (_anchor, ...) read the environment when imported:
+    # import them afresh, or they keep the previous probe's size.
+    for name, mod in list(sys.modules.items()):
+        if os.path.dirname(os.path.abspath(getattr(mod, "__file__", None) or "/")) == scenario.SCENARIO_DIR:
+            del sys.modules[name]
     sc = scenario.load(c.scenario)
     if sc.crashkernel != "%dM" % mib:
         raise SystemExit("min-region: scenario %s ignores %s (crashkernel=%s); make it read %s"
