@@ -90,7 +90,8 @@ def why_failed(out, phases, failures):
     when = "after capture /init" if "capture_init" in phases else "while the capture kernel boots"
     m = re.search(r"Initramfs unpacking failed[^\n]*", after)
     if m:
-        return "%s (out of memory unpacking the initramfs)" % m.group(0).strip()
+        msg = m.group(0).strip()
+        return msg if "memory" in msg.lower() else "%s (out of memory unpacking the initramfs)" % msg
     m = re.search(r"Out of memory: Killed process \d+ \(([^)]*)\)", after)
     if m:
         return "out of memory %s: OOM killer killed %s" % (when, m.group(1))
