@@ -26,7 +26,7 @@ V          ?=
 
 Q := $(if $(V),,@)
 
-PKGS := libelf libzstd xencontrol xencall
+PKGS := libelf libzstd zlib liblzma xencontrol xencall
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 

@@ -7,6 +7,9 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <lzma.h>
+#include <stdbool.h>
+#include <zlib.h>
 #include <zstd.h>
 
 #include "decompress.h"
@@ -41,44 +44,151 @@ const char *xkd_compression_name(enum xkd_compression_kind k) {
         return (unsigned) k < sizeof(names) / sizeof(names[0]) ? names[k] : "unknown";
 }
 
-/* zstd in process: the library is linked anyway, and dom0 may lack the zstd tool. */
-static int zstd_fd(int fd, const char *what, xkd_decompress_sink sink, void *userdata) {
-        size_t in_size = ZSTD_DStreamInSize(), out_size = ZSTD_DStreamOutSize();
-        uint8_t *inbuf = malloc(in_size), *outbuf = malloc(out_size);
-        ZSTD_DCtx *dctx = ZSTD_createDCtx();
-        int r = 0;
+/*
+ * gzip, xz, lzma and zstd are decoded in process: no fork and exec of a tool
+ * (dear in a PV dom0, and dom0 may lack the tool), and the libraries' decoders
+ * are quicker than busybox's.  Each decoder step takes what input it can and
+ * fills out; it returns 1 when its stream is over (its end, or bytes it does
+ * not understand: trailing padding, a size word), and the sink judges the
+ * output, as with the tools.
+ */
+struct decoder {
+        enum xkd_compression_kind kind;
+        ZSTD_DCtx *zstd;
+        z_stream gz;
+        bool gz_ended;                  /* a gzip member ended; another may follow */
+        lzma_stream xz;
+};
 
-        if (!inbuf || !outbuf || !dctx) {
-                r = log_error_errno(-ENOMEM, "Failed to allocate memory: %m");
-                goto out;
+static int decoder_init(struct decoder *d, enum xkd_compression_kind kind) {
+        memset(d, 0, sizeof(*d));
+        d->kind = kind;
+        switch (kind) {
+        case XKD_COMP_ZSTD:
+                d->zstd = ZSTD_createDCtx();
+                return d->zstd ? 0 : -ENOMEM;
+        case XKD_COMP_GZIP:
+                return inflateInit2(&d->gz, 16 + MAX_WBITS) == Z_OK ? 0 : -ENOMEM;
+        case XKD_COMP_XZ:
+                d->xz = (lzma_stream) LZMA_STREAM_INIT;
+                return lzma_stream_decoder(&d->xz, UINT64_MAX, LZMA_CONCATENATED) == LZMA_OK ? 0 : -ENOMEM;
+        case XKD_COMP_LZMA:
+                d->xz = (lzma_stream) LZMA_STREAM_INIT;
+                return lzma_alone_decoder(&d->xz, UINT64_MAX) == LZMA_OK ? 0 : -ENOMEM;
+        default:
+                return -EOPNOTSUPP;
+        }
+}
+
+static void decoder_done(struct decoder *d) {
+        if (d->kind == XKD_COMP_ZSTD)
+                ZSTD_freeDCtx(d->zstd);
+        else if (d->kind == XKD_COMP_GZIP)
+                inflateEnd(&d->gz);
+        else
+                lzma_end(&d->xz);
+}
+
+static int decoder_step(struct decoder *d, const uint8_t **in, size_t *in_left, bool eof,
+                        uint8_t *out, size_t out_size, size_t *produced) {
+        size_t before = *in_left;
+        int over = 0;
+
+        switch (d->kind) {
+        case XKD_COMP_ZSTD: {
+                ZSTD_inBuffer ib = { *in, *in_left, 0 };
+                ZSTD_outBuffer ob = { out, out_size, 0 };
+                over = ZSTD_isError(ZSTD_decompressStream(d->zstd, &ob, &ib));
+                *in_left -= ib.pos;
+                *produced = ob.pos;
+                break;
+        }
+        case XKD_COMP_GZIP: {
+                if (d->gz_ended) {
+                        if (*in_left == 0)
+                                break;
+                        if ((*in)[0] != 0x1f || inflateReset(&d->gz) != Z_OK)
+                                return 1;
+                        d->gz_ended = false;
+                }
+                d->gz.next_in = (uint8_t *) *in;
+                d->gz.avail_in = (uInt) (*in_left > UINT32_MAX ? UINT32_MAX : *in_left);
+                d->gz.next_out = out;
+                d->gz.avail_out = (uInt) out_size;
+                uInt offered = d->gz.avail_in;
+                int k = inflate(&d->gz, Z_NO_FLUSH);
+                *in_left -= offered - d->gz.avail_in;
+                *produced = out_size - d->gz.avail_out;
+                if (k == Z_STREAM_END)
+                        d->gz_ended = true;
+                else if (k != Z_OK && k != Z_BUF_ERROR)
+                        over = 1;
+                break;
+        }
+        default: {
+                d->xz.next_in = *in;
+                d->xz.avail_in = *in_left;
+                d->xz.next_out = out;
+                d->xz.avail_out = out_size;
+                lzma_ret k = lzma_code(&d->xz, eof ? LZMA_FINISH : LZMA_RUN);
+                *in_left = d->xz.avail_in;
+                *produced = out_size - d->xz.avail_out;
+                over = k != LZMA_OK && k != LZMA_BUF_ERROR;
+                break;
+        }
+        }
+        *in += before - *in_left;
+        return over;
+}
+
+static int decode_in_process(int fd, enum xkd_compression_kind kind, const char *what,
+                             xkd_decompress_sink sink, void *userdata) {
+        const size_t in_size = 128 << 10, out_size = 128 << 10;
+        uint8_t *inbuf = malloc(in_size), *outbuf = malloc(out_size);
+        const uint8_t *in = inbuf;
+        size_t in_left = 0, produced;
+        struct decoder d;
+        bool eof = false;
+        int r;
+
+        r = decoder_init(&d, kind);
+        if (r < 0 || !inbuf || !outbuf) {
+                if (r == 0)
+                        decoder_done(&d);
+                free(inbuf);
+                free(outbuf);
+                return log_error_errno(-ENOMEM, "Failed to allocate memory: %m");
         }
         for (;;) {
-                ssize_t n = read(fd, inbuf, in_size);
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n < 0) {
-                        r = log_error_errno(-errno, "Failed to read %s: %m", what);
-                        goto out;
+                if (in_left == 0 && !eof) {
+                        ssize_t n = read(fd, inbuf, in_size);
+                        if (n < 0 && errno == EINTR)
+                                continue;
+                        if (n < 0) {
+                                r = log_error_errno(-errno, "Failed to read %s: %m", what);
+                                break;
+                        }
+                        eof = n == 0;
+                        in = inbuf;
+                        in_left = (size_t) n;
                 }
-                if (n == 0)
-                        goto out;
-                ZSTD_inBuffer in = { inbuf, (size_t) n, 0 };
-                while (in.pos < in.size) {
-                        ZSTD_outBuffer o = { outbuf, out_size, 0 };
-                        size_t z = ZSTD_decompressStream(dctx, &o, &in);
-                        if (ZSTD_isError(z))
-                                goto out;       /* trailing bytes: the sink judges the output */
-                        if (o.pos > 0) {
-                                r = sink(outbuf, o.pos, userdata);
-                                if (r != 0) {
-                                        r = r > 0 ? 0 : r;
-                                        goto out;
-                                }
+                size_t left_before = in_left;
+                produced = 0;
+                int over = decoder_step(&d, &in, &in_left, eof, outbuf, out_size, &produced);
+                if (produced > 0) {
+                        r = sink(outbuf, produced, userdata);
+                        if (r != 0) {
+                                r = r > 0 ? 0 : r;
+                                break;
                         }
                 }
+                /* A decoder that did not fill out has flushed all it had. */
+                if (over || (eof && in_left == 0 && produced < out_size))
+                        break;
+                if (produced == 0 && in_left > 0 && in_left == left_before)
+                        break;          /* no progress: never spin */
         }
-out:
-        ZSTD_freeDCtx(dctx);
+        decoder_done(&d);
         free(inbuf);
         free(outbuf);
         return r;
@@ -103,8 +213,8 @@ int xkd_decompress_fd(int fd, enum xkd_compression_kind kind, const char *what,
                 return log_error_errno(-EINVAL, "%s: unknown compression; rebuild it", what);
         const char *const *argv = tools[kind];
 
-        if (kind == XKD_COMP_ZSTD)
-                return zstd_fd(fd, what, sink, userdata);
+        if (kind == XKD_COMP_ZSTD || kind == XKD_COMP_GZIP || kind == XKD_COMP_XZ || kind == XKD_COMP_LZMA)
+                return decode_in_process(fd, kind, what, sink, userdata);
 
         if (pipe2(pipefd, O_CLOEXEC) < 0)
                 return log_error_errno(-errno, "Failed to create a pipe: %m");

@@ -3,8 +3,9 @@
 
 /*
  * The compressions Linux accepts for its payload and its initramfs, and a way
- * to stream one through the system's decompressor (gzip, zstd, xz, ...): we
- * only ever need to look at the output, never to keep it.
+ * to stream one through a decoder: in process for gzip, xz, lzma and zstd,
+ * the system's tool for the others (bzip2, lz4, lzo).  We only ever need to
+ * look at the output, never to keep it.
  */
 
 #include <stddef.h>
@@ -23,8 +24,8 @@ const char *xkd_compression_name(enum xkd_compression_kind k);
 typedef int (*xkd_decompress_sink)(const void *buf, size_t len, void *userdata);
 
 /*
- * Decompress what fd reads from its current position to the end with the
- * tool for kind.  The tool's exit status is not judged (kernel images and
+ * Decompress what fd reads from its current position to the end.  Neither a
+ * decoder's complaint at the end nor a tool's exit status is judged (kernel images and
  * initramfs files carry trailing bytes some tools complain about): the sink
  * decides whether the output made sense.  -ENOENT (logged) when the tool is
  * missing; what names the input in messages.
