@@ -141,18 +141,19 @@ static int decoder_step(struct decoder *d, const uint8_t **in, size_t *in_left, 
         return over;
 }
 
-static int decode_in_process(int fd, enum xkd_compression_kind kind, const char *what,
-                             xkd_decompress_sink sink, void *userdata) {
+/* From fd, or (fd < 0) from the len bytes at data. */
+static int decode_in_process(int fd, const void *data, size_t len, enum xkd_compression_kind kind,
+                             const char *what, xkd_decompress_sink sink, void *userdata) {
         const size_t in_size = 128 << 10, out_size = 128 << 10;
-        uint8_t *inbuf = malloc(in_size), *outbuf = malloc(out_size);
-        const uint8_t *in = inbuf;
-        size_t in_left = 0, produced;
+        uint8_t *inbuf = fd >= 0 ? malloc(in_size) : NULL, *outbuf = malloc(out_size);
+        const uint8_t *in = fd >= 0 ? inbuf : data;
+        size_t in_left = fd >= 0 ? 0 : len, produced;
         struct decoder d;
-        bool eof = false;
+        bool eof = fd < 0;
         int r;
 
         r = decoder_init(&d, kind);
-        if (r < 0 || !inbuf || !outbuf) {
+        if (r < 0 || (fd >= 0 && !inbuf) || !outbuf) {
                 if (r == 0)
                         decoder_done(&d);
                 free(inbuf);
@@ -194,6 +195,17 @@ static int decode_in_process(int fd, enum xkd_compression_kind kind, const char 
         return r;
 }
 
+bool xkd_decompress_in_process(enum xkd_compression_kind kind) {
+        return kind == XKD_COMP_ZSTD || kind == XKD_COMP_GZIP || kind == XKD_COMP_XZ || kind == XKD_COMP_LZMA;
+}
+
+int xkd_decompress_buf(const void *data, size_t len, enum xkd_compression_kind kind, const char *what,
+                       xkd_decompress_sink sink, void *userdata) {
+        if (!xkd_decompress_in_process(kind))
+                return -EOPNOTSUPP;
+        return decode_in_process(-1, data, len, kind, what, sink, userdata);
+}
+
 int xkd_decompress_fd(int fd, enum xkd_compression_kind kind, const char *what,
                       xkd_decompress_sink sink, void *userdata) {
         static const char *const tools[][4] = {
@@ -213,8 +225,8 @@ int xkd_decompress_fd(int fd, enum xkd_compression_kind kind, const char *what,
                 return log_error_errno(-EINVAL, "%s: unknown compression; rebuild it", what);
         const char *const *argv = tools[kind];
 
-        if (kind == XKD_COMP_ZSTD || kind == XKD_COMP_GZIP || kind == XKD_COMP_XZ || kind == XKD_COMP_LZMA)
-                return decode_in_process(fd, kind, what, sink, userdata);
+        if (xkd_decompress_in_process(kind))
+                return decode_in_process(fd, NULL, 0, kind, what, sink, userdata);
 
         if (pipe2(pipefd, O_CLOEXEC) < 0)
                 return log_error_errno(-errno, "Failed to create a pipe: %m");

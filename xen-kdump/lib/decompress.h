@@ -8,6 +8,7 @@
  * look at the output, never to keep it.
  */
 
+#include <stdbool.h>
 #include <stddef.h>
 
 enum xkd_compression_kind {
@@ -32,3 +33,9 @@ typedef int (*xkd_decompress_sink)(const void *buf, size_t len, void *userdata);
  */
 int xkd_decompress_fd(int fd, enum xkd_compression_kind kind, const char *what,
                       xkd_decompress_sink sink, void *userdata);
+
+/* Whether kind is decoded in process (else through a tool). */
+bool xkd_decompress_in_process(enum xkd_compression_kind kind);
+/* The same from memory; -EOPNOTSUPP for the kinds that need a tool. */
+int xkd_decompress_buf(const void *data, size_t len, enum xkd_compression_kind kind, const char *what,
+                       xkd_decompress_sink sink, void *userdata);

@@ -182,8 +182,61 @@ static int count_sink(const void *buf, size_t len, void *userdata) {
         return 0;
 }
 
-static int measure(const char *path, struct xkd_initrd_size *ret, bool quiet, struct stat *ret_stat) {
+/* The size bytes at map; the compressed part from fd (at the same offsets),
+ * or from map when fd < 0 (-EOPNOTSUPP then for what needs a tool). */
+static int measure_data(const uint8_t *map, size_t size, int fd, const char *path,
+                        struct xkd_initrd_size *ret, bool quiet) {
         struct xkd_cpio_counter raw, unpacked;
+        int r;
+
+        memset(ret, 0, sizeof(*ret));
+        if (size == 0)
+                return FAIL(-EBADMSG, "Initramfs %s is empty; rebuild it", path);
+        ret->packed = (uint64_t) size;
+        xkd_cpio_counter_init(&raw);
+        int64_t used = xkd_cpio_counter_feed(&raw, map, size);
+        if (used < 0)
+                return FAIL(-EBADMSG, "%s: corrupt cpio header; rebuild the initramfs", path);
+        ret->unpacked = raw.stats;
+        if ((uint64_t) used == (uint64_t) size) {
+                if (!xkd_cpio_counter_complete(&raw))
+                        return FAIL(-EBADMSG, "%s: not a complete cpio archive; rebuild "
+                                              "the initramfs", path);
+                return 0;
+        }
+
+        ret->compression = xkd_compression_detect(map + used, size - (size_t) used);
+        if (ret->compression == XKD_COMP_UNKNOWN)
+                return FAIL(-EBADMSG, "%s: unknown data at offset %lld (neither cpio nor "
+                                      "a known compression); rebuild the initramfs",
+                                      path, (long long) used);
+        xkd_cpio_counter_init(&unpacked);
+        struct count_ctx ctx = { &unpacked, path, ret->compression, quiet };
+        if (fd < 0) {
+                if (!xkd_decompress_in_process(ret->compression))
+                        return -EOPNOTSUPP;
+                r = xkd_decompress_buf(map + used, size - (size_t) used, ret->compression, path, count_sink, &ctx);
+        } else {
+                if (lseek(fd, used, SEEK_SET) < 0)
+                        return FAIL(-errno, "Failed to seek in %s: %m", path);
+                r = xkd_decompress_fd(fd, ret->compression, path, count_sink, &ctx);
+        }
+        if (r < 0)
+                return r;
+        /* Trailing padding after the stream makes some tools complain although
+         * everything was unpacked; what counts is a complete archive. */
+        if (!xkd_cpio_counter_complete(&unpacked))
+                return FAIL(-EBADMSG, "%s: the %s-compressed part ends mid-archive; "
+                                      "rebuild the initramfs", path,
+                                      xkd_compression_name(ret->compression));
+        ret->unpacked.entries += unpacked.stats.entries;
+        ret->unpacked.archives += unpacked.stats.archives;
+        ret->unpacked.data_bytes += unpacked.stats.data_bytes;
+        ret->unpacked.footprint += unpacked.stats.footprint;
+        return 0;
+}
+
+static int measure(const char *path, struct xkd_initrd_size *ret, bool quiet, struct stat *ret_stat) {
         struct stat st;
         uint8_t *map = NULL;
         int fd, r = 0;
@@ -207,56 +260,16 @@ static int measure(const char *path, struct xkd_initrd_size *ret, bool quiet, st
                 r = FAIL(-errno, "Failed to map %s: %m", path);
                 goto out;
         }
-
-        memset(ret, 0, sizeof(*ret));
-        ret->packed = (uint64_t) st.st_size;
-        xkd_cpio_counter_init(&raw);
-        int64_t used = xkd_cpio_counter_feed(&raw, map, (size_t) st.st_size);
-        if (used < 0) {
-                r = FAIL(-EBADMSG, "%s: corrupt cpio header; rebuild the initramfs", path);
-                goto out;
-        }
-        ret->unpacked = raw.stats;
-        if ((uint64_t) used == (uint64_t) st.st_size) {
-                if (!xkd_cpio_counter_complete(&raw))
-                        r = FAIL(-EBADMSG, "%s: not a complete cpio archive; rebuild "
-                                            "the initramfs", path);
-                goto out;
-        }
-
-        ret->compression = xkd_compression_detect(map + used, (size_t) (st.st_size - used));
-        if (ret->compression == XKD_COMP_UNKNOWN) {
-                r = FAIL(-EBADMSG, "%s: unknown data at offset %lld (neither cpio nor "
-                                    "a known compression); rebuild the initramfs",
-                                    path, (long long) used);
-                goto out;
-        }
-        if (lseek(fd, used, SEEK_SET) < 0) {
-                r = FAIL(-errno, "Failed to seek in %s: %m", path);
-                goto out;
-        }
-        xkd_cpio_counter_init(&unpacked);
-        struct count_ctx ctx = { &unpacked, path, ret->compression, quiet };
-        r = xkd_decompress_fd(fd, ret->compression, path, count_sink, &ctx);
-        if (r < 0)
-                goto out;
-        /* Trailing padding after the stream makes some tools complain although
-         * everything was unpacked; what counts is a complete archive. */
-        if (!xkd_cpio_counter_complete(&unpacked)) {
-                r = FAIL(-EBADMSG, "%s: the %s-compressed part ends mid-archive; "
-                                    "rebuild the initramfs", path,
-                                    xkd_compression_name(ret->compression));
-                goto out;
-        }
-        ret->unpacked.entries += unpacked.stats.entries;
-        ret->unpacked.archives += unpacked.stats.archives;
-        ret->unpacked.data_bytes += unpacked.stats.data_bytes;
-        ret->unpacked.footprint += unpacked.stats.footprint;
+        r = measure_data(map, (size_t) st.st_size, fd, path, ret, quiet);
 out:
         if (map)
                 munmap(map, (size_t) st.st_size);
         close(fd);
         return r;
+}
+
+int xkd_initrd_measure_data(const void *data, size_t size, const char *path, struct xkd_initrd_size *ret) {
+        return measure_data(data, size, -1, path, ret, true);
 }
 
 int xkd_initrd_measure(const char *path, struct xkd_initrd_size *ret) {

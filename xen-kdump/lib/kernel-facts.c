@@ -102,12 +102,54 @@ static int head_sink(const void *buf, size_t len, void *userdata) {
         return h->have == sizeof(h->buf);       /* enough for the ELF headers */
 }
 
+/* static_size and resident_size from the ELF headers at the payload's start;
+ * decompressed from fd (positioned at the file's start) or, when fd < 0, from
+ * memory (-EOPNOTSUPP then for what needs a tool). */
+static int measure_payload(const uint8_t *data, int fd, const char *path, struct xkd_kernel_facts *ret) {
+        const uint8_t *payload = data + ret->setup_size + ret->payload_offset;
+        enum xkd_compression_kind kind = xkd_compression_detect(payload, ret->payload_length);
+        struct head *head;
+        int r = 0;
+
+        if (fd < 0 && kind != XKD_COMP_UNKNOWN && !xkd_decompress_in_process(kind))
+                return -EOPNOTSUPP;
+        head = calloc(1, sizeof(*head));
+        if (!head)
+                return log_error_errno(-ENOMEM, "Failed to allocate memory: %m");
+        if (kind == XKD_COMP_UNKNOWN) {
+                /* an uncompressed payload is the ELF image itself */
+                head->have = ret->payload_length < sizeof(head->buf) ? ret->payload_length
+                                                                     : sizeof(head->buf);
+                memcpy(head->buf, payload, head->have);
+        } else if (fd < 0) {
+                if (xkd_decompress_buf(payload, ret->payload_length, kind, path, head_sink, head) < 0)
+                        head->have = 0;
+        } else {
+                if (lseek(fd, (off_t) (ret->setup_size + ret->payload_offset), SEEK_SET) < 0 ||
+                    xkd_decompress_fd(fd, kind, path, head_sink, head) < 0)
+                        head->have = 0;
+        }
+        if (xkd_elf_load_span(head->buf, head->have, &ret->static_size, &ret->resident_size) < 0) {
+                ret->static_size = ret->resident_size = 0;
+                log_debug("Could not measure the decompressed kernel in %s", path);
+        }
+        free(head);
+        return r;
+}
+
+int xkd_kernel_facts_from_data(const void *data, size_t size, const char *path, struct xkd_kernel_facts *ret) {
+        int r = xkd_kernel_facts_parse_header(data, size, ret);
+
+        if (r < 0 || ret->payload_length == 0)
+                return r;
+        return measure_payload(data, -1, path, ret);
+}
+
 int xkd_kernel_facts_read(const char *path, struct xkd_kernel_facts *ret) {
         return xkd_kernel_facts_read_stat(path, ret, NULL);
 }
 
 int xkd_kernel_facts_read_stat(const char *path, struct xkd_kernel_facts *ret, struct stat *ret_stat) {
-        struct head *head = NULL;
         struct stat st;
         uint8_t *map = NULL;
         int fd, r;
@@ -134,33 +176,8 @@ int xkd_kernel_facts_read_stat(const char *path, struct xkd_kernel_facts *ret, s
                                     "configure a Linux bzImage as the capture kernel", path);
                 goto out;
         }
-        r = 0;
-        if (ret->payload_length == 0)
-                goto out;
-
-        const uint8_t *payload = map + ret->setup_size + ret->payload_offset;
-        enum xkd_compression_kind kind = xkd_compression_detect(payload, ret->payload_length);
-        head = calloc(1, sizeof(*head));
-        if (!head) {
-                r = log_error_errno(-ENOMEM, "Failed to allocate memory: %m");
-                goto out;
-        }
-        if (kind == XKD_COMP_UNKNOWN) {
-                /* an uncompressed payload is the ELF image itself */
-                head->have = ret->payload_length < sizeof(head->buf) ? ret->payload_length
-                                                                     : sizeof(head->buf);
-                memcpy(head->buf, payload, head->have);
-        } else {
-                if (lseek(fd, (off_t) (ret->setup_size + ret->payload_offset), SEEK_SET) < 0 ||
-                    xkd_decompress_fd(fd, kind, path, head_sink, head) < 0)
-                        head->have = 0;
-        }
-        if (xkd_elf_load_span(head->buf, head->have, &ret->static_size, &ret->resident_size) < 0) {
-                ret->static_size = ret->resident_size = 0;
-                log_debug("Could not measure the decompressed kernel in %s", path);
-        }
+        r = ret->payload_length ? measure_payload(map, fd, path, ret) : 0;
 out:
-        free(head);
         if (map)
                 munmap(map, (size_t) st.st_size);
         close(fd);

@@ -44,6 +44,9 @@ int xkd_elf_load_span(const void *data, size_t size, uint64_t *span, uint64_t *s
  * start of the payload.  Logs; a payload it cannot decompress leaves
  * static_size 0 rather than failing. */
 int xkd_kernel_facts_read(const char *path, struct xkd_kernel_facts *ret);
+/* The same for a bzImage already in memory (path names it), without logging
+ * a refusal; -EOPNOTSUPP when its payload's compression needs a tool. */
+int xkd_kernel_facts_from_data(const void *data, size_t size, const char *path, struct xkd_kernel_facts *ret);
 /* The same, also giving the fstat() of the file it read. */
 struct stat;
 int xkd_kernel_facts_read_stat(const char *path, struct xkd_kernel_facts *ret, struct stat *st);

@@ -1,18 +1,21 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-#include <string.h>
+#include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "files.h"
 #include "load-cache.h"
 #include "load-inputs.h"
 #include "log.h"
+#include "state.h"
 
 /* The kernel's digest and decompressed span: cached by file identity. */
 static void kernel_facts(const char *path, struct xkd_load_inputs *li, const struct xkd_file_id *id, bool cacheable) {
         struct xkd_kernel_cached kc;
         struct xkd_kernel_facts f;
         struct stat st;
+        int r;
 
         /* Not a bzImage: the image builder refuses it with the one line that says so. */
         if (xkd_kernel_facts_parse_header(li->kernel, li->kernel_size, &li->kernel_facts) < 0) {
@@ -28,37 +31,51 @@ static void kernel_facts(const char *path, struct xkd_load_inputs *li, const str
                 return;
         }
         xkd_sha256(li->kernel, li->kernel_size, li->kernel_sha256);
-        /* Measured through the path: only cached when that was the file read. */
-        if (xkd_kernel_facts_read_stat(path, &f, &st) < 0) {
+        r = xkd_kernel_facts_from_data(li->kernel, li->kernel_size, path, &f);
+        if (r == -EOPNOTSUPP) {
+                /* Its decompressor is a tool reading the file: only cached when that was the file read. */
+                r = xkd_kernel_facts_read_stat(path, &f, &st);
+                if (r >= 0 && !xkd_file_id_matches(id, &st))
+                        cacheable = false;
+        }
+        if (r < 0) {
                 li->measured = false;
                 return;
         }
         li->kernel_facts.static_size = f.static_size;
         li->kernel_facts.resident_size = f.resident_size;
-        if (!cacheable || !xkd_file_id_matches(id, &st))
+        if (!cacheable)
                 return;
         memcpy(kc.sha256, li->kernel_sha256, sizeof(kc.sha256));
         kc.static_size = f.static_size;
         kc.resident_size = f.resident_size;
         if (xkd_load_cache_put_kernel(id, &kc) < 0)
-                log_debug("Could not update the load cache in %s.", "the state directory");
+                log_debug("Could not update the load cache in %s.", xkd_state_dir());
 }
 
 /* The initramfs's unpacked size: cached by its digest. */
 static void initrd_facts(const char *path, struct xkd_load_inputs *li, const struct xkd_file_id *id, bool cacheable) {
         struct stat st;
+        int r;
 
         if (xkd_load_cache_get_initrd(li->initrd_sha256, &li->initrd_facts) == 0 &&
             li->initrd_facts.packed == li->initrd_size) {
                 li->cache_hits++;
                 return;
         }
-        if (xkd_initrd_measure_quiet_stat(path, &li->initrd_facts, &st) < 0) {
+        /* Measured from the very bytes hashed, the entry needs no settled file. */
+        r = xkd_initrd_measure_data(li->initrd, li->initrd_size, path, &li->initrd_facts);
+        if (r == -EOPNOTSUPP) {
+                r = xkd_initrd_measure_quiet_stat(path, &li->initrd_facts, &st);
+                if (r >= 0 && !(cacheable && xkd_file_id_matches(id, &st)))
+                        return;
+        }
+        if (r < 0) {
                 li->measured = false;
                 return;
         }
-        if (cacheable && xkd_file_id_matches(id, &st) && xkd_load_cache_put_initrd(li->initrd_sha256, &li->initrd_facts) < 0)
-                log_debug("Could not update the load cache in %s.", "the state directory");
+        if (xkd_load_cache_put_initrd(li->initrd_sha256, &li->initrd_facts) < 0)
+                log_debug("Could not update the load cache in %s.", xkd_state_dir());
 }
 
 int xkd_load_inputs_read(const char *kernel_path, const char *initrd_path, struct xkd_load_inputs *li) {
