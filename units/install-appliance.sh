@@ -19,7 +19,8 @@ install -m 0755 "$gen/postinst" "$DESTDIR$SYSCONFDIR/kernel/postinst.d/zz-xen-kd
 install -m 0755 "$gen/postrm" "$DESTDIR$SYSCONFDIR/kernel/postrm.d/zz-xen-kdump"
 
 mod=$top/initramfs/99xen-kdump
-install -m 0755 "$mod/module-setup.sh" "$mod/xen-kdump-capture.sh" "$DESTDIR$DRACUTMODDIR/99xen-kdump/"
+install -m 0755 "$mod/module-setup.sh" "$mod/xen-kdump-capture.sh" "$mod/xen-kdump-init.sh" \
+	"$DESTDIR$DRACUTMODDIR/99xen-kdump/"
 install -m 0644 "$mod/xen-kdump-capture.service" "$mod/xen-kdump-failure.service" \
 	"$DESTDIR$DRACUTMODDIR/99xen-kdump/"
 

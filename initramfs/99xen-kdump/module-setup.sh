@@ -26,6 +26,19 @@ xkd_load_env() {
     xkd_env_loaded=1
 }
 
+# The small flavour, for a capture kernel with every driver built in (the
+# minimal kernel: 'xen-kdump rebuild' then runs dracut --no-kernel and passes
+# XKD_NO_KERNEL_MODULES=1): our own /init on dash instead of systemd, udev and
+# bash (udev alone costs 7 MiB of crash region: udevadm, libkmod, libcrypto,
+# and the minimal kernel has no modules for it to load, while devtmpfs makes
+# the device nodes and blkid finds the disk by UUID); no makedumpfile unless
+# it is the engine.  A fifth of the systemd image, so that the minimal kernel
+# and its image capture in a 64 MiB crash region.  Network targets keep the
+# systemd flavour (systemd-networkd's DHCP and bounded wait).
+xkd_small() {
+    [[ ${XKD_NO_KERNEL_MODULES:-} == 1 && $XKD_TARGET_KIND == path ]]
+}
+
 # The collector: next to the xen-kdump that runs the build, or on PATH.
 xkd_collector() {
     local c
@@ -93,6 +106,10 @@ check() {
 
 depends() {
     xkd_load_env || return 1
+    if xkd_small; then
+        echo "dash"
+        return 0
+    fi
     local deps="systemd bash fs-lib"
     # systemd-networkd when there is one: DHCP from our .network file, and
     # network-online.target that means it; dracut's generic network otherwise.
@@ -157,22 +174,31 @@ install() {
 
     inst_script "$moddir/xen-kdump-capture.sh" /usr/lib/xen-kdump/capture
     chmod 0755 "$initdir/usr/lib/xen-kdump/capture"
-    inst_simple "$moddir/xen-kdump-capture.service" "$systemdsystemunitdir/xen-kdump-capture.service"
-    inst_simple "$moddir/xen-kdump-failure.service" "$systemdsystemunitdir/xen-kdump-failure.service"
-    mkdir -p "$initdir$systemdsystemunitdir/initrd.target.wants"
-    ln_r "$systemdsystemunitdir/xen-kdump-capture.service" \
-        "$systemdsystemunitdir/initrd.target.wants/xen-kdump-capture.service"
-
     inst_multiple mount umount mountpoint mkdir mv rm ls cat sync df awk date sleep timeout \
-        sort tail od tr chmod systemctl sh
-    inst_multiple -o reboot poweroff
+        sort tail od tr chmod sh blkid cut
+    if xkd_small; then
+        inst_script "$moddir/xen-kdump-init.sh" /init
+        local d
+        for d in /proc /sys /dev /run /tmp; do
+            inst_dir "$d"
+        done
+    else
+        inst_simple "$moddir/xen-kdump-capture.service" "$systemdsystemunitdir/xen-kdump-capture.service"
+        inst_simple "$moddir/xen-kdump-failure.service" "$systemdsystemunitdir/xen-kdump-failure.service"
+        mkdir -p "$initdir$systemdsystemunitdir/initrd.target.wants"
+        ln_r "$systemdsystemunitdir/xen-kdump-capture.service" \
+            "$systemdsystemunitdir/initrd.target.wants/xen-kdump-capture.service"
+        inst_multiple systemctl
+        inst_multiple -o reboot poweroff
+    fi
     if collector=$(xkd_collector); then
         inst_binary "$collector" /usr/sbin/xen-kdump-collect
     fi
-    # makedumpfile also saves dom0's dmesg beside a native dump when it is installed.
+    # makedumpfile also saves dom0's dmesg beside a native dump when it is
+    # installed (not in the small flavour: its libraries cost 2 MiB of region).
     if [[ $XKD_ENGINE == makedumpfile ]]; then
         inst_multiple makedumpfile
-    else
+    elif ! xkd_small; then
         inst_multiple -o makedumpfile
     fi
 

@@ -41,23 +41,37 @@ act() {
     done
     case $1 in
         reboot | poweroff)
-            systemctl --force --force "$1" || "$1" -f
+            # The small image (module-setup.sh) has no systemd: straight to sysrq.
+            if [ -d /run/systemd/system ]; then
+                systemctl --force --force "$1" || "$1" -f
+            fi
             # Last resort: the sysrq trigger needs nothing from userspace.
             [ "$1" = poweroff ] && echo o > /proc/sysrq-trigger
             echo b > /proc/sysrq-trigger
             ;;
         shell)
-            systemctl --no-block isolate emergency.target
+            if [ -d /run/systemd/system ]; then
+                systemctl --no-block isolate emergency.target
+            else
+                sh -i < /dev/console > /dev/console 2>&1
+            fi
             ;;
     esac
     sleep 3600
     exit 1
 }
 
-# Wait for a path to appear, at most XKD_TIMEOUT seconds.
-wait_for() {
+# The device of UUID=...: udev's by-uuid link, or blkid's answer (the small
+# image has no udev), waiting at most XKD_TIMEOUT seconds.
+find_uuid() {
+    u=${1#UUID=}
     n=0
-    while [ ! -e "$1" ]; do
+    while :; do
+        if [ -e "/dev/disk/by-uuid/$u" ]; then
+            echo "/dev/disk/by-uuid/$u"
+            return 0
+        fi
+        d=$(blkid -U "$u" 2> /dev/null) && [ -n "$d" ] && echo "$d" && return 0
         [ "$n" -ge "$XKD_TIMEOUT" ] && return 1
         sleep 1
         n=$((n + 1))
@@ -70,8 +84,7 @@ mount_local() {
         echo "$XKD_TEST_ROOT${3%/}"
         return
     fi
-    dev=/dev/disk/by-uuid/${1#UUID=}
-    if ! wait_for "$dev"; then
+    if ! dev=$(find_uuid "$1"); then
         say "device $1 did not appear within ${XKD_TIMEOUT}s"
         return 1
     fi

@@ -13,6 +13,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "capture-kernel.h"
 #include "config-internal.h"
 #include "log.h"
 
@@ -25,11 +26,12 @@ static const char *const failure_choices[] = { "save-local", "reboot", "poweroff
 static const char *const final_choices[] = { "\001", "reboot", "poweroff", "shell", NULL };
 
 const struct xkd_key_info xkd_key_infos[_XKD_CONF_MAX] = {
-        [XKD_CONF_KERNEL] = { "kernel", XKD_VALUE_PATH, .default_value = "/boot/vmlinuz-%r",
+        /* Both defaults are replaced at once by the automatic choice (apply_derived). */
+        [XKD_CONF_KERNEL] = { "kernel", XKD_VALUE_PATH, .default_value = XKD_DISTRO_KERNEL_FMT,
                 .expand_release = true,
                 .allowed = "an absolute path to the capture kernel (%r: kernel release)" },
         [XKD_CONF_INITRD] = { "initrd", XKD_VALUE_PATH,
-                .default_value = "/var/lib/xen-kdump/initrd-%r.img", .expand_release = true,
+                .default_value = XKD_DISTRO_INITRD_FMT, .expand_release = true,
                 .allowed = "an absolute path to the capture initramfs (%r: kernel release)" },
         [XKD_CONF_APPEND] = { "append", XKD_VALUE_TEXT, .default_value = "",
                 .allowed = "extra capture kernel command line, printable, up to 1024 bytes" },
@@ -127,13 +129,61 @@ static int set_value(xkd_config *c, enum xkd_config_key key, const char *text,
         return 0;
 }
 
-/* Engine-dependent and target-dependent defaults, recomputed whenever they can change. */
+static bool is_default(const struct xkd_value *v) {
+        return v->origin.kind == XKD_ORIGIN_DEFAULT || v->origin.kind == XKD_ORIGIN_DERIVED;
+}
+
+/*
+ * The capture kernel, when not configured: the installed minimal kernel, else
+ * the running kernel.  The initramfs, when not configured, follows the kernel:
+ * a minimal kernel's has no modules and must not overwrite the distribution
+ * kernel's, so it has its own name.
+ */
+static int apply_kernel_choice(xkd_config *c) {
+        struct xkd_value *kernel = &c->values[XKD_CONF_KERNEL];
+        char why[512];
+        int r;
+
+        if (is_default(kernel)) {
+                const char *minimal = xkd_minimal_kernel_path();
+                bool have = access(minimal, R_OK) == 0;
+                if (have)
+                        snprintf(why, sizeof(why), "the minimal kernel is installed");
+                else
+                        snprintf(why, sizeof(why), "no minimal kernel at %s: the running kernel",
+                                 minimal);
+                const char *detail = remember_name(c, why);
+                if (!detail)
+                        return -ENOMEM;
+                r = set_value(c, XKD_CONF_KERNEL, have ? minimal : XKD_DISTRO_KERNEL_FMT,
+                              (struct xkd_config_origin) { .kind = XKD_ORIGIN_DERIVED,
+                                                           .detail = detail });
+                if (r < 0)
+                        return r;
+        }
+        if (is_default(&c->values[XKD_CONF_INITRD])) {
+                bool minimal = xkd_kernel_is_minimal(kernel->text);
+                r = set_value(c, XKD_CONF_INITRD, minimal ? XKD_MINIMAL_INITRD_PATH : XKD_DISTRO_INITRD_FMT,
+                              minimal ? (struct xkd_config_origin) { .kind = XKD_ORIGIN_DERIVED,
+                                                .detail = "the kernel is a minimal kernel" } :
+                                        (struct xkd_config_origin) { .kind = XKD_ORIGIN_DEFAULT });
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+/* Engine-, target- and kernel-dependent defaults, recomputed whenever they can change. */
 static int apply_derived(xkd_config *c) {
         struct xkd_value *comp = &c->values[XKD_CONF_COMPRESSION];
         struct xkd_value *fail = &c->values[XKD_CONF_FAILURE_ACTION];
         int r;
 
-        if (comp->origin.kind == XKD_ORIGIN_DEFAULT || comp->origin.kind == XKD_ORIGIN_DERIVED) {
+        r = apply_kernel_choice(c);
+        if (r < 0)
+                return r;
+
+        if (is_default(comp)) {
                 bool mdf = c->values[XKD_CONF_ENGINE].choice == XKD_ENGINE_MAKEDUMPFILE;
                 /* Debian's makedumpfile has no zstd; lzo is its fastest codec. */
                 r = set_value(c, XKD_CONF_COMPRESSION, mdf ? "lzo" : "zstd",
@@ -142,7 +192,7 @@ static int apply_derived(xkd_config *c) {
                 if (r < 0)
                         return r;
         }
-        if (fail->origin.kind == XKD_ORIGIN_DEFAULT || fail->origin.kind == XKD_ORIGIN_DERIVED) {
+        if (is_default(fail)) {
                 bool network = c->values[XKD_CONF_TARGET].target.kind != XKD_TARGET_PATH;
                 bool local = network && c->values[XKD_CONF_LOCAL_PATH].text[0];
                 r = set_value(c, XKD_CONF_FAILURE_ACTION, local ? "save-local" : "reboot",

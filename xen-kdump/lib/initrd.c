@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "capture-kernel.h"
 #include "initrd.h"
 #include "log.h"
 
@@ -182,7 +183,7 @@ int xkd_initrd_stale(const xkd_config *c, const char *module_dir, char *why, siz
         return r;
 }
 
-static int write_env_file(const xkd_config *c, char *path, size_t size) {
+static int write_env_file(const xkd_config *c, bool no_modules, char *path, size_t size) {
         const char *tmp = getenv("TMPDIR");
         FILE *f;
         int fd;
@@ -199,6 +200,9 @@ static int write_env_file(const xkd_config *c, char *path, size_t size) {
                 return r;
         }
         xkd_config_print_shell(c, f);
+        /* The dracut module builds its small flavour for a kernel without modules. */
+        if (no_modules)
+                fputs("XKD_NO_KERNEL_MODULES='1'\n", f);
         /* Where this xen-kdump lives, so the module finds the collector installed beside it. */
         char self[4096];
         ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
@@ -287,7 +291,8 @@ int xkd_initrd_build(const xkd_config *c, const struct xkd_initrd_options *o) {
         const char *output = o->output ? o->output : xkd_config_get(c, XKD_CONF_INITRD);
         const char *kernel = xkd_config_get(c, XKD_CONF_KERNEL);
         const char *dracut = o->dracut ? o->dracut : getenv("XKD_DRACUT");
-        char kver[128], env_file[4096], tmp_out[4096];
+        char kver[128], env_file[4096], tmp_out[4096], confdir[4096] = "";
+        bool no_modules = xkd_kernel_is_minimal(kernel);
         char *argv[32 + 64];
         size_t n = 0;
         int r;
@@ -309,9 +314,22 @@ int xkd_initrd_build(const xkd_config *c, const struct xkd_initrd_options *o) {
         r = mkdir_parents(output, 0700);
         if (r < 0)
                 return log_error_errno(r, "Failed to create the directory of %s: %m", output);
-        r = write_env_file(c, env_file, sizeof(env_file));
+        r = write_env_file(c, no_modules, env_file, sizeof(env_file));
         if (r < 0)
                 return log_error_errno(r, "Failed to write the config for dracut: %m");
+        if (no_modules) {
+                /* The host's dracut.conf.d is for booting the host (network
+                 * modules, drivers): an empty one keeps the image to what
+                 * --modules names and its dependencies. */
+                const char *tmp = getenv("TMPDIR");
+                snprintf(confdir, sizeof(confdir), "%s/xen-kdump-dracut.XXXXXX",
+                         tmp && tmp[0] ? tmp : "/tmp");
+                if (!mkdtemp(confdir)) {
+                        r = -errno;
+                        unlink(env_file);
+                        return log_error_errno(r, "Failed to create a directory for dracut: %m");
+                }
+        }
 
         argv[n++] = (char *) (dracut && dracut[0] ? dracut : "dracut");
         argv[n++] = "--force";
@@ -327,7 +345,16 @@ int xkd_initrd_build(const xkd_config *c, const struct xkd_initrd_options *o) {
         argv[n++] = "zstd";
         argv[n++] = "--kver";
         argv[n++] = kver;
-        if (o->kmoddir) {
+        if (no_modules) {
+                /* Every driver is built in: no /lib/modules/KVER needed or read. */
+                argv[n++] = "--no-kernel";
+                argv[n++] = "--modules";
+                argv[n++] = "xen-kdump";
+                argv[n++] = "--conf";
+                argv[n++] = "/dev/null";
+                argv[n++] = "--confdir";
+                argv[n++] = confdir;
+        } else if (o->kmoddir) {
                 argv[n++] = "--kmoddir";
                 argv[n++] = (char *) o->kmoddir;
         }
@@ -336,9 +363,12 @@ int xkd_initrd_build(const xkd_config *c, const struct xkd_initrd_options *o) {
         argv[n++] = tmp_out;
         argv[n] = NULL;
 
-        log_info("Building %s for kernel %s with dracut.", output, kver);
+        log_info("Building %s for kernel %s with dracut%s.", output, kver,
+                 no_modules ? " (minimal kernel: no kernel modules)" : "");
         r = run_dracut(argv, env_file);
         unlink(env_file);
+        if (confdir[0])
+                rmdir(confdir);
         if (r < 0) {
                 unlink(tmp_out);
                 if (r == -ENOENT)

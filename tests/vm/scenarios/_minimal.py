@@ -2,6 +2,7 @@
 kernel in a crash region of XKD_CRASHKERNEL (default per scenario), using our
 loader and our collector, and record what the capture kernel had to spare.
 crashkernel/find-min-vm bisects XKD_CRASHKERNEL over these scenarios."""
+import collections.abc
 import os
 import subprocess
 
@@ -60,3 +61,97 @@ def check(run):
     checks.dump_written(run, "dump", elf=False)
     with open(run.path("dump"), "rb") as f:
         checks.require(f.read(8) == b"KDUMP   ", "the collector's dump is not kdump-compressed")
+
+
+# --- the minimal kernel with its real capture initramfs (dracut, no modules) ---
+
+# Where dom0 finds them: the installed paths, so that a bare `xen-kdump load`
+# picks both by itself (config defaults: capture-kernel.h).
+MINIMAL_KERNEL_IN_DOM0 = "/usr/lib/xen-kdump/vmlinuz-minimal"
+MINIMAL_INITRD_IN_DOM0 = "/var/lib/xen-kdump/initrd-minimal.img"
+
+
+def build_appliance(name, kernel, config_lines, disk_mb=1024):
+    """Like _appliance.build, for the minimal kernel: `xen-kdump rebuild` sees a
+    module-less kernel and builds the small image (dracut --no-kernel, no
+    systemd).  Returns (disk, initrd); the image has no sidecar config in dom0,
+    so load uses it as it is instead of rebuilding it there."""
+    import shutil
+    import _appliance
+    from xkdvm.images import BUILD
+
+    work = os.path.join(_appliance.WORK, name)
+    shutil.rmtree(work, ignore_errors=True)
+    os.makedirs(work, mode=0o700)
+    disk = os.path.join(work, "disk.img")
+    mnt = os.path.join(work, "mnt")
+    os.makedirs(mnt)
+    with open(disk, "wb") as f:
+        f.truncate(disk_mb << 20)
+    _appliance._run(["mkfs.ext4", "-q", "-F", "-L", "xkd-crash", disk])
+    loop = _appliance._run(["losetup", "-f", "--show", disk]).strip()
+    try:
+        _appliance._run(["mount", loop, mnt])
+        try:
+            os.makedirs(os.path.join(mnt, "crash"))
+            for h, text in (("pre", _appliance.PRE_HOOK), ("post", _appliance.POST_HOOK)):
+                p = os.path.join(work, h + "-hook")
+                with open(p, "w") as f:
+                    f.write(text)
+                os.chmod(p, 0o755)
+            conf = os.path.join(work, "xen-kdump.conf")
+            with open(conf, "w") as f:
+                f.write("kernel %s\ninitrd %s/initrd.img\n" % (kernel, work))
+                f.write("pre_hook %s/pre-hook\npost_hook %s/post-hook\n" % (work, work))
+                for line in config_lines:
+                    f.write(line.replace("@MNT@", mnt) + "\n")
+            env = dict(os.environ, dracutbasedir=_appliance._dracut_tree(work), TMPDIR=work)
+            out = _appliance._run([os.path.join(BUILD, "xen-kdump"), "-v", "rebuild", "--config", conf],
+                                  env=env)
+            with open(os.path.join(work, "rebuild.log"), "w") as f:
+                f.write(out)
+        finally:
+            _appliance._run(["umount", mnt])
+    finally:
+        _appliance._run(["losetup", "-d", loop])
+    return disk, os.path.join(work, "initrd.img")
+
+
+class LazyMinimalFiles(collections.abc.Mapping):
+    """DOM0_FILES: the minimal kernel and its image at their installed paths,
+    built the first time the harness reads them (not when scenarios are listed)."""
+
+    def __init__(self, name, config_lines):
+        self.name, self.config_lines, self._files = name, config_lines, None
+
+    def _get(self):
+        if self._files is None:
+            kernel = minimal_kernel()
+            if not kernel:
+                raise RuntimeError("no minimal kernel: run 'make crashkernel' first")
+            _disk, initrd = build_appliance(self.name, kernel, self.config_lines)
+            self._files = {MINIMAL_KERNEL_IN_DOM0: kernel, MINIMAL_INITRD_IN_DOM0: initrd}
+        return self._files
+
+    def __getitem__(self, k):
+        return self._get()[k]
+
+    def __iter__(self):
+        return iter(self._get())
+
+    def __len__(self):
+        return len(self._get())
+
+
+def appliance_dom0_script():
+    """dom0: no --kernel, no --initrd, no config file: the defaults must pick
+    the installed minimal kernel and its image."""
+    unchecked = "export XKD_LOAD_UNCHECKED_RUNTIME=1\n" if os.environ.get("XKD_FIND_MIN") == "1" else ""
+    return unchecked + """
+xen-kdump show > /out/show.txt
+cat /out/show.txt
+xen-kdump estimate > /out/estimate.txt 2>&1 || true
+cat /out/estimate.txt
+xen-kdump -v load
+xen-kdump status
+"""
