@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "capture-kernel.h"
 #include "config.h"
 #include "host.h"
 #include "hv.h"
@@ -20,10 +21,9 @@
 #include "state.h"
 #include "verbs.h"
 
-/* Defaults come from /etc/xen-kdump.conf (config.h): the running kernel, and
- * the capture initramfs `xen-kdump rebuild` writes. */
-#define DEFAULT_KERNEL_FMT "/boot/vmlinuz-%r"
-#define DEFAULT_INITRD_FMT "/var/lib/xen-kdump/initrd-%r.img"
+/* Defaults come from /etc/xen-kdump.conf (config.h): the installed minimal
+ * kernel, else the running kernel (capture-kernel.h), and the capture
+ * initramfs `xen-kdump rebuild` writes for it. */
 
 /* Everything load takes; a config file can fill the same fields later. */
 struct load_options {
@@ -36,11 +36,14 @@ struct load_options {
 static void help(void) {
         fputs("Usage: xen-kdump load [--kernel FILE] [--initrd FILE | --no-initrd] [--append ARGS]\n\n"
               "Build the crash-capture image and load it into Xen (KEXEC_CMD_kexec_load).\n"
-              "  --kernel FILE   capture kernel bzImage (config 'kernel', default " DEFAULT_KERNEL_FMT ")\n"
-              "  --initrd FILE   capture initramfs (config 'initrd', default " DEFAULT_INITRD_FMT ")\n"
+              "  --kernel FILE   capture kernel bzImage (config 'kernel'; default: the minimal kernel\n"
+              "                  " XKD_MINIMAL_KERNEL_PATH " when installed, else " XKD_DISTRO_KERNEL_FMT ")\n"
+              "  --initrd FILE   capture initramfs (config 'initrd'; default " XKD_MINIMAL_INITRD_PATH "\n"
+              "                  for a minimal kernel, else " XKD_DISTRO_INITRD_FMT ")\n"
               "  --no-initrd     boot the capture kernel without an initramfs\n"
               "  --append ARGS   extra capture kernel arguments, after the config's 'append'\n"
-              "%r is the running kernel's release (uname -r).\n", stdout);
+              "%r is the running kernel's release (uname -r); 'xen-kdump show' says which kernel\n"
+              "the defaults picked and why.\n", stdout);
 }
 
 static int parse_args(int argc, char **argv, struct load_options *o) {

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "capture-kernel.h"
 #include "config.h"
 #include "log.h"
 #include "test.h"
@@ -65,6 +66,11 @@ static const char *rule_error(const char *text) {
         return msg;
 }
 
+/* No test may depend on whether this machine has a minimal kernel installed. */
+__attribute__((constructor)) static void no_installed_minimal_kernel(void) {
+        setenv(XKD_MINIMAL_KERNEL_ENV, "/nonexistent/xen-kdump/vmlinuz-minimal", 1);
+}
+
 TEST(defaults_have_default_origins) {
         xkd_config *c = NULL;
         char o[128];
@@ -93,6 +99,96 @@ TEST(defaults_have_default_origins) {
         xkd_config_origin_format(c, XKD_CONF_COMPRESSION, o, sizeof(o));
         ASSERT_STREQ(o, "default (engine native)");
         xkd_config_free(c);
+}
+
+/* A setup header with just a kernel_version string (0x20e → 0xa00). */
+static void write_fake_bzimage(const char *path, const char *version_text) {
+        unsigned char img[0x1000] = { 0 };
+        FILE *f = fopen(path, "we");
+
+        memcpy(img + 0x202, "HdrS", 4);
+        img[0x20f] = 0x08;
+        memcpy(img + 0xa00, version_text, strlen(version_text));
+        if (!f || fwrite(img, 1, sizeof(img), f) != sizeof(img))
+                abort();
+        fclose(f);
+}
+
+/*
+ * The automatic kernel: the installed minimal kernel when there is one (and
+ * then its own module-less initramfs), else the running kernel; a configured
+ * kernel always wins, and the initramfs follows whichever kernel it is.
+ */
+TEST(kernel_default_prefers_the_installed_minimal_kernel) {
+        char root[] = "/tmp/test-config-root.XXXXXX", minimal[128], distro[128], o[256], cmd[160];
+        xkd_config *c = NULL;
+        int r = 0;
+
+        ASSERT_TRUE(mkdtemp(root) != NULL);
+        snprintf(minimal, sizeof(minimal), "%s/vmlinuz-minimal", root);
+        setenv(XKD_MINIMAL_KERNEL_ENV, minimal, 1);
+
+        /* Not installed: the running kernel, and show says why. */
+        ASSERT_EQ(xkd_config_new(&c, "6.1.0-9-amd64"), 0);
+        ASSERT_STREQ(xkd_config_get(c, XKD_CONF_KERNEL), "/boot/vmlinuz-6.1.0-9-amd64");
+        ASSERT_STREQ(xkd_config_get(c, XKD_CONF_INITRD), "/var/lib/xen-kdump/initrd-6.1.0-9-amd64.img");
+        xkd_config_origin_format(c, XKD_CONF_KERNEL, o, sizeof(o));
+        ASSERT_CONTAINS(o, "default (no minimal kernel at ");
+        ASSERT_CONTAINS(o, minimal);
+        xkd_config_free(c);
+
+        /* Installed: it, and the initramfs named for it. */
+        write_fake_bzimage(minimal, "6.1.192-xkd (root@vm) #2 SMP");
+        ASSERT_EQ(xkd_config_new(&c, "6.1.0-9-amd64"), 0);
+        ASSERT_EQ(xkd_config_validate(c), 0);
+        ASSERT_STREQ(xkd_config_get(c, XKD_CONF_KERNEL), minimal);
+        ASSERT_STREQ(xkd_config_get(c, XKD_CONF_INITRD), XKD_MINIMAL_INITRD_PATH);
+        xkd_config_origin_format(c, XKD_CONF_KERNEL, o, sizeof(o));
+        ASSERT_STREQ(o, "default (the minimal kernel is installed)");
+        xkd_config_origin_format(c, XKD_CONF_INITRD, o, sizeof(o));
+        ASSERT_STREQ(o, "default (the kernel is a minimal kernel)");
+        xkd_config_free(c);
+
+        /* A configured distribution kernel wins; its initramfs follows it. */
+        c = parsed("kernel /boot/vmlinuz-%r\n", &r);
+        ASSERT_EQ(r, 0);
+        ASSERT_STREQ(xkd_config_get(c, XKD_CONF_KERNEL), "/boot/vmlinuz-6.1.0-test");
+        ASSERT_STREQ(xkd_config_get(c, XKD_CONF_INITRD), "/var/lib/xen-kdump/initrd-6.1.0-test.img");
+        /* ... and so does a --kernel override, back to a minimal one. */
+        ASSERT_EQ(xkd_config_set(c, XKD_CONF_KERNEL, minimal, "--kernel"), 0);
+        ASSERT_STREQ(xkd_config_get(c, XKD_CONF_INITRD), XKD_MINIMAL_INITRD_PATH);
+        xkd_config_free(c);
+
+        /* A minimal kernel configured elsewhere is recognised by its release. */
+        snprintf(distro, sizeof(distro), "%s/bzImage", root);
+        write_fake_bzimage(distro, "6.1.192-xkd (root@vm) #3 SMP");
+        ASSERT_TRUE(xkd_kernel_is_minimal(distro));
+        write_fake_bzimage(distro, "6.1.0-56-amd64 (debian-kernel@lists.debian.org) #1 SMP");
+        ASSERT_FALSE(xkd_kernel_is_minimal(distro));
+        ASSERT_FALSE(xkd_kernel_is_minimal("/nonexistent/bzImage"));
+
+        /* A configured initramfs is never replaced. */
+        c = parsed("initrd /srv/capture.img\n", &r);
+        ASSERT_EQ(r, 0);
+        ASSERT_STREQ(xkd_config_get(c, XKD_CONF_KERNEL), minimal);
+        ASSERT_STREQ(xkd_config_get(c, XKD_CONF_INITRD), "/srv/capture.img");
+        xkd_config_free(c);
+
+        /* The shell form hands the choice to the dracut module and the kernel hook. */
+        c = parsed("", &r);
+        char *text = NULL;
+        size_t size = 0;
+        FILE *f = open_memstream(&text, &size);
+        xkd_config_print_shell(c, f);
+        fclose(f);
+        snprintf(cmd, sizeof(cmd), "XKD_KERNEL='%s'\n", minimal);
+        ASSERT_CONTAINS(text, cmd);
+        free(text);
+        xkd_config_free(c);
+
+        setenv(XKD_MINIMAL_KERNEL_ENV, "/nonexistent/xen-kdump/vmlinuz-minimal", 1);
+        snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
+        ASSERT_EQ(system(cmd), 0);
 }
 
 TEST(every_key_from_file_with_file_line_origin) {

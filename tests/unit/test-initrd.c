@@ -147,6 +147,40 @@ TEST(build_runs_dracut_and_installs_atomically) {
         remove_dir();
 }
 
+/* A minimal kernel (release "-xkd") has no modules: dracut --no-kernel, only
+ * our module, none of the host's dracut.conf.d, and the small flavour asked for. */
+TEST(build_for_the_minimal_kernel_has_no_modules) {
+        char dracut[128], path[160], kernel[128];
+        xkd_config *c;
+
+        make_dir();
+        c = config_in_dir("");
+        ASSERT_TRUE(c != NULL);
+        snprintf(kernel, sizeof(kernel), "%s/vmlinuz", dir);
+        write_bzimage(kernel, "6.1.192-xkd (root@vm) #2 SMP");
+        snprintf(dracut, sizeof(dracut), "%s/dracut", dir);
+        write_file(dracut, fake_dracut, strlen(fake_dracut), 0755);
+
+        struct xkd_initrd_options o = { .kmoddir = "/km", .dracut = dracut };
+        ASSERT_EQ(xkd_initrd_build(c, &o), 0);
+        snprintf(path, sizeof(path), "%s/args", dir);
+        ASSERT_CONTAINS(slurp(path), "--kver 6.1.192-xkd --no-kernel --modules xen-kdump --conf /dev/null --confdir ");
+        ASSERT_TRUE(strstr(slurp(path), "--kmoddir") == NULL);
+        snprintf(path, sizeof(path), "%s/env", dir);
+        ASSERT_CONTAINS(slurp(path), "XKD_NO_KERNEL_MODULES='1'\n");
+
+        /* A distribution kernel keeps its modules and the host's dracut config. */
+        write_bzimage(kernel, "6.1.0-56-amd64 (debian-kernel@lists.debian.org) #1 SMP");
+        ASSERT_EQ(xkd_initrd_build(c, &o), 0);
+        snprintf(path, sizeof(path), "%s/args", dir);
+        ASSERT_CONTAINS(slurp(path), "--kver 6.1.0-56-amd64 --kmoddir /km");
+        ASSERT_TRUE(strstr(slurp(path), "--no-kernel") == NULL);
+        snprintf(path, sizeof(path), "%s/env", dir);
+        ASSERT_TRUE(strstr(slurp(path), "XKD_NO_KERNEL_MODULES") == NULL);
+        xkd_config_free(c);
+        remove_dir();
+}
+
 /*
  * Staleness: missing → build; not built by us (no sidecar) → left alone;
  * built → stale when the validated config changes or an input is newer.
