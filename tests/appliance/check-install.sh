@@ -19,6 +19,10 @@ check "kernel hooks, executable, naming /usr/sbin" \
 m=/usr/lib/dracut/modules.d/99xen-kdump
 check "dracut module in $m" \
 	'[ "$(mode $m/module-setup.sh)" = 755 ] && [ "$(mode $m/xen-kdump-capture.sh)" = 755 ] && [ "$(mode $m/xen-kdump-capture.service)" = 644 ] && [ -f "$D$m/xen-kdump-failure.service" ]'
+check "small image /init of the dracut module" '[ "$(mode $m/xen-kdump-init.sh)" = 755 ]'
+# The minimal kernel ships when it is built (make crashkernel), and never otherwise.
+check "minimal kernel in /usr/lib/xen-kdump when built, else absent" \
+	'if k=$("$top/crashkernel/build" --path 2> /dev/null); then cmp -s "$k" "$D/usr/lib/xen-kdump/vmlinuz-minimal"; else [ ! -e "$D/usr/lib/xen-kdump/vmlinuz-minimal" ]; fi'
 check "default config /etc/xen-kdump.conf, every line a comment" \
 	'[ "$(mode /etc/xen-kdump.conf)" = 644 ] && ! grep -v "^#\|^$" "$D/etc/xen-kdump.conf" | grep -q .'
 check "man pages" '[ -f "$D/usr/share/man/man8/xen-kdump.8" ] && [ -f "$D/usr/share/man/man5/xen-kdump.conf.5" ] && [ -f "$D/usr/share/man/man8/xen-kdump-collect.8" ]'

@@ -8,6 +8,7 @@ from _minimal import CAPTURE_SCRIPT, check, dom0_script, minimal_kernel  # noqa:
 _kernel = minimal_kernel()
 
 DESCRIPTION = "minimal capture kernel (make crashkernel) + collector at crashkernel=64M"
+ESSENTIAL = True
 CRASH = "dom0-panic"
 CRASHKERNEL = os.environ.get("XKD_CRASHKERNEL", "64M")
 DOM0_FILES = {"/boot/xkd-vmlinuz": _kernel} if _kernel else {}
