@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "capture-kernel.h"
 #include "config.h"
 #include "estimate.h"
 #include "hv.h"
@@ -278,8 +279,9 @@ int verb_estimate(int argc, char **argv) {
                 printf("%.0f MiB - TOO SMALL by %.1f MiB: the capture would fail.\n",
                        mib(host.current_size), mib(e.needed - host.current_size));
         if (!kf.minimal)
-                printf("Hint: the minimal kernel from crashkernel/ (make crashkernel) needs far less "
-                       "than a distribution kernel.\n");
+                printf("Hint: the minimal kernel from crashkernel/ needs far less than a "
+                       "distribution kernel; once 'make crashkernel install' puts it at %s, "
+                       "it is the default capture kernel.\n", XKD_MINIMAL_KERNEL_PATH);
         /* Levels 2-16 (cache, cache private, user, free) need dom0's page types. */
         if (in.makedumpfile && (dump_level & 0x1e))
                 printf("Warning: makedumpfile at dump_level %llu on a Xen dump needs dom0's debug "
