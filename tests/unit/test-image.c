@@ -11,6 +11,7 @@
 #include "capture-cmdline.h"
 #include "hv.h"
 #include "image.h"
+#include "load-inputs.h"
 #include "loader-fixtures.h"
 #include "purgatory.h"
 #include "test.h"
@@ -295,6 +296,58 @@ TEST(stub_digest_covers_every_other_segment) {
         xkd_sha256_final(&ctx, d);
         ASSERT_TRUE(memcmp(d, p.sha256, 32) != 0);
         free(mem);
+        done(&b);
+}
+
+/* The stub's params as loaded. */
+static struct xkd_purgatory_params stub_params(struct built *b) {
+        const struct xkd_segment *stub = &b->img->segments[b->img->index[XKD_SEG_STUB]];
+        struct xkd_purgatory_params p = {};
+        const uint8_t *magic = memmem(stub->buf, stub->buf_size, "XKDPURG1", 8);
+
+        if (magic)
+                memcpy(&p, magic + 8, sizeof(p));
+        return p;
+}
+
+/* What load-inputs hashed already (the initrd's context, both digests) gives
+ * the very image the builder makes on its own, with the initrd hashed first. */
+TEST(known_inputs_give_the_same_image) {
+        struct built a = build(), b = build();
+        struct xkd_load_inputs li = {
+                .kernel = b.kernel, .kernel_size = b.kernel_size,
+                .initrd = b.initrd, .initrd_size = b.initrd_size,
+        };
+        struct xkd_sha256_ctx copy;
+        struct xkd_purgatory_params pa, pb;
+
+        ASSERT_EQ(a.r, 0);
+        xkd_sha256(b.kernel, b.kernel_size, li.kernel_sha256);
+        xkd_sha256_init(&li.after_initrd);
+        xkd_sha256_update(&li.after_initrd, b.initrd, b.initrd_size);
+        copy = li.after_initrd;
+        xkd_sha256_final(&copy, li.initrd_sha256);
+        xkd_image_free(b.img);
+        struct xkd_image_input in = {
+                .kernel = b.kernel, .kernel_size = b.kernel_size,
+                .initrd = b.initrd, .initrd_size = b.initrd_size,
+                .kernel_path = "/boot/vmlinuz-test", .initrd_path = "/boot/initrd-test",
+                .append = "quiet", .sysroot = fake_sysroot(), .load_time = 1795850000,
+                .known = &li,
+        };
+        ASSERT_EQ(xkd_image_build(b.hv, &in, &b.img), 0);
+
+        pa = stub_params(&a);
+        pb = stub_params(&b);
+        ASSERT_EQ(pa.nr_regions, 4);
+        ASSERT_U64_EQ(pa.regions[0].start, a.img->initrd_maddr);      /* the initrd first */
+        ASSERT_U64_EQ(pa.regions[0].size, a.initrd_size);
+        ASSERT_MEMEQ(&pa, &pb, sizeof(pa));
+        ASSERT_MEMEQ(a.img->kernel_sha256, li.kernel_sha256, 32);
+        ASSERT_MEMEQ(a.img->initrd_sha256, li.initrd_sha256, 32);
+        ASSERT_MEMEQ(b.img->kernel_sha256, li.kernel_sha256, 32);
+        ASSERT_MEMEQ(b.img->initrd_sha256, li.initrd_sha256, 32);
+        done(&a);
         done(&b);
 }
 
