@@ -91,6 +91,13 @@ def why_failed(out, phases, failures):
     m = re.search(r"Initramfs unpacking failed[^\n]*", after)
     if m:
         msg = m.group(0).strip()
+        mem = re.search(r"Memory: \d+K/(\d+)K available.* (\d+)K reserved", after)
+        if "write error" in msg and mem:
+            # With no root= the kernel unpacks into a tmpfs, which holds at
+            # most half of the RAM it has left: full before out of memory.
+            ram = (int(mem.group(1)) - int(mem.group(2))) / 1024
+            return "%s (rootfs full: as tmpfs it holds at most half of the capture kernel's %.0f MiB RAM, " \
+                   "%.0f MiB)" % (msg, ram, ram / 2)
         return msg if "memory" in msg.lower() else "%s (out of memory unpacking the initramfs)" % msg
     m = re.search(r"Out of memory: Killed process \d+ \(([^)]*)\)", after)
     if m:
@@ -290,7 +297,7 @@ def verdict(res):
     if not est:
         return ""
     if lo and est <= lo:
-        return "ESTIMATE TOO LOW: it recommends %d MiB, and %d MiB failed" % (est, lo)
+        return "ESTIMATE TOO LOW: it recommends %d MiB, but %d MiB (not less) failed to capture" % (est, lo)
     if ok and est < ok:
         return "ESTIMATE UNVERIFIED: it recommends %d MiB, below the smallest size seen to capture (%d)" % (est, ok)
     if not ok:
