@@ -126,8 +126,20 @@ def _keep(out, dest):
 def probe(c, mib, verbose=False):
     """One VM run of c's scenario in a crash region of mib MiB; returns the probe
     record and the loaded scenario (whose image paths the estimate reads)."""
+    saved = {k: os.environ.get(k) for k in (c.env, "XKD_FIND_MIN")}
     os.environ[c.env] = "%dM" % mib
     os.environ["XKD_FIND_MIN"] = "1"   # the _minimal scenarios' own switch for the same thing
+    try:
+        return _probe(c, mib, verbose)
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+def _probe(c, mib, verbose):
     # Shared scenario helpers (_anchor, ...) read the environment when imported:
     # import them afresh, or they keep the previous probe's size.
     for name, mod in list(sys.modules.items()):
