@@ -351,6 +351,25 @@ TEST(an_unwritable_cache_only_costs_time) {
         teardown();
 }
 
+/* Minimum searches switch the run-time check off: nothing measured or stored. */
+TEST(unchecked_runtime_measures_nothing) {
+        struct xkd_load_inputs li;
+        uint8_t want[XKD_SHA256_DIGEST_SIZE];
+        struct stat st;
+
+        setup();
+        write_kernel();
+        setenv("XKD_LOAD_UNCHECKED_RUNTIME", "1", 1);
+        ASSERT_EQ(xkd_load_inputs_read(kpath, NULL, &li), 0);
+        unsetenv("XKD_LOAD_UNCHECKED_RUNTIME");
+        ASSERT_FALSE(li.measured);
+        file_sha256(kpath, want);
+        ASSERT_MEMEQ(li.kernel_sha256, want, sizeof(want));
+        ASSERT_EQ(stat(cpath, &st), -1);
+        xkd_load_inputs_done(&li);
+        teardown();
+}
+
 /* dracut's shape: a raw early archive, then the compressed main one.  From
  * memory or from the file, the same measurement; a tool's format (bzip2)
  * cannot be measured from memory, and load then measures the file. */
