@@ -28,7 +28,7 @@ def _die_with_parent():
 
 class Machine:
     def __init__(self, outdir, xen, xen_cmdline, vmlinuz, dom0_cmdline, initrd, smp, memory_mb,
-                 extra_args=(), on_line=None, on_phase=None):
+                 extra_args=(), on_line=None, on_phase=None, reboot=False):
         self.outdir = outdir
         self.sockdir = tempfile.mkdtemp(prefix="xkd-vm-")  # short paths: sun_path is 108 bytes
         self.ser_path = os.path.join(self.sockdir, "ser.sock")
@@ -38,7 +38,7 @@ class Machine:
                 raise MachineError("%s: QEMU's -initrd/-kernel cannot take a path with a comma" % p)
         self.cmd = [
             "qemu-system-x86_64", "-accel", "tcg,thread=multi", "-cpu", "max,-smap",
-            "-smp", str(smp), "-m", str(memory_mb), "-display", "none", "-no-reboot",
+            "-smp", str(smp), "-m", str(memory_mb), "-display", "none",
             "-nodefaults", "-vga", "none",
             "-chardev", "socket,id=ser0,path=%s,server=on,wait=on,logfile=%s"
             % (self.ser_path, os.path.join(outdir, "serial.raw")),
@@ -48,6 +48,8 @@ class Machine:
             "-kernel", xen, "-append", xen_cmdline,
             "-initrd", "%s %s,%s" % (vmlinuz, dom0_cmdline, initrd),
         ] + list(extra_args)
+        if not reboot:  # a reset (the capture's reboot, a triple fault) ends the run
+            self.cmd[self.cmd.index("-nodefaults"):self.cmd.index("-nodefaults")] = ["-no-reboot"]
         self.proc = None
         self.sock = None
         self.t0 = None

@@ -4,7 +4,7 @@ import os
 import shutil
 import time
 
-from . import cache, images, notes
+from . import cache, images, notes, rootfs
 from .machine import Machine, MachineError
 from .scenario import HERE
 
@@ -13,11 +13,13 @@ OUT_ROOT = os.environ.get("XKD_VM_OUT", os.path.join(HERE, "out"))
 # Seconds allowed for each phase, counted from the previous one (TCG, 2 cores,
 # nothing else running).  Measured here: dom0_init 11-16 s, load 2-4 s,
 # crash -> capture_init 9-13 s, capture 8-14 s.  TOTAL bounds the whole VM run.
+# With REBOOTS: rebooted (dom0 of the next boot up) and reboot_done (its checks
+# printed) follow capture_done.
 TIMEOUTS = dict(dom0_init=180, load_done=240, ready=60, crash=60, capture_init=180,
-                capture_done=420, poweroff=60, TOTAL=900)
+                capture_done=420, rebooted=300, reboot_done=300, poweroff=60, TOTAL=900)
 
 PHASES = ("qemu_start", "dom0_init", "load_done", "crash", "capture_init", "capture_done",
-          "poweroff")
+          "rebooted", "reboot_done", "poweroff")
 
 
 class CheckFailed(Exception):
@@ -34,6 +36,12 @@ class Run:
         self.serial = ""
         self.failures = []
         self._core = None
+        self.rootfs_disk = None  # ROOTFS scenarios: the run's root fs image
+
+    def rootfs(self):
+        """with run.rootfs() as root: the dom0 root fs as the run left it, mounted read-only."""
+        self.require(self.rootfs_disk is not None, "this scenario has no ROOTFS")
+        return rootfs.Mounted(self.rootfs_disk)
 
     def path(self, name):
         return os.path.join(self.out, name)
@@ -92,14 +100,40 @@ def _secure(out):
                 os.chmod(p, 0o600)
 
 
+def rootfs_disk_path(sc):
+    # Outside the output dir (made afresh under the lock), per checkout.
+    return os.path.join(OUT_ROOT, ".rootfs", sc.name, "root.img")
+
+
+def prepare_rootfs(sc, kernel, say):
+    """The run's root fs disk: the cached base image plus ROOTFS_SCRIPT; returns
+    (disk, dom0 initrd)."""
+    t0 = time.monotonic()
+    b = rootfs.base(kernel.version, log=say)
+    disk = rootfs_disk_path(sc)
+    os.makedirs(os.path.dirname(disk), mode=0o700, exist_ok=True)
+    say("preparing the %s root fs (%s)" % (sc.rootfs, sc.name))
+    log = rootfs.run_disk(b, disk, sc.rootfs_script or ":",
+                          env=dict(REPO=images.REPO, BUILD=images.BUILD, KVER=kernel.version,
+                                   XKD_SCENARIO=sc.name))
+    with open(os.path.join(os.path.dirname(disk), "prepare.log"), "w") as f:
+        f.write(log)
+    say("root fs ready in %.0f s" % (time.monotonic() - t0))
+    return disk, b.initrd
+
+
 def prepare(sc, say=lambda m: None):
-    """Fetch the kernel and build the images (outside the VM lock)."""
+    """Fetch the kernel and build the images (outside the VM lock); returns
+    (kernel, xen, dom0 initrd, root fs disk or None)."""
     kernel = cache.kernel()
     xen = cache.xen_binary()
+    if sc.rootfs:
+        disk, dom0 = prepare_rootfs(sc, kernel, say)
+        return kernel, xen, dom0, disk
     say("building images (kernel %s)" % kernel.version)
     capture = images.capture_image(sc, kernel)
     dom0 = images.dom0_image(sc, kernel, capture)
-    return kernel, xen, dom0
+    return kernel, xen, dom0, None
 
 
 def _crash(m, sc, left):
@@ -137,6 +171,9 @@ def _play(m, sc, t, deadline):
     _crash(m, sc, left)
     m.wait_phase("capture_init", left("capture_init"))
     m.wait_phase("capture_done", left("capture_done"))
+    if sc.reboots:
+        m.wait_phase("rebooted", left("rebooted"))
+        m.wait_phase("reboot_done", left("reboot_done"))
     m.wait_exit(left("poweroff"))
 
 
@@ -155,8 +192,9 @@ def run(sc, say=print, on_line=None, on_phase=None):
     r = Run(sc, out)
     t = _timeouts(sc)
     try:
-        kernel, xen, dom0 = prepare(sc, say)
+        kernel, xen, dom0, disk = prepare(sc, say)
         dom0_kernel = kernel.dom0_kernel()
+        r.rootfs_disk = disk
     except Exception as e:  # an image that cannot be built fails this scenario only
         os.makedirs(out, mode=0o700, exist_ok=True)
         r.failures.append("preparing the images: %s" % e)
@@ -168,8 +206,12 @@ def run(sc, say=print, on_line=None, on_phase=None):
         shutil.rmtree(out, ignore_errors=True)
         os.makedirs(out, mode=0o700)
         wall0 = time.monotonic()
+        qemu_args = list(sc.qemu_args)
+        if disk:  # first, so dom0 sees it as /dev/vda
+            qemu_args[:0] = ["-drive", "file=%s,if=virtio,format=raw,cache=unsafe" % disk]
         m = Machine(out, xen, sc.xen_cmdline(), dom0_kernel, sc.dom0_cmdline(), dom0, sc.smp,
-                    sc.memory_mb, sc.qemu_args, on_line=on_line, on_phase=on_phase)
+                    sc.memory_mb, qemu_args, on_line=on_line, on_phase=on_phase,
+                    reboot=bool(sc.reboots))
         try:
             _play(m, sc, t, time.monotonic() + t["TOTAL"])
         except MachineError as e:

@@ -10,6 +10,7 @@ HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # tests/vm
 SCENARIO_DIR = os.path.join(HERE, "scenarios")
 
 CRASH_METHODS = ("dom0-panic", "xen-key", "xen-panic", "none")
+ROOTFS_KINDS = (None, "debian")
 
 # What the capture kernel gets on its command line when the loader does not decide.
 CAPTURE_CMDLINE = ("console=ttyS0,115200 irqpoll nr_cpus=1 maxcpus=1 reset_devices panic=10 "
@@ -35,6 +36,9 @@ DEFAULTS = dict(
     CAPTURE_SCRIPT="",      # sh -e, in the capture kernel (writes to $OUT)
     VMCORE_HEAD=256 * 1024,  # bytes of /proc/vmcore saved to $OUT/vmcore-head
     TIMEOUTS={},            # per-phase overrides, see runner.TIMEOUTS
+    ROOTFS=None,            # "debian": dom0 boots a Debian 12 root fs from a virtio disk (xkdvm/rootfs.py)
+    ROOTFS_SCRIPT="",       # sh -e on the host: customise the run's copy of the root fs ($ROOT)
+    REBOOTS=0,              # 1: after the capture the machine reboots into dom0 once more
     check=None,             # check(run): host-side assertions on run.out
 )
 
@@ -56,8 +60,15 @@ class Scenario:
                                 % (path, ", ".join(unknown), ", ".join(k for k in DEFAULTS if k.isupper())))
         if self.crash not in CRASH_METHODS:
             raise ScenarioError("%s: CRASH = %r; use one of %s" % (path, self.crash, ", ".join(CRASH_METHODS)))
-        if self.crash != "none" and not self.capture_script.strip():
+        if self.rootfs not in ROOTFS_KINDS:
+            raise ScenarioError("%s: ROOTFS = %r; use one of %s" % (path, self.rootfs, ROOTFS_KINDS))
+        # With a root fs the capture image is the one dom0 loads from it.
+        if self.crash != "none" and not self.rootfs and not self.capture_script.strip():
             raise ScenarioError("%s: a crash scenario needs a CAPTURE_SCRIPT" % path)
+        if self.reboots not in (0, 1):
+            raise ScenarioError("%s: REBOOTS = %r; 0 or 1" % (path, self.reboots))
+        if self.reboots and not self.rootfs:
+            raise ScenarioError("%s: REBOOTS needs a ROOTFS (the busybox dom0 has nothing to reboot into)" % path)
         if self.check is not None and not callable(self.check):
             raise ScenarioError("%s: check must be a function check(run)" % path)
 
@@ -75,6 +86,9 @@ class Scenario:
 
     def dom0_cmdline(self):
         args = "console=hvc0 earlyprintk=xen"
+        if self.rootfs:
+            from . import rootfs
+            args = "root=UUID=%s ro %s" % (rootfs.ROOT_UUID, args)
         return args + (" " + self.dom0_args if self.dom0_args else "")
 
 

@@ -9,7 +9,7 @@ import time
 import traceback
 import types
 
-from . import cache, checks, initramfs, notes, runner, scenario
+from . import cache, checks, initramfs, notes, rootfs, runner, scenario
 from .machine import Machine
 
 TESTS = []
@@ -187,6 +187,38 @@ def bad_scenarios_are_rejected_with_a_reason():
     assert "SMPP" in msg, msg
     mod = types.SimpleNamespace(CRASH="xen-key")
     expect_raises(scenario.ScenarioError, scenario.Scenario, "x", "x.py", mod)
+
+
+@test
+def rootfs_scenarios_are_checked_and_boot_from_their_disk():
+    mod = types.SimpleNamespace(ROOTFS="debian", REBOOTS=1)  # no CAPTURE_SCRIPT: the root fs's image
+    sc = scenario.Scenario("x", "x.py", mod)
+    assert sc.dom0_cmdline().startswith("root=UUID=%s ro " % rootfs.ROOT_UUID), sc.dom0_cmdline()
+    msg = expect_raises(scenario.ScenarioError, scenario.Scenario, "x", "x.py",
+                        types.SimpleNamespace(ROOTFS="fedora"))
+    assert "debian" in msg, msg
+    msg = expect_raises(scenario.ScenarioError, scenario.Scenario, "x", "x.py",
+                        types.SimpleNamespace(CAPTURE_SCRIPT="true", REBOOTS=1))
+    assert "ROOTFS" in msg, msg
+    expect_raises(scenario.ScenarioError, scenario.Scenario, "x", "x.py",
+                  types.SimpleNamespace(ROOTFS="debian", REBOOTS=2))
+    assert not scenario.Scenario("x", "x.py", types.SimpleNamespace(CAPTURE_SCRIPT="true")).rootfs
+    # The recipe's key moves with the kernel (its modules must match) and with the package list.
+    assert rootfs._key("6.1.0-1-amd64") != rootfs._key("6.1.0-2-amd64")
+    assert "linux-image-6.1.0-1-amd64" in rootfs.packages("6.1.0-1-amd64")
+
+
+@test
+def only_a_rebooting_machine_runs_without_no_reboot():
+    tmp = tempfile.mkdtemp()
+    try:
+        for reboot in (False, True):
+            m = Machine(tmp, "/x", "", "/k", "", "/i", 2, 2048, ["-drive", "file=d"], reboot=reboot)
+            assert ("-no-reboot" in m.cmd) == (not reboot), m.cmd
+            assert m.cmd[-2:] == ["-drive", "file=d"], m.cmd
+            m.stop()
+    finally:
+        shutil.rmtree(tmp)
 
 
 @test
