@@ -125,3 +125,43 @@ def dom0_image(sc, kernel, capture_initrd):
     img.add_data("/init", DOM0_INIT % dict(phase="dom0_init"), 0o755)
     img.add_data("/etc/xkd/dom0.sh", sc.dom0_script, 0o755)
     return img.build()
+
+
+# ROOTFS scenarios: just enough to mount the root fs disk and hand over to its
+# systemd.  (The root fs's own dracut initramfs works too, XKD_ROOTFS_OWN_INITRD=1,
+# but spends ~100 s per boot under TCG where this spends a few.)
+ROOT_MODULES = ("virtio_pci", "virtio_blk", "crc32c_generic", "ext4")
+SWITCH_ROOT_INIT = r"""#!/bin/sh
+export PATH=/usr/sbin:/usr/bin:/sbin:/bin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+for m in $(cat /etc/xkd/modules); do
+	insmod "$m" || echo "XKD-WARN insmod $m failed"
+done
+root=$(sed -n 's/.*root=UUID=\([^ ]*\).*/\1/p' /proc/cmdline)
+i=0
+while :; do
+	dev=$(blkid | sed -n "s/^\([^:]*\):.*UUID=\"$root\".*/\1/p" | head -n 1)
+	[ -n "$dev" ] && break
+	i=$((i + 1))
+	if [ $i -ge 300 ]; then echo "XKD-FAIL no disk with the root fs UUID $root"; poweroff -f; fi
+	sleep 0.1
+done
+mkdir -p /newroot
+mount -t ext4 -o ro "$dev" /newroot || { echo "XKD-FAIL cannot mount $dev"; poweroff -f; }
+umount /proc /sys
+mount --move /dev /newroot/dev
+exec switch_root /newroot /sbin/init
+"""
+
+
+def switch_root_image(kernel):
+    img = Image("rootfs-initrd")
+    img.add_busybox()
+    for d in ("/proc", "/sys", "/dev", "/newroot", "/etc/xkd"):
+        img.add_dir(d)
+    mods = img.add_modules(kernel, ROOT_MODULES)
+    img.add_data("/etc/xkd/modules", "\n".join(mods) + "\n")
+    img.add_data("/init", SWITCH_ROOT_INIT, 0o755)
+    return img.build()

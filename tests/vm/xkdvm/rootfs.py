@@ -25,7 +25,7 @@ MIRROR = os.environ.get("XKD_DEBIAN_MIRROR", "http://deb.debian.org/debian")
 SECURITY = os.environ.get("XKD_DEBIAN_SECURITY", "http://deb.debian.org/debian-security")
 SUITE = "bookworm"
 # Bump when the recipe below changes in a way the package list does not show.
-RECIPE_VERSION = "1"
+RECIPE_VERSION = "2"
 ROOT_UUID = "6b1f0a52-58a5-4d0e-9b43-7c1d2b8c9e01"
 ROOT_LABEL = "xkd-root"
 IMAGE_MB = 3072
@@ -34,6 +34,10 @@ IMAGE_MB = 3072
 PACKAGES = (
     "systemd-sysv", "udev", "kmod", "e2fsprogs", "util-linux", "procps",
     "dracut", "dracut-core",
+    # What a standard Debian install has and xen-kdump wants: zstd compresses the
+    # capture initramfs (dracut falls back to gzip without it), xz lets load
+    # measure the capture kernel.
+    "zstd", "xz-utils",
     "xen-utils-4.17", "xen-utils-common", "libxenmisc4.17", "libxencall1",
     "libelf1", "libzstd1",
     "linux-image-{kver}",
@@ -90,7 +94,7 @@ echo "UUID={uuid} / ext4 errors=remount-ro 0 1" > "$R/etc/fstab"
 : > "$R/etc/machine-id"
 # Nothing a test VM needs, and slow under TCG.
 for u in apt-daily.timer apt-daily-upgrade.timer e2scrub_reap.service e2scrub_all.timer \
-	dpkg-db-backup.timer fstrim.timer; do
+	dpkg-db-backup.timer fstrim.timer getty-static.service xendomains.service; do
 	ln -sf /dev/null "$R/etc/systemd/system/$u"
 done
 umount -R "$R/dev" "$R/sys" "$R/proc"

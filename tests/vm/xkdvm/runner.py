@@ -119,7 +119,9 @@ def prepare_rootfs(sc, kernel, say):
     with open(os.path.join(os.path.dirname(disk), "prepare.log"), "w") as f:
         f.write(log)
     say("root fs ready in %.0f s" % (time.monotonic() - t0))
-    return disk, b.initrd
+    if os.environ.get("XKD_ROOTFS_OWN_INITRD") == "1":
+        return disk, b.initrd
+    return disk, images.switch_root_image(kernel)
 
 
 def prepare(sc, say=lambda m: None):
