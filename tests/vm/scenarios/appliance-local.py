@@ -114,7 +114,7 @@ mkdir -p "$ROOT/usr/local/lib/xkd-vm"
     + _heredoc("/etc/xen-kdump.conf", _config, 0o644) + """
 chroot "$ROOT" systemctl enable xen-kdump.service xkd-vm-boot.service xkd-vm-test.service
 chroot "$ROOT" xen-kdump rebuild --kver "$KVER" -- --add-drivers "%s"
-chroot "$ROOT" xen-kdump show
+chroot "$ROOT" xen-kdump show --kver "$KVER"
 ls -l "$ROOT/var/lib/xen-kdump"
 """ % _appliance.DRACUT_DRIVERS)
 

@@ -139,17 +139,14 @@ mount -t devtmpfs devtmpfs /dev
 for m in $(cat /etc/xkd/modules); do
 	insmod "$m" || echo "XKD-WARN insmod $m failed"
 done
-root=$(sed -n 's/.*root=UUID=\([^ ]*\).*/\1/p' /proc/cmdline)
-i=0
-while :; do
-	dev=$(blkid | sed -n "s/^\([^:]*\):.*UUID=\"$root\".*/\1/p" | head -n 1)
-	[ -n "$dev" ] && break
-	i=$((i + 1))
-	if [ $i -ge 300 ]; then echo "XKD-FAIL no disk with the root fs UUID $root"; poweroff -f; fi
+root=$(sed -n 's/.*root=\([^ ]*\).*/\1/p' /proc/cmdline)
+start=$(date +%s)
+while [ ! -b "$root" ]; do
+	if [ $(($(date +%s) - start)) -ge 60 ]; then echo "XKD-FAIL the root fs disk $root did not appear in 60 s"; poweroff -f; fi
 	sleep 0.1
 done
 mkdir -p /newroot
-mount -t ext4 -o ro "$dev" /newroot || { echo "XKD-FAIL cannot mount $dev"; poweroff -f; }
+mount -t ext4 -o ro "$root" /newroot || { echo "XKD-FAIL cannot mount $root"; poweroff -f; }
 umount /proc /sys
 mount --move /dev /newroot/dev
 exec switch_root /newroot /sbin/init

@@ -86,9 +86,8 @@ class Scenario:
 
     def dom0_cmdline(self):
         args = "console=hvc0 earlyprintk=xen"
-        if self.rootfs:
-            from . import rootfs
-            args = "root=UUID=%s ro %s" % (rootfs.ROOT_UUID, args)
+        if self.rootfs:  # the harness makes the root fs disk the first virtio disk
+            args = "root=/dev/vda ro " + args
         return args + (" " + self.dom0_args if self.dom0_args else "")
 
 
