@@ -238,6 +238,7 @@ def run(sc, say=print, on_line=None, on_phase=None):
                 r.failures.append("assertion failed: %s" % (e or "(no message)"))
             except Exception as e:
                 r.failures.append("check() raised %r" % e)
+            _secure(out)  # what check() wrote, too
         _write_timings(r, wall)
     if r.failures:
         r.tail = tail
