@@ -63,6 +63,14 @@ fi
 ls -lR /var/crash > $OUT/boot2-var-crash.txt 2>&1
 say "$(ls -l /var/crash /var/crash/*/ | sed 's/^/xkd-vm: ls: /')"
 say "$(head -n 12 /var/crash/*/report.txt | sed 's/^/xkd-vm: report: /')"
+# What an administrator finds after the reboot: one complete dump, private.
+d=$(ls -d /var/crash/*/ | head -n 1); d=${d%/}
+bad=
+[ "$(stat -c %a "$d")" = 700 ] || bad="$bad $d:$(stat -c %a "$d")"
+for f in "$d"/*; do [ "$(stat -c %a "$f")" = 600 ] || bad="$bad $f:$(stat -c %a "$f")"; done
+[ -z "$bad" ] || { sync; umount $OUT; say "XKD-FAIL dump not private (want 700/600):$bad"; exit 1; }
+grep -q '^Dump: vmcore .*: complete$' "$d/report.txt" && grep -q '4\.17' "$d/report.txt" ||
+	{ sync; umount $OUT; say "XKD-FAIL $d/report.txt does not say complete and Xen 4.17"; exit 1; }
 say "XKD-PHASE reboot_done"
 sync; umount $OUT
 systemctl --no-block poweroff
