@@ -12,6 +12,7 @@ a sparse copy of root.img (a few seconds), customised by its prepare_rootfs(root
 with the copy loop-mounted on root, in a private mount namespace so that no
 mount outlives the call.
 """
+import fcntl
 import hashlib
 import os
 import shutil
@@ -110,6 +111,16 @@ def base(kver, log=cache.log):
     if not shutil.which("debootstrap"):
         raise RootfsError("debootstrap is missing: apt-get install debootstrap (make deps)")
     os.makedirs(os.path.dirname(path), mode=0o755, exist_ok=True)
+    # One builder at a time: a second caller (another checkout, CI) waits and then
+    # finds the image built; nobody prunes a build in progress.
+    with open(os.path.join(os.path.dirname(path), ".build.lock"), "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not os.path.exists(os.path.join(path, ".complete")):
+            _build(path, kver, log)
+    return b
+
+
+def _build(path, kver, log):
     work = tempfile.mkdtemp(prefix="build-", dir=os.path.dirname(path))
     t0 = time.monotonic()
     log("building the Debian %s dom0 root fs (debootstrap + apt, once per recipe; ~%s)"
@@ -147,7 +158,6 @@ def base(kver, log=cache.log):
         raise
     log("Debian root fs built in %.0f s: %s" % (time.monotonic() - t0, path))
     _prune_others(path)
-    return b
 
 
 def _prune_others(keep):
