@@ -20,6 +20,9 @@ int verb_status(int argc, char **argv);
 int verb_show(int argc, char **argv);
 int verb_rebuild(int argc, char **argv);
 int verb_estimate(int argc, char **argv);
+int verb_list(int argc, char **argv);
+int verb_info(int argc, char **argv);
+int verb_debug(int argc, char **argv);
 
 #define VERBS_LIST                                                              \
         { "load",   "Build the crash image and load it into Xen", verb_load },   \
@@ -27,4 +30,7 @@ int verb_estimate(int argc, char **argv);
         { "status", "Show whether a crash image is loaded",       verb_status }, \
         { "show",   "Show the effective configuration and its origins", verb_show }, \
         { "rebuild", "Build the capture initramfs with dracut",   verb_rebuild }, \
-        { "estimate", "Size the crash region: needed vs reserved, and crashkernel=", verb_estimate },
+        { "estimate", "Size the crash region: needed vs reserved, and crashkernel=", verb_estimate }, \
+        { "list",   "List the saved dumps, oldest first",        verb_list },   \
+        { "info",   "Show one saved dump and its crash report",  verb_info },   \
+        { "debug",  "Open a saved dump in crash with dom0's debug vmlinux", verb_debug },

@@ -1,0 +1,458 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Parsers for what a saved dump holds: the vmcore's header (kdump, ELF or
+ * flattened), its ELF notes, and report.json.  The bytes come from a disk a
+ * crashing machine wrote: every length and offset is checked against the file
+ * before it is used, nesting is bounded, and text is cut to its buffer.
+ */
+#include <elf.h>
+#include <endian.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dumplist.h"
+#include "kdump-format.h"
+
+#define NOTES_MAX       (4u << 20)      /* a 4096-CPU host's notes fit many times */
+#define PHDRS_MAX       8192u
+#define FLAT_RECORDS_MAX (1u << 20)
+#define JSON_DEPTH_MAX  64
+
+static int read_exact(xkd_dump_read_fn rd, void *ud, void *buf, size_t n, uint64_t off) {
+        ssize_t r = rd(ud, buf, n, off);
+        if (r < 0)
+                return (int) r;
+        return (size_t) r == n ? 0 : -ENODATA;
+}
+
+static bool fits(uint64_t off, uint64_t len, uint64_t size) {
+        return off <= size && len <= size - off;
+}
+
+/* ---- ELF notes ----------------------------------------------------------- */
+
+int xkd_dump_notes_release(const uint8_t *notes, size_t len, char *out, size_t size) {
+        size_t pos = 0;
+
+        if (size == 0)
+                return -EINVAL;
+        out[0] = '\0';
+        while (len - pos >= sizeof(Elf64_Nhdr)) {
+                Elf64_Nhdr nh;
+                memcpy(&nh, notes + pos, sizeof(nh));
+                pos += sizeof(nh);
+                size_t namesz = nh.n_namesz, descsz = nh.n_descsz;
+                size_t name_pad = (namesz + 3) & ~(size_t) 3, desc_pad = (descsz + 3) & ~(size_t) 3;
+                if (name_pad < namesz || desc_pad < descsz || name_pad > len - pos || desc_pad > len - pos - name_pad)
+                        return -EBADMSG;
+                const char *name = (const char *) notes + pos;
+                const char *desc = name + name_pad;
+                pos += name_pad + desc_pad;
+                /* dom0's note is "VMCOREINFO"; Xen's own is "VMCOREINFO_XEN" and names Xen. */
+                if (namesz != sizeof("VMCOREINFO") || memcmp(name, "VMCOREINFO", sizeof("VMCOREINFO")) != 0)
+                        continue;
+                for (size_t i = 0; i < descsz; ) {
+                        const char *line = desc + i;
+                        const char *nl = memchr(line, '\n', descsz - i);
+                        size_t ll = nl ? (size_t) (nl - line) : descsz - i;
+                        if (ll > 10 && memcmp(line, "OSRELEASE=", 10) == 0) {
+                                size_t n = ll - 10 < size - 1 ? ll - 10 : size - 1;
+                                memcpy(out, line + 10, n);
+                                out[n] = '\0';
+                                /* A NUL inside would hide the rest; keep what precedes it. */
+                                xkd_dump_sanitize(out, false);
+                                return out[0] ? 0 : -ENOENT;
+                        }
+                        i += ll + 1;
+                }
+        }
+        return -ENOENT;
+}
+
+static void notes_at(xkd_dump_read_fn rd, void *ud, uint64_t size, uint64_t off, uint64_t len,
+                     struct xkd_dump_header *h) {
+        uint8_t *buf;
+
+        if (h->release[0] || len == 0 || len > NOTES_MAX || !fits(off, len, size))
+                return;
+        buf = malloc(len);
+        if (!buf)
+                return;
+        if (read_exact(rd, ud, buf, len, off) == 0)
+                (void) xkd_dump_notes_release(buf, len, h->release, sizeof(h->release));
+        free(buf);
+}
+
+/* ---- kdump --------------------------------------------------------------- */
+
+static const char *kdump_compression(uint32_t status) {
+        if (status & KDUMP_COMPRESSED_ZSTD)
+                return "zstd";
+        if (status & KDUMP_COMPRESSED_LZO)
+                return "lzo";
+        if (status & KDUMP_COMPRESSED_SNAPPY)
+                return "snappy";
+        if (status & KDUMP_COMPRESSED_ZLIB)
+                return "zlib";
+        return "none";
+}
+
+static void parse_kdump(xkd_dump_read_fn rd, void *ud, uint64_t size, struct xkd_dump_header *h) {
+        struct kdump_disk_dump_header dh;
+        struct kdump_sub_header sh;
+        uint64_t bs, data_start;
+
+        h->format = XKD_DUMP_FORMAT_KDUMP;
+        if (read_exact(rd, ud, &dh, sizeof(dh), 0) < 0) {
+                h->truncated = true;
+                return;
+        }
+        h->compression = kdump_compression(dh.status);
+        h->flagged_incomplete = (dh.status & KDUMP_INCOMPLETE) != 0;
+        bs = (uint64_t) (int64_t) dh.block_size;
+        if (dh.block_size < 512 || dh.block_size > (1 << 20) || (bs & (bs - 1)) || dh.sub_hdr_size < 0) {
+                h->truncated = true;    /* a header this wrong cannot describe what follows */
+                return;
+        }
+        data_start = (1 + (uint64_t) dh.sub_hdr_size + dh.bitmap_blocks) * bs;
+        if (data_start > size)
+                h->truncated = true;
+        if (read_exact(rd, ud, &sh, sizeof(sh), bs) < 0)
+                return;
+        if (sh.offset_note > 0)
+                notes_at(rd, ud, size, (uint64_t) sh.offset_note, sh.size_note, h);
+}
+
+/* ---- ELF ----------------------------------------------------------------- */
+
+static void parse_elf(xkd_dump_read_fn rd, void *ud, uint64_t size, struct xkd_dump_header *h) {
+        Elf64_Ehdr eh;
+
+        h->format = XKD_DUMP_FORMAT_ELF;
+        h->compression = "none";
+        if (read_exact(rd, ud, &eh, sizeof(eh), 0) < 0 || eh.e_ident[EI_CLASS] != ELFCLASS64 ||
+            eh.e_ident[EI_DATA] != ELFDATA2LSB || eh.e_phentsize != sizeof(Elf64_Phdr) ||
+            !fits(eh.e_phoff, (uint64_t) eh.e_phnum * sizeof(Elf64_Phdr), size)) {
+                h->truncated = true;
+                return;
+        }
+        for (unsigned i = 0; i < eh.e_phnum && i < PHDRS_MAX; i++) {
+                Elf64_Phdr ph;
+                if (read_exact(rd, ud, &ph, sizeof(ph), eh.e_phoff + (uint64_t) i * sizeof(ph)) < 0) {
+                        h->truncated = true;
+                        return;
+                }
+                if (ph.p_type == PT_LOAD && !fits(ph.p_offset, ph.p_filesz, size))
+                        h->truncated = true;
+                else if (ph.p_type == PT_NOTE)
+                        notes_at(rd, ud, size, ph.p_offset, ph.p_filesz, h);
+        }
+}
+
+/* ---- flattened ----------------------------------------------------------- */
+
+/* Records {be64 offset, be64 size} + data after a 4096-byte header; the
+ * stream ends with {-1, -1}.  The kdump header is the record for offset 0
+ * (written last by a stream writer, first by makedumpfile -F). */
+static void parse_flat(xkd_dump_read_fn rd, void *ud, uint64_t size, struct xkd_dump_header *h) {
+        uint8_t end[16], all_ff[16];
+        uint64_t pos = KDUMP_FLAT_HEADER_SIZE;
+
+        h->format = XKD_DUMP_FORMAT_FLAT;
+        memset(all_ff, 0xff, sizeof(all_ff));
+        if (size < KDUMP_FLAT_HEADER_SIZE + sizeof(end) ||
+            read_exact(rd, ud, end, sizeof(end), size - sizeof(end)) < 0 || memcmp(end, all_ff, sizeof(end)) != 0)
+                h->truncated = true;
+        for (unsigned i = 0; i < FLAT_RECORDS_MAX; i++) {
+                struct kdump_flat_record rec;
+                if (read_exact(rd, ud, &rec, sizeof(rec), pos) < 0)
+                        return;
+                int64_t off = (int64_t) be64toh((uint64_t) rec.offset), len = (int64_t) be64toh((uint64_t) rec.size);
+                if (off < 0 || len < 0 || !fits(pos + sizeof(rec), (uint64_t) len, size))
+                        return;
+                if (off == 0 && (uint64_t) len >= sizeof(struct kdump_disk_dump_header)) {
+                        struct kdump_disk_dump_header dh;
+                        if (read_exact(rd, ud, &dh, sizeof(dh), pos + sizeof(rec)) == 0 &&
+                            memcmp(dh.signature, KDUMP_SIGNATURE, 8) == 0) {
+                                h->compression = kdump_compression(dh.status);
+                                h->flagged_incomplete = (dh.status & KDUMP_INCOMPLETE) != 0;
+                        }
+                        return;
+                }
+                pos += sizeof(rec) + (uint64_t) len;
+        }
+}
+
+int xkd_dump_parse_header(xkd_dump_read_fn rd, void *ud, uint64_t size, struct xkd_dump_header *h) {
+        uint8_t magic[16];
+
+        memset(h, 0, sizeof(*h));
+        h->compression = "";
+        if (size < sizeof(magic) || read_exact(rd, ud, magic, sizeof(magic), 0) < 0) {
+                h->format = XKD_DUMP_FORMAT_UNKNOWN;
+                h->truncated = true;
+                return 0;
+        }
+        if (memcmp(magic, KDUMP_SIGNATURE, 8) == 0)
+                parse_kdump(rd, ud, size, h);
+        else if (memcmp(magic, ELFMAG, SELFMAG) == 0)
+                parse_elf(rd, ud, size, h);
+        else if (memcmp(magic, KDUMP_FLAT_SIGNATURE, strlen(KDUMP_FLAT_SIGNATURE)) == 0)
+                parse_flat(rd, ud, size, h);
+        else
+                h->format = XKD_DUMP_FORMAT_UNKNOWN;
+        return 0;
+}
+
+/* ---- report.json --------------------------------------------------------- */
+
+struct json_cursor {
+        const char *p, *end;
+        struct xkd_dump_report *r;
+        char format[32];
+};
+
+static void skip_ws(struct json_cursor *j) {
+        while (j->p < j->end && (*j->p == ' ' || *j->p == '\t' || *j->p == '\n' || *j->p == '\r'))
+                j->p++;
+}
+
+static int hexval(char c) {
+        return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+/* A string into out (cut to size, never overrun); out may be NULL to skip.
+ * Non-ASCII escapes become '?': the reader only prints them. */
+static int json_string(struct json_cursor *j, char *out, size_t size) {
+        size_t n = 0;
+
+        if (j->p >= j->end || *j->p != '"')
+                return -EBADMSG;
+        j->p++;
+        while (j->p < j->end && *j->p != '"') {
+                char c = *j->p++;
+                if ((unsigned char) c < 0x20)
+                        return -EBADMSG;
+                if (c == '\\') {
+                        if (j->p >= j->end)
+                                return -EBADMSG;
+                        c = *j->p++;
+                        switch (c) {
+                        case '"': case '\\': case '/': break;
+                        case 'b': c = '\b'; break;
+                        case 'f': c = '\f'; break;
+                        case 'n': c = '\n'; break;
+                        case 'r': c = '\r'; break;
+                        case 't': c = '\t'; break;
+                        case 'u': {
+                                unsigned v = 0;
+                                if (j->end - j->p < 4)
+                                        return -EBADMSG;
+                                for (int i = 0; i < 4; i++) {
+                                        int h = hexval(j->p[i]);
+                                        if (h < 0)
+                                                return -EBADMSG;
+                                        v = v << 4 | (unsigned) h;
+                                }
+                                j->p += 4;
+                                c = v >= 0x01 && v < 0x80 ? (char) v : '?';
+                                break;
+                        }
+                        default:
+                                return -EBADMSG;
+                        }
+                }
+                if (out && n + 1 < size)
+                        out[n++] = c;
+        }
+        if (j->p >= j->end)
+                return -EBADMSG;
+        j->p++;
+        if (out && size)
+                out[n] = '\0';
+        return 0;
+}
+
+static char *string_slot(struct json_cursor *j, const char *path, size_t *size) {
+        struct xkd_dump_report *r = j->r;
+        static const struct { const char *path; size_t off, size; } slots[] = {
+                { "crash.reason", offsetof(struct xkd_dump_report, reason), sizeof(r->reason) },
+                { "crash.time", offsetof(struct xkd_dump_report, crash_time), sizeof(r->crash_time) },
+                { "crash.dom0_panic", offsetof(struct xkd_dump_report, dom0_panic), sizeof(r->dom0_panic) },
+                { "xen.version", offsetof(struct xkd_dump_report, xen_version), sizeof(r->xen_version) },
+                { "dom0.osrelease", offsetof(struct xkd_dump_report, dom0_release), sizeof(r->dom0_release) },
+                { "dump.status", offsetof(struct xkd_dump_report, dump_status), sizeof(r->dump_status) },
+                { "dump.file", offsetof(struct xkd_dump_report, dump_file), sizeof(r->dump_file) },
+        };
+        if (strcmp(path, "format") == 0) {
+                *size = sizeof(j->format);
+                return j->format;
+        }
+        for (size_t i = 0; i < sizeof(slots) / sizeof(slots[0]); i++)
+                if (strcmp(path, slots[i].path) == 0) {
+                        *size = slots[i].size;
+                        return (char *) r + slots[i].off;
+                }
+        return NULL;
+}
+
+static int json_number(struct json_cursor *j, const char *path) {
+        char buf[32];
+        size_t n = 0;
+
+        while (j->p < j->end && strchr("+-0123456789.eE", *j->p) && *j->p) {
+                if (n + 1 < sizeof(buf))
+                        buf[n++] = *j->p;
+                j->p++;
+        }
+        if (n == 0)
+                return -EBADMSG;
+        buf[n] = '\0';
+        if (strcmp(path, "crash.crashing_cpu") == 0) {
+                char *e;
+                long v = strtol(buf, &e, 10);
+                if (*e == '\0' && v >= 0 && v < 65536)
+                        j->r->crashing_cpu = (int) v;
+        }
+        return 0;
+}
+
+static int json_literal(struct json_cursor *j, const char *word) {
+        size_t n = strlen(word);
+        if ((size_t) (j->end - j->p) < n || memcmp(j->p, word, n) != 0)
+                return -EBADMSG;
+        j->p += n;
+        return 0;
+}
+
+/* path names the value for the fields we keep; "" inside arrays and deep down. */
+static int json_value(struct json_cursor *j, const char *path, int depth) {
+        int r;
+
+        if (depth > JSON_DEPTH_MAX)
+                return -EBADMSG;
+        skip_ws(j);
+        if (j->p >= j->end)
+                return -EBADMSG;
+        switch (*j->p) {
+        case '{':
+                j->p++;
+                skip_ws(j);
+                if (j->p < j->end && *j->p == '}') {
+                        j->p++;
+                        return 0;
+                }
+                for (;;) {
+                        char key[48], child[112];
+                        skip_ws(j);
+                        r = json_string(j, key, sizeof(key));
+                        if (r < 0)
+                                return r;
+                        skip_ws(j);
+                        if (j->p >= j->end || *j->p != ':')
+                                return -EBADMSG;
+                        j->p++;
+                        if (depth < 2 && (depth == 0 || path[0]))
+                                snprintf(child, sizeof(child), "%s%s%s", path, path[0] ? "." : "", key);
+                        else
+                                child[0] = '\0';
+                        r = json_value(j, child, depth + 1);
+                        if (r < 0)
+                                return r;
+                        skip_ws(j);
+                        if (j->p < j->end && *j->p == ',') {
+                                j->p++;
+                                continue;
+                        }
+                        if (j->p < j->end && *j->p == '}') {
+                                j->p++;
+                                return 0;
+                        }
+                        return -EBADMSG;
+                }
+        case '[':
+                j->p++;
+                skip_ws(j);
+                if (j->p < j->end && *j->p == ']') {
+                        j->p++;
+                        return 0;
+                }
+                for (;;) {
+                        r = json_value(j, "", depth + 1);
+                        if (r < 0)
+                                return r;
+                        skip_ws(j);
+                        if (j->p < j->end && *j->p == ',') {
+                                j->p++;
+                                continue;
+                        }
+                        if (j->p < j->end && *j->p == ']') {
+                                j->p++;
+                                return 0;
+                        }
+                        return -EBADMSG;
+                }
+        case '"': {
+                size_t size = 0;
+                char *slot = path[0] ? string_slot(j, path, &size) : NULL;
+                return json_string(j, slot, size);
+        }
+        case 't':
+                return json_literal(j, "true");
+        case 'f':
+                return json_literal(j, "false");
+        case 'n':
+                return json_literal(j, "null");
+        default:
+                return json_number(j, path);
+        }
+}
+
+int xkd_dump_parse_report(const char *text, size_t len, struct xkd_dump_report *r) {
+        struct json_cursor j = { .p = text, .end = text + len, .r = r };
+        int ret;
+
+        memset(r, 0, sizeof(*r));
+        r->present = true;
+        r->crashing_cpu = -1;
+        skip_ws(&j);
+        if (j.p >= j.end || *j.p != '{')
+                ret = -EBADMSG;
+        else
+                ret = json_value(&j, "", 0);
+        if (ret == 0) {
+                skip_ws(&j);
+                if (j.p != j.end || strcmp(j.format, "xen-kdump-report") != 0)
+                        ret = -EBADMSG;
+        }
+        if (ret < 0) {
+                /* Half a parse is not believed: a corrupt report says nothing. */
+                memset(r, 0, sizeof(*r));
+                r->present = true;
+                r->crashing_cpu = -1;
+                return ret;
+        }
+        r->valid = true;
+        xkd_dump_sanitize(r->reason, false);
+        xkd_dump_sanitize(r->crash_time, false);
+        xkd_dump_sanitize(r->dom0_panic, false);
+        xkd_dump_sanitize(r->xen_version, false);
+        xkd_dump_sanitize(r->dom0_release, false);
+        xkd_dump_sanitize(r->dump_status, false);
+        xkd_dump_sanitize(r->dump_file, false);
+        return 0;
+}
+
+void xkd_dump_sanitize(char *s, bool allow_newlines) {
+        for (; *s; s++) {
+                unsigned char c = (unsigned char) *s;
+                if (c == '\n' || c == '\t' || c == '\r') {
+                        if (!allow_newlines)
+                                *s = ' ';
+                        else if (c == '\r')
+                                *s = '?';
+                } else if (c < 0x20 || c >= 0x7f)
+                        *s = '?';
+        }
+}

@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Printing saved dumps for list/info: JSON is built by hand, every string escaped. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "dumplist.h"
+
+void xkd_human_size(uint64_t b, char *buf, size_t size) {
+        static const char units[] = "BKMGTP";
+        double v = (double) b;
+        unsigned u = 0;
+
+        while (v >= 1024 && u + 1 < sizeof(units) - 1) {
+                v /= 1024;
+                u++;
+        }
+        if (u == 0)
+                snprintf(buf, size, "%" PRIu64 "B", b);
+        else
+                snprintf(buf, size, "%.1f%c", v, units[u]);
+}
+
+void xkd_json_string(FILE *f, const char *s) {
+        fputc('"', f);
+        for (const unsigned char *p = (const unsigned char *) s; *p; p++) {
+                if (*p == '"' || *p == '\\')
+                        fprintf(f, "\\%c", *p);
+                else if (*p == '\n')
+                        fputs("\\n", f);
+                else if (*p < 0x20 || *p >= 0x7f)
+                        fprintf(f, "\\u%04x", *p);
+                else
+                        fputc(*p, f);
+        }
+        fputc('"', f);
+}
+
+static void json_opt_string(FILE *f, const char *key, const char *s) {
+        fprintf(f, ", \"%s\": ", key);
+        if (s && s[0])
+                xkd_json_string(f, s);
+        else
+                fputs("null", f);
+}
+
+void xkd_dump_print_json(FILE *f, const struct xkd_dump *d) {
+        char fmt[32];
+
+        xkd_dump_format_name(&d->header, fmt, sizeof(fmt));
+        fprintf(f, "{\"index\": %u, \"name\": ", d->index);
+        xkd_json_string(f, d->name);
+        fputs(", \"path\": ", f);
+        xkd_json_string(f, d->path);
+        fprintf(f, ", \"state\": \"%s\", \"complete\": %s", xkd_dump_state_name(d->state),
+                d->state == XKD_DUMP_COMPLETE ? "true" : "false");
+        json_opt_string(f, "incomplete_reason", d->why);
+        fprintf(f, ", \"time\": \"%s\", \"time_source\": \"%s\", \"what\": \"%s\"", d->time, d->time_source, d->what);
+        json_opt_string(f, "reason", d->report.reason);
+        json_opt_string(f, "xen_version", d->report.xen_version);
+        fputs(", \"crashing_cpu\": ", f);
+        if (d->report.crashing_cpu >= 0)
+                fprintf(f, "%d", d->report.crashing_cpu);
+        else
+                fputs("null", f);
+        json_opt_string(f, "dom0_release", d->header.release);
+        json_opt_string(f, "file", d->file);
+        fprintf(f, ", \"size\": %" PRIu64 ", \"format\": \"%s\"", d->size, fmt);
+        json_opt_string(f, "compression", d->header.compression);
+        fprintf(f, ", \"report\": %s}", d->report.valid ? "true" : "false");
+}
+
+int xkd_dumps_dir_option(const char *opt, char *buf, size_t size) {
+        if (opt) {
+                snprintf(buf, size, "%s", opt);
+                return 0;
+        }
+        return xkd_dumps_default_dir(buf, size);
+}
+

@@ -1,0 +1,127 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * xen-kdump debug [N|DIR|latest] [-- CRASH-ARGS]: runs Debian's crash(8) on a
+ * saved dump with dom0's debug vmlinux.  The kernel release comes from the
+ * dump itself (dom0's VMCOREINFO, or report.json), never from the running
+ * kernel: the host may have been upgraded since the crash.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "dumplist.h"
+#include "log.h"
+#include "verbs.h"
+
+#define DEBUG_VMLINUX_DIR "/usr/lib/debug/boot"
+
+/* The release goes into a path and a package name: only what Debian puts in one. */
+static bool release_is_sane(const char *r) {
+        size_t n = strlen(r);
+        if (n == 0 || n > 64 || strstr(r, "..") || r[0] == '-' || r[0] == '.')
+                return false;
+        for (size_t i = 0; i < n; i++)
+                if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._+~-", r[i]))
+                        return false;
+        return true;
+}
+
+int verb_debug(int argc, char **argv) {
+        static const struct option options[] = {
+                { "dir",     required_argument, NULL, 'd' },
+                { "vmlinux", required_argument, NULL, 'k' },
+                { "force",   no_argument,       NULL, 'f' },
+                { "help",    no_argument,       NULL, 'h' },
+                {}
+        };
+        const char *dir_opt = NULL, *spec = NULL, *vmlinux = NULL;
+        char dir[PATH_MAX] = "", vm_path[PATH_MAX], core[PATH_MAX + 64];
+        bool force = false;
+        struct xkd_dump d;
+        int opt, r;
+
+        optind = 0;
+        /* "+": options stop at the first word, so crash's own options can follow "--". */
+        while ((opt = getopt_long(argc, argv, "+d:k:fh", options, NULL)) >= 0)
+                switch (opt) {
+                case 'd': dir_opt = optarg; break;
+                case 'k': vmlinux = optarg; break;
+                case 'f': force = true; break;
+                case 'h':
+                        printf("Usage: xen-kdump debug [--dir DIR] [--vmlinux PATH] [--force] [N|DIR|latest] [-- CRASH-ARGS...]\n\n"
+                               "Open a saved dump (default: the latest) in crash with dom0's debug vmlinux\n"
+                               "(" DEBUG_VMLINUX_DIR "/vmlinux-RELEASE, from linux-image-RELEASE-dbg).\n");
+                        return 0;
+                default:
+                        return 2;
+                }
+        if (optind < argc && strcmp(argv[optind - 1], "--") != 0 && strcmp(argv[optind], "--") != 0)
+                spec = argv[optind++];
+        if (optind < argc && strcmp(argv[optind], "--") == 0)
+                optind++;
+        else if (optind < argc && strcmp(argv[optind - 1], "--") != 0) {
+                log_error("Unexpected argument '%s'; put crash's own arguments after '--'.", argv[optind]);
+                return 2;
+        }
+
+        if (!spec || !strchr(spec, '/')) {
+                r = xkd_dumps_dir_option(dir_opt, dir, sizeof(dir));
+                if (r < 0)
+                        return r;
+        }
+        r = xkd_dumps_find(dir, spec, &d);
+        if (r < 0)
+                return r;
+        if (d.state == XKD_DUMP_UNREADABLE)
+                return log_error_errno(-EACCES, "Cannot read %s (%s)%s", d.path, d.why,
+                                       geteuid() != 0 ? ": dumps are root-only, run as root" : "");
+        if (!d.file[0])
+                return log_error_errno(-ENOENT, "%s holds no vmcore (%s): nothing to open", d.path, d.why);
+        if (d.state != XKD_DUMP_COMPLETE && !force)
+                return log_error_errno(-EBADMSG, "Dump %s is INCOMPLETE (%s): crash cannot open it reliably; "
+                                       "pass --force to try anyway", d.name, d.why);
+        if (d.header.format == XKD_DUMP_FORMAT_UNKNOWN && !force)
+                return log_error_errno(-EBADMSG, "%s/%s is not a dump crash knows: pass --force to try anyway", d.path, d.file);
+
+        if (!vmlinux) {
+                if (!d.header.release[0])
+                        return log_error_errno(-ENOENT, "Dump %s does not say which dom0 kernel ran (no dom0 VMCOREINFO note, "
+                                               "no dom0.osrelease in report.json): pass --vmlinux PATH", d.name);
+                if (!release_is_sane(d.header.release))
+                        return log_error_errno(-EBADMSG, "Dump %s names an odd dom0 kernel release '%s' (corrupt?): "
+                                               "pass --vmlinux PATH", d.name, d.header.release);
+                snprintf(vm_path, sizeof(vm_path), DEBUG_VMLINUX_DIR "/vmlinux-%s", d.header.release);
+                vmlinux = vm_path;
+                if (access(vmlinux, R_OK) < 0)
+                        return log_error_errno(-errno, "No debug vmlinux for dom0 Linux %s (%s: %m): "
+                                               "apt-get install linux-image-%s-dbg, or pass --vmlinux PATH",
+                                               d.header.release, vmlinux, d.header.release);
+        } else if (access(vmlinux, R_OK) < 0)
+                return log_error_errno(-errno, "Cannot read --vmlinux %s: %m: give dom0's debug vmlinux "
+                                       "(from linux-image-RELEASE-dbg)", vmlinux);
+
+        snprintf(core, sizeof(core), "%s/%s", d.path, d.file);
+        if (d.state != XKD_DUMP_COMPLETE)
+                log_warning("Opening INCOMPLETE dump %s (%s) because of --force; crash may fail or show missing pages.",
+                            d.name, d.why);
+        log_info("crash %s %s", vmlinux, core);
+
+        size_t extra = (size_t) (argc - optind);
+        char **args = calloc(extra + 4, sizeof(char *));
+        if (!args)
+                return log_error_errno(-ENOMEM, "Out of memory");
+        args[0] = (char *) "crash";
+        for (size_t i = 0; i < extra; i++)
+                args[1 + i] = argv[optind + (int) i];
+        args[1 + extra] = (char *) vmlinux;
+        args[2 + extra] = core;
+        fflush(stdout);
+        execvp("crash", args);
+        r = -errno;
+        free(args);
+        return log_error_errno(r, "Cannot run crash: %m%s", r == -ENOENT ? ": apt-get install crash" : "");
+}
