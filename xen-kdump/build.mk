@@ -1,3 +1,4 @@
 # The CLI tests run the xen-kdump binary of the same build tree (against the
 # simulated hypervisor), so it must exist before they do.
 $(BUILD)/tests/test-cli: $(BUILD)/xen-kdump
+$(BUILD)/tests/test-dumplist-cli: $(BUILD)/xen-kdump
