@@ -76,6 +76,10 @@ int verb_debug(int argc, char **argv) {
         r = xkd_dumps_find(dir, spec, &d);
         if (r < 0)
                 return r;
+        /* Names off the disk go into messages: shown, not obeyed by the terminal. */
+        char name[256];
+        snprintf(name, sizeof(name), "%s", d.name);
+        xkd_dump_sanitize(name, false);
         if (d.state == XKD_DUMP_UNREADABLE)
                 return log_error_errno(-EACCES, "Cannot read %s (%s)%s", d.path, d.why,
                                        geteuid() != 0 ? ": dumps are root-only, run as root" : "");
@@ -83,17 +87,17 @@ int verb_debug(int argc, char **argv) {
                 return log_error_errno(-ENOENT, "%s holds no vmcore (%s): nothing to open", d.path, d.why);
         if (d.state != XKD_DUMP_COMPLETE && !force)
                 return log_error_errno(-EBADMSG, "Dump %s is INCOMPLETE (%s): crash cannot open it reliably; "
-                                       "pass --force to try anyway", d.name, d.why);
+                                       "pass --force to try anyway", name, d.why);
         if (d.header.format == XKD_DUMP_FORMAT_UNKNOWN && !force)
                 return log_error_errno(-EBADMSG, "%s/%s is not a dump crash knows: pass --force to try anyway", d.path, d.file);
 
         if (!vmlinux) {
                 if (!d.header.release[0])
                         return log_error_errno(-ENOENT, "Dump %s does not say which dom0 kernel ran (no dom0 VMCOREINFO note, "
-                                               "no dom0.osrelease in report.json): pass --vmlinux PATH", d.name);
+                                               "no dom0.osrelease in report.json): pass --vmlinux PATH", name);
                 if (!release_is_sane(d.header.release))
                         return log_error_errno(-EBADMSG, "Dump %s names an odd dom0 kernel release '%s' (corrupt?): "
-                                               "pass --vmlinux PATH", d.name, d.header.release);
+                                               "pass --vmlinux PATH", name, d.header.release);
                 snprintf(vm_path, sizeof(vm_path), DEBUG_VMLINUX_DIR "/vmlinux-%s", d.header.release);
                 vmlinux = vm_path;
                 if (access(vmlinux, R_OK) < 0)
@@ -107,7 +111,7 @@ int verb_debug(int argc, char **argv) {
         snprintf(core, sizeof(core), "%s/%s", d.path, d.file);
         if (d.state != XKD_DUMP_COMPLETE)
                 log_warning("Opening INCOMPLETE dump %s (%s) because of --force; crash may fail or show missing pages.",
-                            d.name, d.why);
+                            name, d.why);
         log_info("crash %s %s", vmlinux, core);
 
         size_t extra = (size_t) (argc - optind);

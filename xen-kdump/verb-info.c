@@ -94,12 +94,16 @@ int verb_info(int argc, char **argv) {
                 putchar('\n');
                 return fflush(stdout) == 0 ? 0 : -EIO;
         }
+        /* The directory's name is bytes off the disk too: shown, not obeyed. */
+        char shown[PATH_MAX];
+        snprintf(shown, sizeof(shown), "%s", d.path);
+        xkd_dump_sanitize(shown, false);
         xkd_dump_format_name(&d.header, fmt, sizeof(fmt));
         xkd_human_size(d.size, size, sizeof(size));
         if (d.index)
-                printf("Dump %u: %s\n", d.index, d.path);
+                printf("Dump %u: %s\n", d.index, shown);
         else
-                printf("Dump: %s\n", d.path);
+                printf("Dump: %s\n", shown);
         printf("  State:        %s%s%s\n", xkd_dump_state_name(d.state), d.why[0] ? " - " : "", d.why);
         printf("  Time:         %s (%s)\n", d.time,
                strcmp(d.time_source, "xen-console") == 0 ? "Xen's console" : "when the capture started saving");
@@ -113,7 +117,7 @@ int verb_info(int argc, char **argv) {
         else
                 printf("  CPU:          unknown\n");
         if (d.file[0])
-                printf("  File:         %s/%s\n                %s (%llu bytes), %s, mode %04o\n", d.path, d.file, size,
+                printf("  File:         %s/%s\n                %s (%llu bytes), %s, mode %04o\n", shown, d.file, size,
                        (unsigned long long) d.size, fmt, (unsigned) d.file_mode);
         else
                 printf("  File:         none\n");
@@ -124,7 +128,7 @@ int verb_info(int argc, char **argv) {
         if (d.state != XKD_DUMP_UNREADABLE)
                 print_report_txt(&d);
         else if (geteuid() != 0)
-                log_error("Cannot read %s: dumps are root-only (0700); run as root.", d.path);
+                log_error("Cannot read %s: dumps are root-only (0700); run as root.", shown);
         if (fflush(stdout) != 0)
                 return log_error_errno(-EIO, "Failed to write: %m");
         return d.state == XKD_DUMP_UNREADABLE ? 1 : 0;

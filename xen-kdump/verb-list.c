@@ -16,9 +16,19 @@
 #include "log.h"
 #include "verbs.h"
 
-/* One line; TIME and REASON are the only columns with spaces (TIME is always two words). */
+/* One word a terminal can show: a directory name is bytes off a disk, a version Xen's text. */
+static const char *word(const char *in, char *buf, size_t size) {
+        snprintf(buf, size, "%s", in[0] ? in : "-");
+        xkd_dump_sanitize(buf, false);
+        for (char *p = buf; *p; p++)
+                if (*p == ' ')
+                        *p = '_';
+        return buf;
+}
+
+/* One line; TIME is the only column with a space in it. */
 static void print_line(const struct xkd_dump *d) {
-        char size[16], fmt[32], cpu[12];
+        char size[16], fmt[32], cpu[12], xen[64], name[256];
 
         xkd_human_size(d->size, size, sizeof(size));
         xkd_dump_format_name(&d->header, fmt, sizeof(fmt));
@@ -27,8 +37,8 @@ static void print_line(const struct xkd_dump *d) {
         else
                 snprintf(cpu, sizeof(cpu), "-");
         printf("%3u  %-19s  %-9s  %-10s  %-3s  %7s  %-10s  %-10s  %s\n", d->index, d->time, d->what,
-               d->report.xen_version[0] ? d->report.xen_version : "-", cpu, d->file[0] ? size : "-", fmt,
-               xkd_dump_state_name(d->state), d->name);
+               word(d->report.xen_version, xen, sizeof(xen)), cpu, d->file[0] ? size : "-", fmt,
+               xkd_dump_state_name(d->state), word(d->name, name, sizeof(name)));
 }
 
 int verb_list(int argc, char **argv) {
