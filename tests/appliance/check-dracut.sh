@@ -109,6 +109,29 @@ lsinitrd "$img" > "$T/ls" 2> /dev/null
 check "path: ext4 driver, no network, no ssh, no wait for the network" \
 	'grep -q "/ext4.ko" "$T/ls" && ! has etc/cmdline.d/99xen-kdump.conf && ! has usr/bin/ssh && ! grep -q "xen-kdump-capture.service.d" "$T/ls"'
 
+# 4b. the same target for a minimal kernel (release "-xkd", every driver built in): the small
+# flavour, without kernel modules, systemd or udev.  Only the setup header is read, so a
+# header with the release string stands in for crashkernel/'s bzImage.
+dd if=/dev/zero of="$T/vmlinuz-xkd" bs=4096 count=1 2> /dev/null
+printf 'HdrS' | dd of="$T/vmlinuz-xkd" bs=1 seek=$((0x202)) conv=notrunc 2> /dev/null
+printf '\000\010' | dd of="$T/vmlinuz-xkd" bs=1 seek=$((0x20e)) conv=notrunc 2> /dev/null
+printf '6.1.192-xkd (root@vm) #1 SMP' | dd of="$T/vmlinuz-xkd" bs=1 seek=$((0xa00)) conv=notrunc 2> /dev/null
+printf 'kernel %s\ninitrd %s/initrd-minimal.img\ntarget path %s\n' "$T/vmlinuz-xkd" "$T" "$T/disk/var/crash" > "$T/conf"
+build
+mimg=$T/initrd-minimal.img
+check "minimal: rebuild succeeds without /lib/modules (${took}s)" \
+	'[ $rc -eq 0 ] && grep -q "Built $T/initrd-minimal.img (kernel 6.1.192-xkd)" "$T/out" || { cat "$T/out"; false; }'
+lsinitrd "$mimg" > "$T/ls" 2> /dev/null
+check "minimal: no kernel modules, no systemd, no udev" \
+	'! grep -q "\.ko" "$T/ls" && ! has usr/bin/systemctl && ! grep -q "systemd/systemd$" "$T/ls" && ! has usr/bin/udevadm'
+check "minimal: our /init, the capture script, the collector, dash" \
+	'lsinitrd -f init "$mimg" | grep -q "small capture image" && has usr/lib/xen-kdump/capture && has usr/sbin/xen-kdump-collect && has usr/bin/dash'
+lsinitrd -f etc/xen-kdump/build.env "$mimg" > "$T/env" 2> /dev/null
+check "minimal: target filesystem by UUID" 'grep -q "^XKD_TARGET_DEVICE=.UUID=$uuid.$" "$T/env"'
+size_minimal=$(stat -c %s "$mimg" 2> /dev/null || echo 0)
+check "minimal: small enough for a 64 MiB region (${size_minimal} bytes packed, < 5 MB)" \
+	'[ "$size_minimal" -gt 0 ] && [ "$size_minimal" -lt 5000000 ]'
+
 # A directory on a filesystem the capture kernel cannot mount is refused with the reason.
 conf "target path /proc/xen-kdump"
 build
@@ -121,4 +144,5 @@ build --kver "$kver"
 check "missing ssh_key: refused with the fix, no image" \
 	'[ $rc -ne 0 ] && grep -q "ssh_key $T/missing is missing" "$T/out" && [ ! -e "$img" ] && [ ! -e "$img.new" ]'
 echo "# ssh image: $size_ssh bytes"
+echo "# minimal kernel image: $size_minimal bytes"
 finish dracut

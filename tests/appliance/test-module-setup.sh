@@ -47,4 +47,10 @@ XKD_TARGET_KIND=ssh
 expect "depends: ssh brings the network" '[ "$(depends)" = "systemd bash fs-lib network" ]'
 XKD_TARGET_KIND=nfs
 expect "depends: nfs brings network and nfs" '[ "$(depends)" = "systemd bash fs-lib network network nfs" ]'
+XKD_NO_KERNEL_MODULES=1
+XKD_TARGET_KIND=path
+expect "depends: a module-less kernel with a local target gets the small image" '[ "$(depends)" = "dash" ]'
+XKD_TARGET_KIND=ssh
+expect "depends: ... but a network target keeps systemd" '[ "$(depends)" = "systemd bash fs-lib network" ]'
+unset XKD_NO_KERNEL_MODULES
 finish module-setup
