@@ -192,6 +192,23 @@ TEST(estimate_covers_the_vm_minimum_of_the_minimal_kernel) {
         ASSERT_TRUE(e.recommended <= 64 * MiB); /* the goal */
 }
 
+/* The minimal kernel with its own capture initramfs: the small dracut image
+ * `xen-kdump rebuild` builds for it (no modules, no systemd; local ext4
+ * target, native engine at level 63), scenario minimal-kernel-appliance. */
+TEST(estimate_covers_the_vm_minimum_of_the_minimal_kernel_with_its_dracut_image) {
+        struct xkd_estimate_input in = {
+                .initrd_packed = 2960352, .initrd_unpacked = 8256512, .host_max_pfn = 0x80000,
+                .kernel_init_size = 21082112, .kernel_alignment = 2 * MiB, .kernel_payload = 4228096,
+                .kernel_static = 16875520, .kernel_resident = 16656252, .minimal_kernel = true,
+        };
+        struct xkd_estimate e;
+
+        xkd_estimate_compute(&in, &e);
+        ASSERT_TRUE(e.needed >= MINIMAL_DRACUT_CAPTURED * MiB);
+        ASSERT_TRUE(e.minimum > MINIMAL_DRACUT_FAILED * MiB);
+        ASSERT_TRUE(e.recommended <= 64 * MiB);         /* the goal, with the real image */
+}
+
 TEST(estimate_covers_the_vm_minimum_of_debians_kernel) {
         struct xkd_estimate_input in = vm_initramfs;
         struct xkd_estimate e;

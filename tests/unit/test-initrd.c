@@ -166,6 +166,8 @@ TEST(build_for_the_minimal_kernel_has_no_modules) {
         snprintf(path, sizeof(path), "%s/args", dir);
         ASSERT_CONTAINS(slurp(path), "--kver 6.1.192-xkd --no-kernel --modules xen-kdump --conf /dev/null --confdir ");
         ASSERT_TRUE(strstr(slurp(path), "--kmoddir") == NULL);
+        /* A 1 MiB zstd window: what the kernel must hold while it unpacks. */
+        ASSERT_CONTAINS(slurp(path), "--compress zstd -q -19 -T0 --zstd=wlog=20 ");
         snprintf(path, sizeof(path), "%s/env", dir);
         ASSERT_CONTAINS(slurp(path), "XKD_NO_KERNEL_MODULES='1'\n");
 
@@ -173,7 +175,7 @@ TEST(build_for_the_minimal_kernel_has_no_modules) {
         write_bzimage(kernel, "6.1.0-56-amd64 (debian-kernel@lists.debian.org) #1 SMP");
         ASSERT_EQ(xkd_initrd_build(c, &o), 0);
         snprintf(path, sizeof(path), "%s/args", dir);
-        ASSERT_CONTAINS(slurp(path), "--kver 6.1.0-56-amd64 --kmoddir /km");
+        ASSERT_CONTAINS(slurp(path), "--compress zstd --kver 6.1.0-56-amd64 --kmoddir /km");
         ASSERT_TRUE(strstr(slurp(path), "--no-kernel") == NULL);
         snprintf(path, sizeof(path), "%s/env", dir);
         ASSERT_TRUE(strstr(slurp(path), "XKD_NO_KERNEL_MODULES") == NULL);
