@@ -261,6 +261,10 @@ int verb_estimate(int argc, char **argv) {
                " + collector %.1f\n",
                mib(e.collect_phase + e.loader), mib(e.kernel_resident), mib(e.kernel_runtime),
                mib(e.initrd_unpacked), mib(e.collector_bitmaps + e.collector_buffers));
+        printf("  unpacking  %6.1f MiB  kernel %.1f + packed %.1f + twice the initramfs %.1f"
+               " (its tmpfs gets half the RAM)\n",
+               mib(e.unpack_phase + e.loader), mib(e.kernel_static), mib(e.initrd_transient),
+               mib(2 * e.initrd_unpacked));
         printf("             (each + loader %.1f)\n", mib(e.loader));
         printf("  + struct pages %.1f MiB, margin %.1f MiB\n", mib(e.struct_pages), mib(e.margin));
         printf("  needed     %6.1f MiB  ->  crashkernel=%s\n", mib(e.needed), arg);

@@ -45,7 +45,9 @@ void xkd_estimate_compute(const struct xkd_estimate_input *in, struct xkd_estima
         e->boot_phase = e->kernel_static + e->kernel_runtime + e->initrd_unpacked +
                         e->initrd_transient;
         e->collect_phase = e->kernel_resident + e->kernel_runtime + e->initrd_unpacked + collector;
-        e->at_run = max_u64(e->boot_phase, e->collect_phase) + e->loader;
+        /* tmpfs's default size is half of the managed RAM (estimate.h). */
+        e->unpack_phase = e->kernel_static + e->initrd_transient + 2 * e->initrd_unpacked;
+        e->at_run = max_u64(max_u64(e->boot_phase, e->collect_phase), e->unpack_phase) + e->loader;
 
         base_run = e->at_run;
         e->margin = max_u64(4 * XKD_MiB, round_up(max_u64(e->at_load, base_run) / 16, XKD_EST_PAGE));

@@ -18,7 +18,12 @@
  *   collecting   the packed copy, init memory and the gaps between sections
  *                are freed; the collector allocates its bitmaps (two bits per
  *                host page frame) and its buffers.
- * The region must hold the largest of the three.
+ * The region must hold the largest of the three.  And without root= the
+ * rootfs the initramfs unpacks into is a tmpfs, which takes at most half of
+ * the RAM the kernel manages (its image, the packed initramfs and the struct
+ * pages are not managed): a big initramfs needs twice its size in the region.
+ * Measured: Debian's kernel with a 188 MiB (unpacked) dracut image fails to
+ * unpack in 480 MiB, captures in 488.
  */
 
 #include <stdbool.h>
@@ -82,8 +87,9 @@ struct xkd_estimate {
         uint64_t collector_bitmaps;
         uint64_t collector_buffers;
         uint64_t boot_phase;            /* kernel_static + runtime + packed + unpacked */
+        uint64_t unpack_phase;          /* kernel_static + packed + 2 x unpacked (tmpfs limit) */
         uint64_t collect_phase;         /* kernel_resident + runtime + unpacked + collector */
-        uint64_t at_run;                /* the larger phase + loader */
+        uint64_t at_run;                /* the largest phase + loader */
         /* total */
         uint64_t struct_pages;          /* for the whole (recommended) region */
         uint64_t margin;
