@@ -302,6 +302,59 @@ TEST(capture_script_layouts) {
         rm_rf(dir);
 }
 
+/* The ssh target's layout: the collector's flattened stream saved as vmcore.flat. */
+static void stream_to(struct host *h, const char *dumpdir) {
+        struct xkd_collect_options o = host_opts(h);
+        struct xkd_collect_result res;
+        char p[PATH_MAX + 32];
+
+        ASSERT_EQ(mkdir(dumpdir, 0700), 0);
+        snprintf(p, sizeof(p), "%s/vmcore.flat", dumpdir);
+        int fd = open(p, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        ASSERT_TRUE(fd >= 0);
+        o.output = "-";
+        o.stream_fd = fd;
+        xkd_collect(&o, &res);
+        close(fd);
+}
+
+TEST(flattened_stream_from_the_collector) {
+        struct host h;
+        char d1[PATH_MAX], d2[PATH_MAX], p[PATH_MAX + 32];
+
+        make_host(&h, 17, FREE_XSA402, (struct vmgen_config) { 0 });
+        ASSERT_EQ(mkdir(h.out, 0700), 0);
+        snprintf(d1, sizeof(d1), "%s/xen-20261128-090000", h.out);
+        stream_to(&h, d1);
+        struct xkd_dump d = scan_one(h.out);
+        ASSERT_EQ(d.state, XKD_DUMP_COMPLETE);
+        ASSERT_EQ(d.header.format, XKD_DUMP_FORMAT_FLAT);
+        ASSERT_STREQ(d.header.compression, "zstd");
+        ASSERT_FALSE(d.header.flagged_incomplete);
+        /* dom0's release from the notes inside the stream's records. */
+        ASSERT_STREQ(d.header.release, "6.1.0-vmgen-amd64");
+
+        /* The transfer stopped before the end marker. */
+        snprintf(p, sizeof(p), "%s/vmcore.flat", d1);
+        struct stat st;
+        ASSERT_EQ(stat(p, &st), 0);
+        ASSERT_EQ(truncate(p, st.st_size - 16), 0);
+        d = scan_one(h.out);
+        ASSERT_EQ(d.state, XKD_DUMP_INCOMPLETE);
+        ASSERT_TRUE(strstr(d.why, "end marker") != NULL);
+        free_host(&h);
+
+        /* A stream the collector itself declared incomplete (no CPU notes): the header says so. */
+        make_host(&h, 17, FREE_XSA402, (struct vmgen_config) { .no_cpu_notes = true });
+        ASSERT_EQ(mkdir(h.out, 0700), 0);
+        snprintf(d2, sizeof(d2), "%s/xen-20261128-090000", h.out);
+        stream_to(&h, d2);
+        d = scan_one(h.out);
+        ASSERT_EQ(d.state, XKD_DUMP_INCOMPLETE);
+        ASSERT_TRUE(d.header.flagged_incomplete);
+        free_host(&h);
+}
+
 TEST(find_by_index_name_path_latest) {
         struct host h;
         char p1[PATH_MAX], p2[PATH_MAX], p3[PATH_MAX];

@@ -153,34 +153,50 @@ static void parse_elf(xkd_dump_read_fn rd, void *ud, uint64_t size, struct xkd_d
 /* ---- flattened ----------------------------------------------------------- */
 
 /* Records {be64 offset, be64 size} + data after a 4096-byte header; the
- * stream ends with {-1, -1}.  The kdump header is the record for offset 0
- * (written last by a stream writer, first by makedumpfile -F). */
-static void parse_flat(xkd_dump_read_fn rd, void *ud, uint64_t size, struct xkd_dump_header *h) {
-        uint8_t end[16], all_ff[16];
+ * stream ends with {-1, -1}.  Finds the one record that holds the dump's bytes
+ * [want, want + len) and reads them (a stream writer may put the kdump header
+ * last, so each lookup walks the records). */
+static int flat_read(xkd_dump_read_fn rd, void *ud, uint64_t size, uint64_t want, void *buf, size_t len) {
         uint64_t pos = KDUMP_FLAT_HEADER_SIZE;
+
+        for (unsigned i = 0; i < FLAT_RECORDS_MAX; i++) {
+                struct kdump_flat_record rec;
+                if (read_exact(rd, ud, &rec, sizeof(rec), pos) < 0)
+                        return -ENODATA;
+                int64_t off = (int64_t) be64toh((uint64_t) rec.offset), n = (int64_t) be64toh((uint64_t) rec.size);
+                if (off < 0 || n < 0 || !fits(pos + sizeof(rec), (uint64_t) n, size))
+                        return -ENODATA;        /* the end marker, or damage */
+                if ((uint64_t) off <= want && len <= (uint64_t) n && want - (uint64_t) off <= (uint64_t) n - len)
+                        return read_exact(rd, ud, buf, len, pos + sizeof(rec) + (want - (uint64_t) off));
+                pos += sizeof(rec) + (uint64_t) n;
+        }
+        return -E2BIG;
+}
+
+static void parse_flat(xkd_dump_read_fn rd, void *ud, uint64_t size, struct xkd_dump_header *h) {
+        struct kdump_disk_dump_header dh;
+        struct kdump_sub_header sh;
+        uint8_t end[16], all_ff[16];
+        uint64_t bs;
 
         h->format = XKD_DUMP_FORMAT_FLAT;
         memset(all_ff, 0xff, sizeof(all_ff));
         if (size < KDUMP_FLAT_HEADER_SIZE + sizeof(end) ||
             read_exact(rd, ud, end, sizeof(end), size - sizeof(end)) < 0 || memcmp(end, all_ff, sizeof(end)) != 0)
                 h->truncated = true;
-        for (unsigned i = 0; i < FLAT_RECORDS_MAX; i++) {
-                struct kdump_flat_record rec;
-                if (read_exact(rd, ud, &rec, sizeof(rec), pos) < 0)
-                        return;
-                int64_t off = (int64_t) be64toh((uint64_t) rec.offset), len = (int64_t) be64toh((uint64_t) rec.size);
-                if (off < 0 || len < 0 || !fits(pos + sizeof(rec), (uint64_t) len, size))
-                        return;
-                if (off == 0 && (uint64_t) len >= sizeof(struct kdump_disk_dump_header)) {
-                        struct kdump_disk_dump_header dh;
-                        if (read_exact(rd, ud, &dh, sizeof(dh), pos + sizeof(rec)) == 0 &&
-                            memcmp(dh.signature, KDUMP_SIGNATURE, 8) == 0) {
-                                h->compression = kdump_compression(dh.status);
-                                h->flagged_incomplete = (dh.status & KDUMP_INCOMPLETE) != 0;
-                        }
-                        return;
-                }
-                pos += sizeof(rec) + (uint64_t) len;
+        if (flat_read(rd, ud, size, 0, &dh, sizeof(dh)) < 0 || memcmp(dh.signature, KDUMP_SIGNATURE, 8) != 0)
+                return;
+        h->compression = kdump_compression(dh.status);
+        h->flagged_incomplete = (dh.status & KDUMP_INCOMPLETE) != 0;
+        bs = (uint64_t) (int64_t) dh.block_size;
+        if (dh.block_size < 512 || dh.block_size > (1 << 20) || (bs & (bs - 1)) ||
+            flat_read(rd, ud, size, bs, &sh, sizeof(sh)) < 0)
+                return;
+        if (sh.offset_note > 0 && sh.size_note > 0 && sh.size_note <= NOTES_MAX) {
+                uint8_t *notes = malloc(sh.size_note);
+                if (notes && flat_read(rd, ud, size, (uint64_t) sh.offset_note, notes, sh.size_note) == 0)
+                        (void) xkd_dump_notes_release(notes, sh.size_note, h->release, sizeof(h->release));
+                free(notes);
         }
 }
 
