@@ -215,10 +215,22 @@ TEST(damaged_after_a_complete_save) {
         collect_one(&h, 0, path, sizeof(path));
         ASSERT_EQ(scan_one(h.out).state, XKD_DUMP_COMPLETE);
 
-        /* Cut in the middle of the bitmaps: shorter than the header says. */
+        /* One byte short, then half: page data past the end, headers intact. */
         snprintf(p, sizeof(p), "%s/vmcore", path);
-        ASSERT_EQ(truncate(p, 4096 * 2 + 100), 0);
+        struct stat st;
+        ASSERT_EQ(stat(p, &st), 0);
+        ASSERT_EQ(truncate(p, st.st_size - 1), 0);
         struct xkd_dump d = scan_one(h.out);
+        ASSERT_EQ(d.state, XKD_DUMP_INCOMPLETE);
+        ASSERT_TRUE(strstr(d.why, "shorter") != NULL);
+        ASSERT_EQ(truncate(p, st.st_size / 2), 0);
+        ASSERT_EQ(scan_one(h.out).state, XKD_DUMP_INCOMPLETE);
+        ASSERT_EQ(truncate(p, st.st_size), 0);  /* structure only: zeros where data was are not caught */
+        ASSERT_EQ(scan_one(h.out).state, XKD_DUMP_COMPLETE);
+
+        /* Cut in the middle of the bitmaps: shorter than the header says. */
+        ASSERT_EQ(truncate(p, 4096 * 2 + 100), 0);
+        d = scan_one(h.out);
         ASSERT_EQ(d.state, XKD_DUMP_INCOMPLETE);
         ASSERT_TRUE(strstr(d.why, "shorter") != NULL);
 
@@ -536,7 +548,7 @@ static ssize_t mem_read(void *ud, void *buf, size_t n, uint64_t off) {
 }
 
 TEST(header_parser_kdump_flags) {
-        static uint8_t file[3 * 4096];
+        static uint8_t file[6 * 4096];
         struct kdump_disk_dump_header *dh = (struct kdump_disk_dump_header *) file;
         struct xkd_dump_header h;
         const uint8_t *m[2] = { file, file + sizeof(file) };
@@ -545,7 +557,7 @@ TEST(header_parser_kdump_flags) {
         dh->header_version = 6;
         dh->block_size = 4096;
         dh->sub_hdr_size = 1;
-        dh->bitmap_blocks = 1;
+        dh->bitmap_blocks = 2;                  /* one block per bitmap */
         dh->status = KDUMP_COMPRESSED_LZO;
         ASSERT_EQ(xkd_dump_parse_header(mem_read, m, sizeof(file), &h), 0);
         ASSERT_EQ(h.format, XKD_DUMP_FORMAT_KDUMP);
@@ -555,7 +567,26 @@ TEST(header_parser_kdump_flags) {
         dh->status |= KDUMP_INCOMPLETE;
         ASSERT_EQ(xkd_dump_parse_header(mem_read, m, sizeof(file), &h), 0);
         ASSERT_TRUE(h.flagged_incomplete);
-        dh->bitmap_blocks = 2;                  /* data would start past the end */
+        /* One page dumped (bitmap 2 in block 3): its descriptor (block 4) must point inside. */
+        uint8_t *bitmap2 = file + 3 * 4096;
+        struct kdump_page_desc *pd = (struct kdump_page_desc *) (file + 4 * 4096);
+        dh->status = KDUMP_COMPRESSED_LZO;
+        bitmap2[0] = 1;
+        pd->offset = 5 * 4096;
+        pd->size = 4096;
+        ASSERT_EQ(xkd_dump_parse_header(mem_read, m, sizeof(file), &h), 0);
+        ASSERT_FALSE(h.truncated);
+        ASSERT_EQ(xkd_dump_parse_header(mem_read, m, sizeof(file) - 1, &h), 0);
+        ASSERT_TRUE(h.truncated);
+        pd->offset = 0;                         /* a page the writer never got to */
+        ASSERT_EQ(xkd_dump_parse_header(mem_read, m, sizeof(file), &h), 0);
+        ASSERT_TRUE(h.truncated);
+        bitmap2[0] = 2 | 1;                     /* two pages, the second descriptor all zero */
+        pd->offset = 5 * 4096;
+        ASSERT_EQ(xkd_dump_parse_header(mem_read, m, sizeof(file), &h), 0);
+        ASSERT_TRUE(h.truncated);
+        bitmap2[0] = 0;
+        dh->bitmap_blocks = 16;                 /* data would start past the end */
         ASSERT_EQ(xkd_dump_parse_header(mem_read, m, sizeof(file), &h), 0);
         ASSERT_TRUE(h.truncated);
         dh->block_size = 3000;                  /* not a power of two */

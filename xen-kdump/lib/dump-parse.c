@@ -18,6 +18,9 @@
 #define PHDRS_MAX       8192u
 #define FLAT_RECORDS_MAX (1u << 20)
 #define JSON_DEPTH_MAX  64
+#define BITMAP_MAX      (256u << 20)    /* one bitmap of an 8 TiB host */
+#define DESCS_FULL_MAX  (4u << 20)      /* descriptors checked one by one up to here (96 MiB) */
+#define CHUNK           (1u << 20)
 
 static int read_exact(xkd_dump_read_fn rd, void *ud, void *buf, size_t n, uint64_t off) {
         ssize_t r = rd(ud, buf, n, off);
@@ -98,6 +101,56 @@ static const char *kdump_compression(uint32_t status) {
         return "none";
 }
 
+/* Every page descriptor must point inside the file: a vmcore cut short (a
+ * copy interrupted, a damaged filesystem) keeps its headers and bitmaps but
+ * loses page data.  Offset 0 is a page the writer never got to.  Above
+ * DESCS_FULL_MAX descriptors, evenly spaced chunks and the last one are
+ * checked, so a listing stays quick on a huge dump. */
+static void kdump_check_pages(xkd_dump_read_fn rd, void *ud, uint64_t size, uint64_t bitmap2, uint64_t half,
+                              uint64_t desc_start, struct xkd_dump_header *h) {
+        uint64_t dumped = 0;
+        uint8_t *buf;
+
+        if (half > BITMAP_MAX || !fits(bitmap2, half, size))
+                return;
+        buf = malloc(CHUNK);
+        if (!buf)
+                return;
+        for (uint64_t o = 0; o < half; o += CHUNK) {
+                size_t n = half - o < CHUNK ? (size_t) (half - o) : CHUNK;
+                if (read_exact(rd, ud, buf, n, bitmap2 + o) < 0) {
+                        h->truncated = true;
+                        goto out;
+                }
+                for (size_t i = 0; i < n; i++)
+                        dumped += (uint64_t) __builtin_popcount(buf[i]);
+        }
+        if (!fits(desc_start, dumped * sizeof(struct kdump_page_desc), size)) {
+                h->truncated = true;
+                goto out;
+        }
+        const uint64_t per_chunk = CHUNK / sizeof(struct kdump_page_desc);
+        uint64_t chunks = (dumped + per_chunk - 1) / per_chunk;
+        uint64_t step = dumped <= DESCS_FULL_MAX ? 1 : chunks / (DESCS_FULL_MAX / per_chunk) + 1;
+        for (uint64_t c = 0; c < chunks; c = c + step < chunks ? c + step : chunks - 1) {
+                uint64_t first = c * per_chunk, n = dumped - first < per_chunk ? dumped - first : per_chunk;
+                struct kdump_page_desc *d = (struct kdump_page_desc *) buf;
+                if (read_exact(rd, ud, buf, n * sizeof(*d), desc_start + first * sizeof(*d)) < 0) {
+                        h->truncated = true;
+                        goto out;
+                }
+                for (uint64_t i = 0; i < n; i++)
+                        if (d[i].offset <= 0 || !fits((uint64_t) d[i].offset, d[i].size, size)) {
+                                h->truncated = true;
+                                goto out;
+                        }
+                if (c == chunks - 1)
+                        break;
+        }
+out:
+        free(buf);
+}
+
 static void parse_kdump(xkd_dump_read_fn rd, void *ud, uint64_t size, struct xkd_dump_header *h) {
         struct kdump_disk_dump_header dh;
         struct kdump_sub_header sh;
@@ -118,6 +171,10 @@ static void parse_kdump(xkd_dump_read_fn rd, void *ud, uint64_t size, struct xkd
         data_start = (1 + (uint64_t) dh.sub_hdr_size + dh.bitmap_blocks) * bs;
         if (data_start > size)
                 h->truncated = true;
+        else {
+                uint64_t half = (uint64_t) dh.bitmap_blocks / 2 * bs;
+                kdump_check_pages(rd, ud, size, (1 + (uint64_t) dh.sub_hdr_size) * bs + half, half, data_start, h);
+        }
         if (read_exact(rd, ud, &sh, sizeof(sh), bs) < 0)
                 return;
         if (sh.offset_note > 0)
