@@ -108,8 +108,9 @@ int verb_info(int argc, char **argv) {
         printf("  Time:         %s (%s)\n", d.time,
                strcmp(d.time_source, "xen-console") == 0 ? "Xen's console" : "when the capture started saving");
         printf("  Crashed:      %s%s%s\n", d.what, d.report.reason[0] ? ": " : "", d.report.reason);
-        if (d.report.dom0_panic[0])
-                printf("  dom0 said:    %s\n", d.report.dom0_panic);
+        if (d.report.dom0_panic[0] || d.dmesg_panic[0])
+                printf("  dom0 said:    %s%s\n", d.report.dom0_panic[0] ? d.report.dom0_panic : d.dmesg_panic,
+                       d.report.dom0_panic[0] ? "" : " (dmesg.txt)");
         printf("  Xen:          %s\n", d.report.xen_version[0] ? d.report.xen_version : "unknown");
         printf("  dom0 Linux:   %s\n", d.header.release[0] ? d.header.release : "unknown");
         if (d.report.crashing_cpu >= 0)

@@ -282,6 +282,9 @@ TEST(capture_script_layouts) {
         ph->p_offset = 4096;
         ph->p_filesz = 1 << 20;
         write_at(p, "vmcore", buf, sizeof(buf));
+        const char *dmesg = "[    0.000000] Linux version 6.1.0-56-amd64\n"
+                            "[   12.000000] Kernel panic - not syncing: sysrq triggered crash\n[   12.1] ---[ end ]---\n";
+        write_at(p, "dmesg.txt", dmesg, strlen(dmesg));
         /* Not dumps: ignored. */
         snprintf(p, sizeof(p), "%s/lost+found", dir);
         ASSERT_EQ(mkdir(p, 0700), 0);
@@ -303,6 +306,9 @@ TEST(capture_script_layouts) {
         ASSERT_EQ(v[2].header.format, XKD_DUMP_FORMAT_ELF);
         ASSERT_TRUE(v[2].header.truncated);
         ASSERT_EQ(v[2].index, 3);
+        ASSERT_STREQ(v[2].what, "dom0");        /* no report: dom0's own log said it */
+        ASSERT_STREQ(v[2].dmesg_panic, "Kernel panic - not syncing: sysrq triggered crash");
+        ASSERT_STREQ(v[1].what, "unknown");
         free(v);
 
         /* Growing the ELF file to cover its PT_LOAD makes it complete. */

@@ -57,6 +57,7 @@ void xkd_dump_print_json(FILE *f, const struct xkd_dump *d) {
         json_opt_string(f, "incomplete_reason", d->why);
         fprintf(f, ", \"time\": \"%s\", \"time_source\": \"%s\", \"what\": \"%s\"", d->time, d->time_source, d->what);
         json_opt_string(f, "reason", d->report.reason);
+        json_opt_string(f, "dom0_panic", d->report.dom0_panic[0] ? d->report.dom0_panic : d->dmesg_panic);
         json_opt_string(f, "xen_version", d->report.xen_version);
         fputs(", \"crashing_cpu\": ", f);
         if (d->report.crashing_cpu >= 0)

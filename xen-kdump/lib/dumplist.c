@@ -23,6 +23,7 @@
 
 #define REPORT_MAX      (16u << 20)
 #define MARKER_MAX      4096u
+#define DMESG_MAX       (4u << 20)
 #define TEMP_SUFFIX     ".incomplete"
 
 static bool name_is_final(const char *name, size_t len, char stamp[16]) {
@@ -159,7 +160,8 @@ static void classify(struct xkd_dump *d) {
                 d->what = "xen-panic";
         else if (strstr(reason, "debug key"))
                 d->what = "debug-key";
-        else if (strncmp(reason, "Hardware Dom", 12) == 0 || d->report.dom0_panic[0])
+        else if (strncmp(reason, "Hardware Dom", 12) == 0 || d->report.dom0_panic[0] ||
+                 (!reason[0] && d->dmesg_panic[0]))
                 d->what = "dom0";
         else
                 d->what = "unknown";
@@ -256,6 +258,18 @@ int xkd_dump_inspect(int parentfd, const char *parent_path, const char *name, st
                 free(text);
         } else if (rr != -ENOENT)
                 d->report.present = true;
+
+        /* Without a report (makedumpfile, an ssh stream) dom0's own log may still say it panicked. */
+        if (!d->report.valid && read_small(dfd, "dmesg.txt", DMESG_MAX, &text, NULL) == 0) {
+                const char *p = NULL;
+                for (const char *q = text; (q = strstr(q, "Kernel panic - not syncing")); q++)
+                        p = q;
+                if (p) {
+                        snprintf(d->dmesg_panic, sizeof(d->dmesg_panic), "%.*s", (int) strcspn(p, "\n"), p);
+                        xkd_dump_sanitize(d->dmesg_panic, false);
+                }
+                free(text);
+        }
 
         inspect_vmcore(dfd, d);
         close(dfd);

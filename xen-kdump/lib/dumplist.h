@@ -70,6 +70,7 @@ struct xkd_dump {
         uid_t dir_uid;
         struct xkd_dump_header header;
         struct xkd_dump_report report;
+        char dmesg_panic[256];          /* dom0's panic line from dmesg.txt (makedumpfile, ssh layouts) */
         char time[32];                  /* "YYYY-mm-dd HH:MM:SS" */
         const char *time_source;        /* "xen-console" or "directory-name" */
         const char *what;               /* "xen-panic", "dom0", "debug-key", "unknown" */
