@@ -53,6 +53,8 @@ CONTENDERS = [
               32, 64, "native", 1),
     Contender("distro", "Debian kernel + xen-kdump", "distro-kernel-size", "XKD_CRASHKERNEL",
               64, 128, "native", 1),
+    Contender("minimal-appliance", "minimal kernel + its dracut image", "minimal-kernel-appliance",
+              "XKD_CRASHKERNEL", 32, 64, "native", 31),
     Contender("appliance", "appliance (dracut, Debian kernel)", "appliance-local",
               "XKD_APPLIANCE_CRASHKERNEL", 256, 384, None, None),
     Contender("anchor", "anchor: kexec -p + makedumpfile", "anchor-dom0-panic", "XKD_ANCHOR_CRASHKERNEL",
