@@ -25,6 +25,7 @@ RESOLUTION = 8   # MiB: the search stops when a failing and a capturing size are
 COARSE = 32      # MiB: how far a bound moves when it turns out wrong
 MAX_PROBES = 8   # VM runs per contender, at most
 FLOOR = 16       # MiB: never probe below
+CEILING = 1024   # MiB: never probe above (half the VMs' 2 GiB)
 
 # Load must not refuse on its own estimate during a search, or the search would
 # measure the estimate instead of the capture.  On dom0's kernel command line,
@@ -230,8 +231,10 @@ def _round(mib, up):
     return max(FLOOR, q * RESOLUTION)
 
 
-def search(c, lo=None, hi=None, trust_bounds=False, max_probes=MAX_PROBES, verbose=False):
-    """Bounded coarse-then-fine bisection; returns the result (also cached)."""
+def search(c, lo=None, hi=None, trust_bounds=False, max_probes=MAX_PROBES, verbose=False, probe_fn=None):
+    """Bounded coarse-then-fine bisection; returns the result (also cached).
+    probe_fn(c, mib, verbose) -> (record, scenario) replaces the VM run in the selftest."""
+    probe_fn = probe_fn or probe
     cached = load_cached(c)
     if lo is None and hi is None and cached and cached.get("min_mib") and cached.get("fails_mib"):
         lo, hi, origin = cached["fails_mib"], cached["min_mib"], "the last search (%s)" % cached.get("when")
@@ -246,7 +249,7 @@ def search(c, lo=None, hi=None, trust_bounds=False, max_probes=MAX_PROBES, verbo
 
     def run(mib):
         nonlocal sc
-        probes[mib], sc = probe(c, mib, verbose)
+        probes[mib], sc = probe_fn(c, mib, verbose)
         return probes[mib]["ok"]
 
     def budget():
@@ -254,19 +257,24 @@ def search(c, lo=None, hi=None, trust_bounds=False, max_probes=MAX_PROBES, verbo
 
     ok_hi = ok_lo = None
     if not trust_bounds:
-        # Coarse: move each bound by COARSE until it is what it should be.
+        # Coarse: move a wrong bound by COARSE, doubling each time, until it
+        # is what it should be (a stale cache costs a few runs, not many).
+        step = COARSE
         while budget() and not run(hi):
-            lo, hi = hi, hi + COARSE
+            if hi >= CEILING:
+                break
+            lo, hi, step = hi, min(CEILING, hi + step), step * 2
         ok_hi = probes.get(hi, {}).get("ok")
+        step = COARSE
         while ok_hi and budget() and lo not in probes and lo >= FLOOR:
             if not run(lo):
                 break
-            hi, lo = lo, max(FLOOR, lo - COARSE)
+            hi, lo, step = lo, max(FLOOR, lo - step), step * 2
             if hi == FLOOR:
                 break
         ok_lo = probes.get(lo, {}).get("ok")
-    # Fine: bisect on multiples of RESOLUTION.
-    while hi - lo > RESOLUTION and budget():
+    # Fine: bisect on multiples of RESOLUTION (only below a size that captured).
+    while (ok_hi or trust_bounds) and hi - lo > RESOLUTION and budget():
         mid = _round((lo + hi) // 2, up=False)
         if mid <= lo or mid >= hi:
             mid = lo + (hi - lo) // 2
@@ -284,7 +292,7 @@ def search(c, lo=None, hi=None, trust_bounds=False, max_probes=MAX_PROBES, verbo
     if min_ok is None:
         say("%s: no size up to %d MiB captured within %d VM runs" % (c.title, hi, max_probes))
     if sc is not None:
-        result["estimate"] = estimate(c, sc)
+        result["estimate"] = estimate(c, sc) if isinstance(sc, scenario.Scenario) else sc.estimate
         est = result["estimate"].get("crashkernel_mib")
         # The one size bisection cannot vouch for: the estimate's own, when it
         # falls between the largest failure and the smallest capture.
@@ -356,3 +364,94 @@ def measure(keys, verbose=False, max_probes=MAX_PROBES):
 
 def cached(keys):
     return {k: load_cached(BY_KEY[k]) for k in keys}
+
+
+def selftest():
+    """No VM: the search against simulated contenders, and the failure reasons
+    against canned console logs.  Returns the number of failed checks."""
+    import tempfile
+    global CACHE_DIR
+    failed = 0
+
+    def check(cond, what):
+        nonlocal failed
+        print("  %s %s" % ("ok  " if cond else "FAIL", what))
+        failed += 0 if cond else 1
+
+    class Fake:
+        def __init__(self, need, est=None):
+            self.need, self.runs, self.estimate = need, [], dict(crashkernel_mib=est) if est else {}
+
+        def __call__(self, c, mib, verbose):
+            self.runs.append(mib)
+            ok = mib >= self.need
+            return dict(ok=ok, reason="captured" if ok else "too small", crash_to_capture_init=1.0 if ok else None), self
+
+    saved_cache = CACHE_DIR
+    with tempfile.TemporaryDirectory() as tmp:
+        CACHE_DIR = tmp
+        try:
+            c = Contender("t", "test", "none", "XKD_T", 32, 64, "native", 1)
+            for need, lo, hi in ((41, 32, 64), (96, 32, 64), (20, 32, 64), (488, 464, 512), (500, 384, 640)):
+                f = Fake(need)
+                r = search(c, lo, hi, probe_fn=f)
+                exact = r["min_mib"] is not None and r["min_mib"] >= need and r["min_mib"] - need < RESOLUTION
+                check(exact and r["complete"] and r["fails_mib"] < need and len(f.runs) <= MAX_PROBES,
+                      "need %d MiB from [%d, %d]: smallest %s, fails %s, %d runs %s"
+                      % (need, lo, hi, r["min_mib"], r["fails_mib"], len(f.runs), f.runs))
+            f = Fake(300)
+            r = search(c, 32, 64, probe_fn=f)
+            check(not r["complete"] and r["min_mib"] >= 300 and r["fails_mib"] < 300 and len(f.runs) == MAX_PROBES,
+                  "bounds far off: out of runs, incomplete, but what it says is true: %s-%s, %s"
+                  % (r["fails_mib"], r["min_mib"], f.runs))
+            f = Fake(41)
+            search(c, 32, 64, probe_fn=f)
+            f = Fake(41)
+            r = search(c, probe_fn=f)   # from the cache the last search left
+            check(f.runs == [48, 40] and r["min_mib"] == 48 and r["complete"],
+                  "the cached bounds are re-checked, no more: %s" % f.runs)
+            f = Fake(20)
+            r = search(c, probe_fn=f)   # the cache is stale: the contender shrank
+            check(r["min_mib"] == 24 and r["complete"] and len(f.runs) <= 5,
+                  "a stale cache costs a few runs: %s" % f.runs)
+            f = Fake(2000)
+            r = search(c, 32, 64, probe_fn=f)
+            check(r["min_mib"] is None and not r["complete"] and max(f.runs) == CEILING and len(f.runs) <= MAX_PROBES,
+                  "a contender that never captures stops at %d MiB: %s" % (CEILING, f.runs))
+            f = Fake(100, est=92)
+            r = search(c, 80, 120, probe_fn=f)
+            check(verdict(r).startswith("ESTIMATE TOO LOW"), "an estimate below a failing size is flagged: %r"
+                  % verdict(r))
+            f = Fake(100, est=101)
+            r = search(c, 88, 128, probe_fn=f)
+            check(101 in f.runs and r["min_mib"] == 101 and not verdict(r),
+                  "an estimate between failing and capturing sizes is probed: %s, %r" % (f.runs, verdict(r)))
+        finally:
+            CACHE_DIR = saved_cache
+    logs = [
+        ("initramfs write error",
+         "Executing kexec image\n[0.1] Memory: 100K/410228K available (1K kernel code, 114524K reserved)\n"
+         "Initramfs unpacking failed: write error\n", "", {"crash": 1},
+         "Initramfs unpacking failed: write error (rootfs full: as tmpfs it holds at most half of the capture "
+         "kernel's 289 MiB RAM, 144 MiB)"),
+        ("OOM panic while booting",
+         "Executing kexec image\nkworker/u2:0 invoked oom-killer: gfp\nKernel panic - not syncing: System is "
+         "deadlocked on memory\n", "", {"crash": 1},
+         "out of memory while the capture kernel boots (kworker/u2:0 invoked the OOM killer; panic: System is "
+         "deadlocked on memory)"),
+        ("OOM kill after /init",
+         "Executing kexec image\nOut of memory: Killed process 12 (makedumpfile) total-vm\n", "",
+         {"crash": 1, "capture_init": 2}, "out of memory after capture /init: OOM killer killed makedumpfile"),
+        ("kexec-tools cannot load", "", "kexec -p\nlocate_hole failed\n", {},
+         "cannot load: locate_hole failed"),
+        ("loader refuses", "", "crash region is 64 MiB but this capture image needs 96 MiB\n", {},
+         "load refused: the loader wants 96 MiB"),
+    ]
+    for what, serial, dom0, phases, want in logs:
+        with tempfile.TemporaryDirectory() as out:
+            for name, text in (("serial.log", serial), ("dom0.log", dom0)):
+                with open(os.path.join(out, name), "w") as f:
+                    f.write(text)
+            got = why_failed(out, phases, ["harness failure"])
+            check(got == want, "%s: %r" % (what, got))
+    return failed
