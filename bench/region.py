@@ -99,8 +99,8 @@ def why_failed(out, phases, failures):
             # With no root= the kernel unpacks into a tmpfs, which holds at
             # most half of the RAM it has left: full before out of memory.
             ram = (int(mem.group(1)) - int(mem.group(2))) / 1024
-            return "%s (rootfs full: as tmpfs it holds at most half of the capture kernel's %.0f MiB RAM, " \
-                   "%.0f MiB)" % (msg, ram, ram / 2)
+            return "%s (rootfs full: a tmpfs rootfs holds at most half of the capture kernel's ~%.0f MiB RAM, " \
+                   "~%.0f MiB)" % (msg, ram, ram / 2)
         return msg if "memory" in msg.lower() else "%s (out of memory unpacking the initramfs)" % msg
     m = re.search(r"Out of memory: Killed process \d+ \(([^)]*)\)", after)
     if m:
@@ -432,8 +432,8 @@ def selftest():
         ("initramfs write error",
          "Executing kexec image\n[0.1] Memory: 100K/410228K available (1K kernel code, 114524K reserved)\n"
          "Initramfs unpacking failed: write error\n", "", {"crash": 1},
-         "Initramfs unpacking failed: write error (rootfs full: as tmpfs it holds at most half of the capture "
-         "kernel's 289 MiB RAM, 144 MiB)"),
+         "Initramfs unpacking failed: write error (rootfs full: a tmpfs rootfs holds at most half of the capture "
+         "kernel's ~289 MiB RAM, ~144 MiB)"),
         ("OOM panic while booting",
          "Executing kexec image\nkworker/u2:0 invoked oom-killer: gfp\nKernel panic - not syncing: System is "
          "deadlocked on memory\n", "", {"crash": 1},
