@@ -349,8 +349,8 @@ def print_table(results, note=""):
         print("  %-34s %-10s %-13s %-10s %s" % (
             c.title, ("%dM" % ok) if ok else "none", "-" if boot is None else "%.1f s" % boot,
             est_cell + (" !!" if flag else ""), ("%dM: %s" % (lo, why)) if lo else why))
-    print("  (%s; searched at %d MiB resolution; crash->init: Xen's crash to the capture's /init, for the "
-          "appliance its pre-hook, i.e. the collector start, at the smallest size; estimate: xen-kdump estimate's "
+    print("  (%s; searched at %d MiB resolution; crash->init: Xen's crash to the capture's /init (for "
+          "the dracut images their pre-hook, i.e. the collector start) at the smallest size; estimate: xen-kdump estimate's "
           "crashkernel= for the same kernel, initramfs and engine)" % (
               ", ".join(sorted({r.get("when", "?")[:16] for r in results.values() if r})) or "-", RESOLUTION))
     for w in warnings:
