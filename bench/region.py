@@ -170,6 +170,8 @@ def _probe(c, mib, verbose):
     m = re.search(r"Maximum resident set size \(kbytes\): (\d+)", _text(r.out, "collect.time"))
     rec["collector_peak_kib"] = int(m.group(1)) if m else None
     _keep(r.out, os.path.join(runner.OUT_ROOT, "min-region", c.key, "%dM" % mib))
+    if getattr(sc, "rootfs", None):
+        sc.xkd_image = _image_from_rootfs(r, os.path.join(runner.OUT_ROOT, "min-region", c.key, "image"))
     boot = rec["crash_to_capture_init"]
     say("  %s crashkernel=%dM: %s (crash -> capture /init %s; %.0f s%s)" % (
         c.key, mib, rec["reason"], "-" if boot is None else "%.1f s" % boot, secs,
@@ -179,9 +181,38 @@ def _probe(c, mib, verbose):
     return rec, sc
 
 
+def _image_from_rootfs(r, dest):
+    """A root-fs scenario builds its capture image inside the run's root fs
+    (the installed kernel hook): copy the image and the config out for the
+    estimate; (initrd, config) or None."""
+    try:
+        with r.rootfs() as root:
+            d = os.path.join(root, "var", "lib", "xen-kdump")
+            imgs = sorted((os.path.join(d, f) for f in os.listdir(d) if f.startswith("initrd")),
+                          key=os.path.getmtime)
+            if not imgs:
+                return None
+            shutil.rmtree(dest, ignore_errors=True)
+            os.makedirs(dest, mode=0o700)
+            shutil.copy(imgs[-1], dest)
+            conf = os.path.join(root, "etc", "xen-kdump.conf")
+            if os.path.exists(conf):
+                shutil.copy(conf, dest)
+            return (os.path.join(dest, os.path.basename(imgs[-1])),
+                    os.path.join(dest, "xen-kdump.conf") if os.path.exists(conf) else None)
+    except Exception as e:  # noqa: BLE001 - the estimate is a side show of the measurement
+        say("  cannot read the capture image out of the root fs: %s" % e)
+        return None
+
+
 def _estimate_inputs(c, sc):
     """(kernel, initrd, config file or None) the contender's capture loads."""
     kernel = cache.kernel()
+    if getattr(sc, "rootfs", None):
+        img = getattr(sc, "xkd_image", None)
+        if not img:
+            raise RuntimeError("the image built in the root fs was not found")
+        return kernel.vmlinuz, img[0], img[1]
     files = dict(sc.dom0_files) if sc.dom0_files else {}  # builds the appliance image when lazy
     k = files.get("/boot/xkd-vmlinuz") or kernel.vmlinuz
     initrds = [p for d, p in files.items() if d.endswith(".img")]
@@ -211,6 +242,11 @@ def estimate(c, sc):
     argv = [xk, "estimate", "--config", conf, "--kernel", kernel, "--initrd", initrd,
             "--host-ram", "%dM" % sc.memory_mb, "--current", "0"]
     r = subprocess.run(argv, capture_output=True, text=True)
+    if r.returncode != 0 and conf != tmp:
+        # A config from the VM's root fs may name paths this host lacks (hooks):
+        # the defaults then, which is what that config keeps but for its hooks.
+        argv = argv[:2] + argv[4:]
+        r = subprocess.run(argv, capture_output=True, text=True)
     m = re.search(r"needed\s+([0-9.]+) MiB\s+->\s+crashkernel=(\d+)([MG])", r.stdout)
     if r.returncode != 0 or not m:
         return dict(error="xen-kdump estimate failed: %s" % (r.stderr or r.stdout).strip()[-200:])
