@@ -56,8 +56,10 @@ CONTENDERS = [
               64, 128, "native", 1),
     Contender("minimal-appliance", "minimal kernel + its dracut image", "minimal-kernel-appliance",
               "XKD_CRASHKERNEL", 32, 64, "native", 31),
-    Contender("appliance", "appliance (dracut, Debian kernel)", "appliance-local",
+    Contender("appliance", "appliance: Debian dom0, dracut image", "appliance-local",
               "XKD_APPLIANCE_CRASHKERNEL", 256, 384, None, None),
+    Contender("appliance-capture", "dracut image (all drivers), Debian kernel", "appliance-capture-local",
+              "XKD_APPLIANCE_CRASHKERNEL", 448, 512, None, None),
     Contender("anchor", "anchor: kexec -p + makedumpfile", "anchor-dom0-panic", "XKD_ANCHOR_CRASHKERNEL",
               64, 128, "makedumpfile", 1),
 ]
@@ -366,13 +368,13 @@ def verdict(res):
 def print_table(results, note=""):
     """contender | smallest crashkernel= | first failing size and why | crash -> capture /init | estimate."""
     print("\nsmallest crash region that captures%s" % note)
-    print("  %-34s %-10s %-13s %-10s %s" % ("contender", "smallest", "crash->init", "estimate",
+    print("  %-42s %-10s %-13s %-14s %s" % ("contender", "smallest", "crash->init", "estimate",
                                            "first failing size (next one down): why"))
     warnings = []
     for c in CONTENDERS:
         res = results.get(c.key)
         if not res:
-            print("  %-34s %-10s %-13s %-10s %s" % (c.title, "-", "-", "-", "not measured (bench/min-region %s)" % c.key))
+            print("  %-42s %-10s %-13s %-14s %s" % (c.title, "-", "-", "-", "not measured (bench/min-region %s)" % c.key))
             continue
         ok, lo = res.get("min_mib"), res.get("fails_mib")
         est = res.get("estimate") or {}
@@ -382,12 +384,15 @@ def print_table(results, note=""):
         if flag:
             warnings.append("%s: %s" % (c.title, flag))
         est_cell = ("%dM" % est["crashkernel_mib"]) if est.get("crashkernel_mib") else "-"
-        print("  %-34s %-10s %-13s %-10s %s" % (
+        if est.get("at_search") and est["at_search"] != est.get("crashkernel_mib"):
+            est_cell += " (%dM)" % est["at_search"]
+        print("  %-42s %-10s %-13s %-14s %s" % (
             c.title, ("%dM" % ok) if ok else "none", "-" if boot is None else "%.1f s" % boot,
             est_cell + (" !!" if flag else ""), ("%dM: %s" % (lo, why)) if lo else why))
     print("  (%s; searched at %d MiB resolution; crash->init: Xen's crash to the capture's /init (for "
           "the dracut images their pre-hook, i.e. the collector start) at the smallest size; estimate: xen-kdump estimate's "
-          "crashkernel= for the same kernel, initramfs and engine)" % (
+          "crashkernel= for the same kernel, initramfs and engine; in parentheses what it said at the search, "
+          "when today's build says otherwise)" % (
               ", ".join(sorted({r.get("when", "?")[:16] for r in results.values() if r})) or "-", RESOLUTION))
     for w in warnings:
         print("\n  !!!!! %s !!!!!" % w)
@@ -398,8 +403,25 @@ def measure(keys, verbose=False, max_probes=MAX_PROBES):
     return {k: search(BY_KEY[k], verbose=verbose, max_probes=max_probes) for k in keys}
 
 
+def refresh_estimate(res):
+    """Today's xen-kdump estimate on exactly the files the search measured
+    (when they still exist): the recommendation may have changed since."""
+    est = (res or {}).get("estimate") or {}
+    argv = est.get("argv")
+    xk = os.path.join(images.BUILD, "xen-kdump")
+    if not argv or not os.path.exists(xk) or not all(os.path.exists(a) for a in argv if a.startswith("/")):
+        return res
+    r = subprocess.run([xk] + argv, capture_output=True, text=True)
+    m = re.search(r"needed\s+([0-9.]+) MiB\s+->\s+crashkernel=(\d+)([MG])", r.stdout)
+    if r.returncode == 0 and m:
+        res = dict(res, estimate=dict(est, crashkernel_mib=int(m.group(2)) * (1024 if m.group(3) == "G" else 1),
+                                      needed_mib=float(m.group(1)), at_search=est.get("crashkernel_mib")))
+    return res
+
+
 def cached(keys):
-    return {k: load_cached(BY_KEY[k]) for k in keys}
+    """The last search of each contender, its estimate re-run with today's build."""
+    return {k: refresh_estimate(load_cached(BY_KEY[k])) for k in keys}
 
 
 def selftest():
