@@ -190,7 +190,7 @@ def _image_from_rootfs(r, dest):
     try:
         with r.rootfs() as root:
             d = os.path.join(root, "var", "lib", "xen-kdump")
-            imgs = sorted((os.path.join(d, f) for f in os.listdir(d) if f.startswith("initrd")),
+            imgs = sorted((os.path.join(d, f) for f in os.listdir(d) if f.startswith("initrd") and f.endswith(".img")),
                           key=os.path.getmtime)
             if not imgs:
                 return None
