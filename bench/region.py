@@ -12,6 +12,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -187,24 +188,37 @@ def _image_from_rootfs(r, dest):
     """A root-fs scenario builds its capture image inside the run's root fs
     (the installed kernel hook): copy the image and the config out for the
     estimate; (initrd, config) or None."""
+    disk = getattr(r, "rootfs_disk", None)
+    if not disk or not os.path.exists(disk):
+        return None
+    root = tempfile.mkdtemp(prefix="xkd-min-region-")
+    # noload: a capture that rebooted leaves the journal dirty, and a
+    # read-only mount that would have to replay it fails.
+    m = subprocess.run(["mount", "-o", "ro,loop,noload", disk, root], capture_output=True, text=True)
+    if m.returncode != 0:
+        os.rmdir(root)
+        say("  cannot read the capture image out of the root fs: %s" % (m.stderr or m.stdout).strip())
+        return None
     try:
-        with r.rootfs() as root:
-            d = os.path.join(root, "var", "lib", "xen-kdump")
-            imgs = sorted((os.path.join(d, f) for f in os.listdir(d) if f.startswith("initrd") and f.endswith(".img")),
-                          key=os.path.getmtime)
-            if not imgs:
-                return None
-            shutil.rmtree(dest, ignore_errors=True)
-            os.makedirs(dest, mode=0o700)
-            shutil.copy(imgs[-1], dest)
-            conf = os.path.join(root, "etc", "xen-kdump.conf")
-            if os.path.exists(conf):
-                shutil.copy(conf, dest)
-            return (os.path.join(dest, os.path.basename(imgs[-1])),
-                    os.path.join(dest, "xen-kdump.conf") if os.path.exists(conf) else None)
-    except Exception as e:  # noqa: BLE001 - the estimate is a side show of the measurement
+        d = os.path.join(root, "var", "lib", "xen-kdump")
+        imgs = sorted((os.path.join(d, f) for f in os.listdir(d)
+                       if f.startswith("initrd") and f.endswith(".img")), key=os.path.getmtime)
+        if not imgs:
+            return None
+        shutil.rmtree(dest, ignore_errors=True)
+        os.makedirs(dest, mode=0o700)
+        shutil.copy(imgs[-1], dest)
+        conf = os.path.join(root, "etc", "xen-kdump.conf")
+        if os.path.exists(conf):
+            shutil.copy(conf, dest)
+        return (os.path.join(dest, os.path.basename(imgs[-1])),
+                os.path.join(dest, "xen-kdump.conf") if os.path.exists(conf) else None)
+    except OSError as e:
         say("  cannot read the capture image out of the root fs: %s" % e)
         return None
+    finally:
+        subprocess.run(["umount", root])  # the loop device goes with it (autoclear)
+        os.rmdir(root)
 
 
 def _estimate_inputs(c, sc):
