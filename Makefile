@@ -98,6 +98,7 @@ unit-tests: $(UNIT_BINS)
 
 check-vm: deps all
 	$(Q)tests/vm/run --selftest
+	$(Q)bench/min-region --selftest
 	$(Q)tests/vm/run --essential
 
 check-vm-all: deps all

@@ -11,7 +11,7 @@ _name = "appliance-capture-local"
 DESCRIPTION = "dracut capture initramfs (99xen-kdump) saves to a local ext4 disk; dom0 panics"
 ESSENTIAL = False  # appliance-local plays the whole cycle on a Debian dom0
 CRASH = "dom0-panic"
-# tests/appliance/bench-crashkernel.sh lowers it to find the smallest region that still captures.
+# bench/min-region (make bench) lowers it to find the smallest region that still captures.
 CRASHKERNEL = os.environ.get("XKD_APPLIANCE_CRASHKERNEL", "512M")
 QEMU_ARGS = _appliance.qemu_disk_args(_name)
 DOM0_FILES = _appliance.LazyFiles(_name, [

@@ -21,7 +21,7 @@ ESSENTIAL = True
 ROOTFS = "debian"
 REBOOTS = 1
 CRASH = "dom0-panic"
-# tests/appliance/bench-crashkernel.sh lowers it to find the smallest region that still captures.
+# bench/min-region (make bench) lowers it to find the smallest region that still captures.
 CRASHKERNEL = os.environ.get("XKD_APPLIANCE_CRASHKERNEL", "512M")
 # Bounds from the previous phase (TCG, 2 cores); measured on an idle machine: see tests/vm/README.md.
 TIMEOUTS = dict(dom0_init=300, load_done=300, capture_init=300, capture_done=900,
