@@ -39,7 +39,7 @@ int verb_debug(int argc, char **argv) {
                 {}
         };
         const char *dir_opt = NULL, *spec = NULL, *vmlinux = NULL;
-        char dir[PATH_MAX] = "", vm_path[PATH_MAX], core[PATH_MAX + 64];
+        char vm_path[PATH_MAX], core[PATH_MAX + 64];
         bool force = false;
         struct xkd_dump d;
         int opt, r;
@@ -68,12 +68,7 @@ int verb_debug(int argc, char **argv) {
                 return 2;
         }
 
-        if (!spec || !strchr(spec, '/')) {
-                r = xkd_dumps_dir_option(dir_opt, dir, sizeof(dir));
-                if (r < 0)
-                        return r;
-        }
-        r = xkd_dumps_find(dir, spec, &d);
+        r = xkd_dumps_pick(dir_opt, spec, &d);
         if (r < 0)
                 return r;
         /* Names off the disk go into messages: shown, not obeyed by the terminal. */

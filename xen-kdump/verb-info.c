@@ -57,7 +57,7 @@ int verb_info(int argc, char **argv) {
                 {}
         };
         const char *dir_opt = NULL, *spec = NULL;
-        char dir[PATH_MAX] = "", fmt[32], size[16];
+        char fmt[32], size[16];
         struct xkd_dump d;
         bool json = false;
         int opt, r;
@@ -80,12 +80,7 @@ int verb_info(int argc, char **argv) {
                 log_error("Unexpected argument '%s'; see 'xen-kdump info --help'.", argv[optind]);
                 return 2;
         }
-        if (!spec || !strchr(spec, '/')) {
-                r = xkd_dumps_dir_option(dir_opt, dir, sizeof(dir));
-                if (r < 0)
-                        return r;
-        }
-        r = xkd_dumps_find(dir, spec, &d);
+        r = xkd_dumps_pick(dir_opt, spec, &d);
         if (r < 0)
                 return r;
 

@@ -11,18 +11,6 @@
 
 #include "dumplist.h"
 
-static ssize_t mem_read(void *ud, void *buf, size_t n, uint64_t off) {
-        const uint8_t **m = ud;
-        size_t size = (size_t) (m[1] - m[0]);
-
-        if (off >= size)
-                return 0;
-        if (n > size - off)
-                n = size - (size_t) off;
-        memcpy(buf, m[0] + off, n);
-        return (ssize_t) n;
-}
-
 static void check_text(const char *s, size_t size) {
         if (strnlen(s, size) >= size)
                 __builtin_trap();
@@ -35,7 +23,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         struct xkd_dump_report r;
         struct xkd_dump_header h;
         char release[65], fmt[32];
-        const uint8_t *m[2] = { data, data + size };
 
         if (xkd_dump_parse_report((const char *) data, size, &r) == 0) {
                 if (!r.valid || r.crashing_cpu < -1 || r.crashing_cpu > 65535)
@@ -49,7 +36,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         } else if (r.valid || r.xen_version[0] || r.crashing_cpu != -1)
                 __builtin_trap();       /* a refused report says nothing */
 
-        xkd_dump_parse_header(mem_read, m, size, &h);
+        xkd_dump_parse_header_mem(data, size, &h);
         if (!h.compression)
                 __builtin_trap();
         check_text(h.release, sizeof(h.release));

@@ -65,6 +65,28 @@ const char fake_host_config[] =
         "xen_cmdline console=com1,vga com1=115200,8n1 crashkernel=256M dom0_mem=512M,max:512M\n"
         "xen_version 4.17\n";
 
+size_t fake_cpio_entry(uint8_t *out, size_t off, const char *name, uint32_t mode, const void *data, size_t len) {
+        char hdr[128];
+        size_t namesize = strlen(name) + 1;
+
+        snprintf(hdr, sizeof(hdr), "070701%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X",
+                 1u, mode, 0u, 0u, 1u, 0u, (unsigned) len, 0u, 0u, 0u, 0u, (unsigned) namesize, 0u);
+        memcpy(out + off, hdr, 110);
+        off += 110;
+        memcpy(out + off, name, namesize);
+        off += namesize;
+        while (off % 4)
+                out[off++] = 0;
+        if (data)
+                memcpy(out + off, data, len);
+        else
+                memset(out + off, 'x', len);
+        off += len;
+        while (off % 4)
+                out[off++] = 0;
+        return off;
+}
+
 int write_text(const char *path, const char *text) {
         char dir[4096];
         FILE *f;

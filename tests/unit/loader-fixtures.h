@@ -33,6 +33,9 @@ extern const char fake_host_config[];
  * /dev/kmsg (with an RSDP line) and a boot_id; returns its path (static). */
 const char *fake_sysroot(void);
 
+/* One newc cpio entry at out + off (data NULL: len bytes of 'x'); returns the offset after it. */
+size_t fake_cpio_entry(uint8_t *out, size_t off, const char *name, uint32_t mode, const void *data, size_t len);
+
 /* Write text to path (creating parent directories). */
 int write_text(const char *path, const char *text);
 

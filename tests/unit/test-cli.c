@@ -5,14 +5,13 @@
  * the loaded image; status tells the truth across the status op's flips. */
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
+#include "cli-run.h"
 #include "loader-fixtures.h"
 #include "test.h"
 
@@ -21,17 +20,11 @@ static char out[65536];
 
 static void setup(void) {
         static int done;
-        char exe[4096];
-        ssize_t n;
 
         if (done)
                 return;
         done = 1;
-        n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-        if (n < 0)
-                abort();
-        exe[n] = '\0';
-        snprintf(cli, sizeof(cli), "%s/../xen-kdump", dirname(exe));
+        cli_path(cli, sizeof(cli));
         snprintf(dir, sizeof(dir), "/tmp/xkd-cli-XXXXXX");
         if (!mkdtemp(dir))
                 abort();
@@ -65,41 +58,13 @@ static void use_sim(const char *config_path) {
 
 /* Run xen-kdump with args (NULL-terminated); stdout+stderr into out[]; returns the exit status. */
 static int run(const char *a1, ...) {
-        const char *argv[32] = { cli, a1 };
-        int argc = 2, fd[2], status;
         va_list ap;
+        int r;
 
         va_start(ap, a1);
-        while (argc < 31 && (argv[argc] = va_arg(ap, const char *)))
-                argc++;
+        r = cli_vrun(cli, 0, out, sizeof(out), a1, ap);
         va_end(ap);
-        argv[argc] = NULL;
-        if (pipe(fd) < 0)
-                abort();
-        pid_t pid = fork();
-        if (pid == 0) {
-                dup2(fd[1], 1);
-                dup2(fd[1], 2);
-                close(fd[0]);
-                execv(cli, (char **) argv);
-                _exit(127);
-        }
-        close(fd[1]);
-        size_t got = 0;
-        ssize_t n;
-        while ((n = read(fd[0], out + got, sizeof(out) - 1 - got)) > 0)
-                got += (size_t) n;
-        out[got] = '\0';
-        close(fd[0]);
-        waitpid(pid, &status, 0);
-        return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
-}
-
-static unsigned lines(const char *s) {
-        unsigned n = 0;
-        for (; *s; s++)
-                n += *s == '\n';
-        return n;
+        return r;
 }
 
 /* The simulator's persisted "loaded slot_bit hypercalls entry". */
@@ -186,7 +151,7 @@ static void bad_load(const char *expect, const char *k, const char *i) {
         sim_state(&loaded, &bit, &calls_before);
         int rc = i ? run("load", "--kernel", k, "--initrd", i, NULL) : run("load", "--kernel", k, "--no-initrd", NULL);
         ASSERT_NE(rc, 0);
-        ASSERT_EQ(lines(out), 1);
+        ASSERT_EQ(count_lines(out), 1);
         ASSERT_CONTAINS(out, expect);
         sim_state(&loaded, &bit, &calls);
         ASSERT_EQ(calls, calls_before);
@@ -244,13 +209,13 @@ TEST(region_too_small_and_missing) {
         write_text(c, text);
         use_sim(c);
         ASSERT_EQ(run("load", "--kernel", kernel, "--initrd", initrd, NULL), 1);
-        ASSERT_EQ(lines(out), 1);
+        ASSERT_EQ(count_lines(out), 1);
         ASSERT_CONTAINS(out, "The crash region is 32 MiB but this capture image needs");
         ASSERT_CONTAINS(out, "crashkernel=");
         snprintf(text, sizeof(text), "%sstate %s\ncrash 0 0\n", fake_host_config, simstate);
         write_text(c, text);
         ASSERT_EQ(run("load", "--kernel", kernel, "--initrd", initrd, NULL), 1);
-        ASSERT_EQ(lines(out), 1);
+        ASSERT_EQ(count_lines(out), 1);
         ASSERT_CONTAINS(out, "Xen has no crash region reserved; add crashkernel=");
         sim_state(&loaded, &bit, &calls);
         ASSERT_EQ(calls, 0);
@@ -266,11 +231,11 @@ TEST(not_dom0_and_no_privcmd) {
         snprintf(p, sizeof(p), "%s/proc/xen/capabilities", root);
         write_text(p, "\n");
         ASSERT_EQ(run("load", "--kernel", kernel, "--initrd", initrd, NULL), 1);
-        ASSERT_EQ(lines(out), 1);
+        ASSERT_EQ(count_lines(out), 1);
         ASSERT_CONTAINS(out, "This is not dom0");
         write_text(p, "control_d\n");
         ASSERT_EQ(run("load", "--kernel", kernel, "--initrd", initrd, NULL), 1);
-        ASSERT_EQ(lines(out), 1);
+        ASSERT_EQ(count_lines(out), 1);
         ASSERT_CONTAINS(out, "modprobe xen-privcmd");
         ASSERT_EQ(run("status", NULL), 1);
         setenv("XKD_SYSROOT", fake_sysroot(), 1);

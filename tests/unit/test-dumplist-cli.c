@@ -7,7 +7,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cli-run.h"
 #include "collect-host.h"
 #include "json-mini.h"
 #include "save.h"
@@ -25,55 +25,20 @@ static char cli[4096], out[1 << 20];
 static uid_t run_as;            /* 0: as we are */
 
 static void setup(void) {
-        char exe[4096];
-        ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-        if (n < 0)
-                abort();
-        exe[n] = '\0';
-        snprintf(cli, sizeof(cli), "%s/../xen-kdump", dirname(exe));
+        cli_path(cli, sizeof(cli));
         /* No stray config: each test names its own. */
         setenv("XEN_KDUMP_CONF", "/nonexistent/xen-kdump.conf", 1);
 }
 
 /* Runs xen-kdump with args (NULL-terminated); stdout and stderr into out[]; the exit status. */
 static int run(const char *a1, ...) {
-        const char *argv[32] = { cli, a1 };
-        int argc = 2, fd[2], status;
         va_list ap;
+        int r;
 
         va_start(ap, a1);
-        while (argc < 31 && (argv[argc] = va_arg(ap, const char *)))
-                argc++;
+        r = cli_vrun(cli, run_as, out, sizeof(out), a1, ap);
         va_end(ap);
-        argv[argc] = NULL;
-        if (pipe(fd) < 0)
-                abort();
-        pid_t pid = fork();
-        if (pid == 0) {
-                dup2(fd[1], 1);
-                dup2(fd[1], 2);
-                close(fd[0]);
-                if (run_as && (setgid(run_as) < 0 || setuid(run_as) < 0))
-                        _exit(126);
-                execv(cli, (char **) argv);
-                _exit(127);
-        }
-        close(fd[1]);
-        size_t got = 0;
-        ssize_t n;
-        while ((n = read(fd[0], out + got, sizeof(out) - 1 - got)) > 0)
-                got += (size_t) n;
-        out[got] = '\0';
-        close(fd[0]);
-        waitpid(pid, &status, 0);
-        return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
-}
-
-static unsigned lines(const char *s) {
-        unsigned n = 0;
-        for (; *s; s++)
-                n += *s == '\n';
-        return n;
+        return r;
 }
 
 /* Two dumps in h->out: 1 complete, 2 incomplete (no CPU notes). */
@@ -102,7 +67,7 @@ TEST(list_empty_and_unreadable) {
         ASSERT_TRUE(mkdtemp(dir) != NULL);
         ASSERT_EQ(run("list", "--dir", dir, NULL), 0);
         ASSERT_TRUE(strstr(out, "No dumps in ") != NULL);
-        ASSERT_EQ(lines(out), 1);
+        ASSERT_EQ(count_lines(out), 1);
         ASSERT_EQ(run("list", "--dir", dir, "--json", NULL), 0);
         struct json *j = json_parse(out);
         ASSERT_TRUE(j != NULL);
@@ -113,7 +78,7 @@ TEST(list_empty_and_unreadable) {
 
         snprintf(missing, sizeof(missing), "%s/nope", dir);
         ASSERT_EQ(run("list", "--dir", missing, NULL), 1);
-        ASSERT_EQ(lines(out), 1);
+        ASSERT_EQ(count_lines(out), 1);
         ASSERT_TRUE(strstr(out, missing) != NULL);
         ASSERT_EQ(run("list", "--dir", dir, "extra", NULL), 2);
         rmdir(dir);
@@ -126,7 +91,7 @@ TEST(list_text_and_json) {
         setup();
         two_dumps(&h, p1, p2);
         ASSERT_EQ(run("list", "--dir", h.out, NULL), 0);
-        ASSERT_EQ(lines(out), 3);
+        ASSERT_EQ(count_lines(out), 3);
         char *l1 = strchr(out, '\n') + 1, *l2 = strchr(l1, '\n') + 1;
         l1[-1] = l2[-1] = '\0';        /* each line on its own */
         ASSERT_TRUE(strncmp(out, "  #  TIME", 9) == 0);
@@ -167,14 +132,14 @@ TEST(list_text_and_json) {
         fputs(text, f);
         fclose(f);
         ASSERT_EQ(run("--config", conf, "list", NULL), 0);
-        ASSERT_EQ(lines(out), 3);
+        ASSERT_EQ(count_lines(out), 3);
         ASSERT_TRUE(strstr(out, strrchr(p2, '/') + 1) != NULL);
         /* A network target without local_path: nothing local to list, and it says so. */
         f = fopen(conf, "we");
         fputs("target ssh dump@backup.example:/srv/crash\n", f);
         fclose(f);
         ASSERT_EQ(run("--config", conf, "list", NULL), 1);
-        ASSERT_EQ(lines(out), 1);
+        ASSERT_EQ(count_lines(out), 1);
         ASSERT_TRUE(strstr(out, "--dir") != NULL);
         free_host(&h);
 }
@@ -201,7 +166,7 @@ TEST(list_as_non_root_says_root_only) {
         ASSERT_EQ(chmod(h.dir, 0755), 0);
         run_as = 65534;
         ASSERT_EQ(run("list", "--dir", h.out, NULL), 1);
-        ASSERT_EQ(lines(out), 1);
+        ASSERT_EQ(count_lines(out), 1);
         ASSERT_TRUE(strstr(out, "root") != NULL);
         ASSERT_EQ(chmod(h.out, 0755), 0);       /* parent open, each dump still 0700 */
         ASSERT_EQ(run("list", "--dir", h.out, NULL), 0);
@@ -252,7 +217,7 @@ TEST(info_shows_facts_and_a_safe_report) {
         ASSERT_TRUE(strstr(out, "report.json is corrupt") != NULL);
         ASSERT_TRUE(strstr(out, "Xen:          unknown") != NULL);
         ASSERT_EQ(run("info", "--dir", h.out, "7", NULL), 1);
-        ASSERT_EQ(lines(out), 1);
+        ASSERT_EQ(count_lines(out), 1);
         free_host(&h);
 }
 
@@ -265,11 +230,11 @@ TEST(debug_runs_crash_or_says_what_is_missing) {
         two_dumps(&h, p1, p2);
         /* Incomplete: refused unless forced. */
         ASSERT_EQ(run("debug", "--dir", h.out, NULL), 1);
-        ASSERT_EQ(lines(out), 1);
+        ASSERT_EQ(count_lines(out), 1);
         ASSERT_TRUE(strstr(out, "INCOMPLETE") && strstr(out, "--force"));
         /* No debug vmlinux for the dump's own dom0 release: names the package. */
         ASSERT_EQ(run("debug", "--dir", h.out, "1", NULL), 1);
-        ASSERT_EQ(lines(out), 1);
+        ASSERT_EQ(count_lines(out), 1);
         ASSERT_TRUE(strstr(out, "linux-image-6.1.0-vmgen-amd64-dbg") != NULL);
 
         /* A stand-in crash that records what it was given. */

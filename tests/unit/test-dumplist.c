@@ -542,22 +542,10 @@ TEST(notes_release) {
         ASSERT_EQ(xkd_dump_notes_release(notes, n, out, sizeof(out)), -EBADMSG);
 }
 
-static ssize_t mem_read(void *ud, void *buf, size_t n, uint64_t off) {
-        const uint8_t **m = ud;
-        size_t size = (size_t) (m[1] - m[0]);
-        if (off >= size)
-                return 0;
-        if (n > size - off)
-                n = size - (size_t) off;
-        memcpy(buf, m[0] + off, n);
-        return (ssize_t) n;
-}
-
 TEST(header_parser_kdump_flags) {
         static uint8_t file[6 * 4096];
         struct kdump_disk_dump_header *dh = (struct kdump_disk_dump_header *) file;
         struct xkd_dump_header h;
-        const uint8_t *m[2] = { file, file + sizeof(file) };
 
         memcpy(dh->signature, KDUMP_SIGNATURE, 8);
         dh->header_version = 6;
@@ -565,13 +553,13 @@ TEST(header_parser_kdump_flags) {
         dh->sub_hdr_size = 1;
         dh->bitmap_blocks = 2;                  /* one block per bitmap */
         dh->status = KDUMP_COMPRESSED_LZO;
-        ASSERT_EQ(xkd_dump_parse_header(mem_read, m, sizeof(file), &h), 0);
+        ASSERT_EQ(xkd_dump_parse_header_mem(file, sizeof(file), &h), 0);
         ASSERT_EQ(h.format, XKD_DUMP_FORMAT_KDUMP);
         ASSERT_STREQ(h.compression, "lzo");
         ASSERT_FALSE(h.truncated);
         ASSERT_FALSE(h.flagged_incomplete);
         dh->status |= KDUMP_INCOMPLETE;
-        ASSERT_EQ(xkd_dump_parse_header(mem_read, m, sizeof(file), &h), 0);
+        ASSERT_EQ(xkd_dump_parse_header_mem(file, sizeof(file), &h), 0);
         ASSERT_TRUE(h.flagged_incomplete);
         /* One page dumped (bitmap 2 in block 3): its descriptor (block 4) must point inside. */
         uint8_t *bitmap2 = file + 3 * 4096;
@@ -580,25 +568,25 @@ TEST(header_parser_kdump_flags) {
         bitmap2[0] = 1;
         pd->offset = 5 * 4096;
         pd->size = 4096;
-        ASSERT_EQ(xkd_dump_parse_header(mem_read, m, sizeof(file), &h), 0);
+        ASSERT_EQ(xkd_dump_parse_header_mem(file, sizeof(file), &h), 0);
         ASSERT_FALSE(h.truncated);
-        ASSERT_EQ(xkd_dump_parse_header(mem_read, m, sizeof(file) - 1, &h), 0);
+        ASSERT_EQ(xkd_dump_parse_header_mem(file, sizeof(file) - 1, &h), 0);
         ASSERT_TRUE(h.truncated);
         pd->offset = 0;                         /* a page the writer never got to */
-        ASSERT_EQ(xkd_dump_parse_header(mem_read, m, sizeof(file), &h), 0);
+        ASSERT_EQ(xkd_dump_parse_header_mem(file, sizeof(file), &h), 0);
         ASSERT_TRUE(h.truncated);
         bitmap2[0] = 2 | 1;                     /* two pages, the second descriptor all zero */
         pd->offset = 5 * 4096;
-        ASSERT_EQ(xkd_dump_parse_header(mem_read, m, sizeof(file), &h), 0);
+        ASSERT_EQ(xkd_dump_parse_header_mem(file, sizeof(file), &h), 0);
         ASSERT_TRUE(h.truncated);
         bitmap2[0] = 0;
         dh->bitmap_blocks = 16;                 /* data would start past the end */
-        ASSERT_EQ(xkd_dump_parse_header(mem_read, m, sizeof(file), &h), 0);
+        ASSERT_EQ(xkd_dump_parse_header_mem(file, sizeof(file), &h), 0);
         ASSERT_TRUE(h.truncated);
         dh->block_size = 3000;                  /* not a power of two */
-        ASSERT_EQ(xkd_dump_parse_header(mem_read, m, sizeof(file), &h), 0);
+        ASSERT_EQ(xkd_dump_parse_header_mem(file, sizeof(file), &h), 0);
         ASSERT_TRUE(h.truncated);
-        ASSERT_EQ(xkd_dump_parse_header(mem_read, m, 100, &h), 0);
+        ASSERT_EQ(xkd_dump_parse_header_mem(file, 100, &h), 0);
         ASSERT_TRUE(h.truncated);
 }
 

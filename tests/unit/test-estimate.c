@@ -8,6 +8,7 @@
 #include "estimate.h"
 #include "initrd-size.h"
 #include "kernel-facts.h"
+#include "loader-fixtures.h"
 #include "test.h"
 
 #define MiB XKD_MiB
@@ -322,35 +323,13 @@ TEST(replace_crashkernel_in_place_or_append) {
 
 /* --- cpio ----------------------------------------------------------------- */
 
-static size_t cpio_entry(uint8_t *out, size_t off, const char *name, uint32_t mode,
-                         const char *data, size_t len) {
-        char hdr[128];
-        size_t namesize = strlen(name) + 1;
-
-        snprintf(hdr, sizeof(hdr), "070701%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X",
-                 1u, mode, 0u, 0u, 1u, 0u, (unsigned) len, 0u, 0u, 0u, 0u, (unsigned) namesize, 0u);
-        memcpy(out + off, hdr, 110);
-        off += 110;
-        memcpy(out + off, name, namesize);
-        off += namesize;
-        while (off % 4)
-                out[off++] = 0;
-        memcpy(out + off, data, len);
-        off += len;
-        while (off % 4)
-                out[off++] = 0;
-        return off;
-}
-
 static size_t sample_archive(uint8_t *out) {
-        static char big[5000];
         size_t n = 0;
 
-        memset(big, 'x', sizeof(big));
-        n = cpio_entry(out, n, "bin", 040755, "", 0);
-        n = cpio_entry(out, n, "bin/sh", 0100755, big, sizeof(big));   /* 2 pages */
-        n = cpio_entry(out, n, "init", 0100755, "#!/bin/sh\n", 10);    /* 1 page */
-        n = cpio_entry(out, n, "TRAILER!!!", 0, "", 0);
+        n = fake_cpio_entry(out, n, "bin", 040755, "", 0);
+        n = fake_cpio_entry(out, n, "bin/sh", 0100755, NULL, 5000);   /* 2 pages */
+        n = fake_cpio_entry(out, n, "init", 0100755, "#!/bin/sh\n", 10);    /* 1 page */
+        n = fake_cpio_entry(out, n, "TRAILER!!!", 0, "", 0);
         memset(out + n, 0, 512 - n % 512);                            /* block padding */
         return n + 512 - n % 512;
 }
@@ -457,7 +436,7 @@ TEST(initrd_measure_raw_then_gzip) {
 
 /* --- the kernel ------------------------------------------------------------ */
 
-static size_t fake_bzimage(uint8_t *img, size_t size, uint16_t protocol, const char *version) {
+static size_t versioned_bzimage(uint8_t *img, size_t size, uint16_t protocol, const char *version) {
         memset(img, 0, size);
         img[0x1f1] = 3;                                 /* setup_sects: setup is 2 KiB */
         memcpy(img + 0x202, "HdrS", 4);
@@ -477,7 +456,7 @@ TEST(kernel_header_facts) {
         static uint8_t img[8192];
         struct xkd_kernel_facts f;
 
-        fake_bzimage(img, sizeof(img), 0x020f, "6.1.192-xkd (root@build) #1 SMP");
+        versioned_bzimage(img, sizeof(img), 0x020f, "6.1.192-xkd (root@build) #1 SMP");
         ASSERT_EQ(xkd_kernel_facts_parse_header(img, sizeof(img), &f), 0);
         ASSERT_U64_EQ(f.init_size, 10 * MiB);
         ASSERT_U64_EQ(f.kernel_alignment, 2 * MiB);
@@ -487,11 +466,11 @@ TEST(kernel_header_facts) {
         ASSERT_STREQ(f.version, "6.1.192-xkd (root@build) #1 SMP");
         ASSERT_TRUE(f.minimal);
 
-        fake_bzimage(img, sizeof(img), 0x020f, "6.1.0-56-amd64 (debian-kernel@lists.debian.org) -xkd");
+        versioned_bzimage(img, sizeof(img), 0x020f, "6.1.0-56-amd64 (debian-kernel@lists.debian.org) -xkd");
         ASSERT_EQ(xkd_kernel_facts_parse_header(img, sizeof(img), &f), 0);
         ASSERT_FALSE(f.minimal);                        /* the tag belongs to the release */
 
-        fake_bzimage(img, sizeof(img), 0x0209, "old");
+        versioned_bzimage(img, sizeof(img), 0x0209, "old");
         ASSERT_EQ(xkd_kernel_facts_parse_header(img, sizeof(img), &f), -EINVAL);
         ASSERT_EQ(xkd_kernel_facts_parse_header(img, 0x200, &f), -EINVAL);
         img[0x202] = 'X';
@@ -558,7 +537,7 @@ static void write_bzimage_file(const char *path, bool gzip) {
                 fclose(f);
                 unlink(packed_path);
         }
-        fake_bzimage(img, sizeof(img), 0x020f, "6.1.192-xkd (t) #1");
+        versioned_bzimage(img, sizeof(img), 0x020f, "6.1.192-xkd (t) #1");
         img[0x248] = 0x10;
         img[0x249] = 0;
         img[0x24c] = (uint8_t) packed_len;

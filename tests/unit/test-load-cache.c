@@ -63,31 +63,12 @@ static void rewrite_keeping_mtime(const char *path, const void *data, size_t siz
         close(fd);
 }
 
-static size_t cpio_entry(uint8_t *out, size_t off, const char *name, size_t len) {
-        char hdr[128];
-        size_t namesize = strlen(name) + 1;
-
-        snprintf(hdr, sizeof(hdr), "070701%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X",
-                 1u, 0100644u, 0u, 0u, 1u, 0u, (unsigned) len, 0u, 0u, 0u, 0u, (unsigned) namesize, 0u);
-        memcpy(out + off, hdr, 110);
-        off += 110;
-        memcpy(out + off, name, namesize);
-        off += namesize;
-        while (off % 4)
-                out[off++] = 0;
-        memset(out + off, 'x', len);
-        off += len;
-        while (off % 4)
-                out[off++] = 0;
-        return off;
-}
-
 /* Two files of a and b bytes: the same archive length for the same a + b,
  * but a different unpacked footprint when the page rounding differs. */
 static size_t archive(uint8_t *out, size_t a, size_t b) {
-        size_t n = cpio_entry(out, 0, "a", a);
-        n = cpio_entry(out, n, "b", b);
-        return cpio_entry(out, n, "TRAILER!!!", 0);
+        size_t n = fake_cpio_entry(out, 0, "a", 0100644, NULL, a);
+        n = fake_cpio_entry(out, n, "b", 0100644, NULL, b);
+        return fake_cpio_entry(out, n, "TRAILER!!!", 0100644, NULL, 0);
 }
 
 static void write_kernel(void) {

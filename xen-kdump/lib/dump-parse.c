@@ -278,6 +278,28 @@ int xkd_dump_parse_header(xkd_dump_read_fn rd, void *ud, uint64_t size, struct x
         return 0;
 }
 
+struct mem_vmcore {
+        const uint8_t *data;
+        size_t size;
+};
+
+static ssize_t mem_read(void *userdata, void *buf, size_t n, uint64_t off) {
+        const struct mem_vmcore *m = userdata;
+
+        if (off >= m->size)
+                return 0;
+        if (n > m->size - off)
+                n = m->size - (size_t) off;
+        memcpy(buf, m->data + off, n);
+        return (ssize_t) n;
+}
+
+int xkd_dump_parse_header_mem(const void *data, size_t size, struct xkd_dump_header *h) {
+        struct mem_vmcore m = { .data = data, .size = size };
+
+        return xkd_dump_parse_header(mem_read, &m, size, h);
+}
+
 /* ---- report.json --------------------------------------------------------- */
 
 struct json_cursor {
@@ -399,6 +421,31 @@ static int json_literal(struct json_cursor *j, const char *word) {
         return 0;
 }
 
+/* Steps over an opening '{' or '['; true when close follows at once (an empty one, consumed). */
+static bool json_open(struct json_cursor *j, char close) {
+        j->p++;
+        skip_ws(j);
+        if (j->p < j->end && *j->p == close) {
+                j->p++;
+                return true;
+        }
+        return false;
+}
+
+/* After a member or an element: 1 when a ',' says more follow, 0 at close (consumed). */
+static int json_next(struct json_cursor *j, char close) {
+        skip_ws(j);
+        if (j->p < j->end && *j->p == ',') {
+                j->p++;
+                return 1;
+        }
+        if (j->p < j->end && *j->p == close) {
+                j->p++;
+                return 0;
+        }
+        return -EBADMSG;
+}
+
 /* path names the value for the fields we keep; "" inside arrays and deep down. */
 static int json_value(struct json_cursor *j, const char *path, int depth) {
         int r;
@@ -410,12 +457,8 @@ static int json_value(struct json_cursor *j, const char *path, int depth) {
                 return -EBADMSG;
         switch (*j->p) {
         case '{':
-                j->p++;
-                skip_ws(j);
-                if (j->p < j->end && *j->p == '}') {
-                        j->p++;
+                if (json_open(j, '}'))
                         return 0;
-                }
                 for (;;) {
                         char key[48], child[112];
                         skip_ws(j);
@@ -433,38 +476,20 @@ static int json_value(struct json_cursor *j, const char *path, int depth) {
                         r = json_value(j, child, depth + 1);
                         if (r < 0)
                                 return r;
-                        skip_ws(j);
-                        if (j->p < j->end && *j->p == ',') {
-                                j->p++;
-                                continue;
-                        }
-                        if (j->p < j->end && *j->p == '}') {
-                                j->p++;
-                                return 0;
-                        }
-                        return -EBADMSG;
+                        r = json_next(j, '}');
+                        if (r <= 0)
+                                return r;
                 }
         case '[':
-                j->p++;
-                skip_ws(j);
-                if (j->p < j->end && *j->p == ']') {
-                        j->p++;
+                if (json_open(j, ']'))
                         return 0;
-                }
                 for (;;) {
                         r = json_value(j, "", depth + 1);
                         if (r < 0)
                                 return r;
-                        skip_ws(j);
-                        if (j->p < j->end && *j->p == ',') {
-                                j->p++;
-                                continue;
-                        }
-                        if (j->p < j->end && *j->p == ']') {
-                                j->p++;
-                                return 0;
-                        }
-                        return -EBADMSG;
+                        r = json_next(j, ']');
+                        if (r <= 0)
+                                return r;
                 }
         case '"': {
                 size_t size = 0;

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Printing saved dumps for list/info: JSON is built by hand, every string escaped. */
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -79,3 +80,15 @@ int xkd_dumps_dir_option(const char *opt, char *buf, size_t size) {
         return xkd_dumps_default_dir(buf, size);
 }
 
+int xkd_dumps_pick(const char *dir_opt, const char *spec, struct xkd_dump *ret) {
+        char dir[PATH_MAX] = "";
+        int r;
+
+        /* A path names its dump on its own: no need for a dumps directory (or a config). */
+        if (!spec || !strchr(spec, '/')) {
+                r = xkd_dumps_dir_option(dir_opt, dir, sizeof(dir));
+                if (r < 0)
+                        return r;
+        }
+        return xkd_dumps_find(dir, spec, ret);
+}

@@ -81,6 +81,8 @@ typedef ssize_t (*xkd_dump_read_fn)(void *userdata, void *buf, size_t n, uint64_
 
 /* The vmcore's format, compression, completeness flags and dom0 release. */
 int xkd_dump_parse_header(xkd_dump_read_fn read, void *userdata, uint64_t size, struct xkd_dump_header *h);
+/* The same on a vmcore (or its first size bytes) already in memory. */
+int xkd_dump_parse_header_mem(const void *data, size_t size, struct xkd_dump_header *h);
 /* report.json text (not NUL-terminated); -EBADMSG when it is not a xen-kdump report. */
 int xkd_dump_parse_report(const char *text, size_t len, struct xkd_dump_report *r);
 /* "OSRELEASE=" from the ELF notes' "VMCOREINFO" note (dom0's, not Xen's VMCOREINFO_XEN). */
@@ -110,6 +112,8 @@ void xkd_dump_format_name(const struct xkd_dump_header *h, char *buf, size_t siz
 int xkd_dumps_default_dir(char *buf, size_t size);
 /* --dir when given, else the default. */
 int xkd_dumps_dir_option(const char *opt, char *buf, size_t size);
+/* The dump a command line names (xkd_dumps_find's spec), in --dir or the default directory. */
+int xkd_dumps_pick(const char *dir_opt, const char *spec, struct xkd_dump *ret);
 
 #include <stdio.h>
 /* "19.4M"; bytes below 1 KiB as "512B". */
