@@ -21,7 +21,6 @@ fetched (apt-get download linux-image-VERSION-dbg, ~860 MB, ~20 s here, once).
 XKD_DOMU_SAVE_RAW=1 also copies the raw /proc/vmcore to the share as
 vmcore-raw (~3 GB) for `bench/collect tests/vm/out/NAME/vmcore-raw`.
 """
-import collections.abc
 import hashlib
 import json
 import os
@@ -30,6 +29,8 @@ import subprocess
 import time
 
 from xkdvm import cache, checks, initramfs, kdumpfile
+
+import _lazy
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PAGESCAN_SRC = os.path.join(os.path.dirname(HERE), "tools", "pagescan.c")
@@ -196,38 +197,25 @@ def _domu_initrd():
     return img.build()
 
 
-class Prepared(collections.abc.Mapping):
-    """DOM0_FILES / CAPTURE_FILES whose content is made the first time the
-    harness reads them (at image build, before the VM lock), not at --list."""
+class Prepared(_lazy.LazyFiles):
+    """DOM0_FILES / CAPTURE_FILES of the domU scenarios, made when first read."""
 
     def __init__(self, kind):
-        self.kind, self._files = kind, None
+        self.kind = kind
 
-    def _get(self):
-        if self._files is None:
-            kernel = cache.kernel()
-            if self.kind == "dom0":
-                order = initramfs.module_order(kernel.moddir, DOMU_MODULES)
-                files = {MODULE_DIR + "/" + os.path.basename(rel): os.path.join(kernel.moddir, rel)
-                         for rel in order}
-                files[MODULE_DIR + "/order"] = _order_file(order)
-                files[DOMU_INITRD] = _domu_initrd()
-                # glibc dlopens it for pthread_cancel (xl's event threads).
-                files[LIBGCC] = LIBGCC
-                self._files = files
-            else:
-                cache.debug_vmlinux(kernel.version)  # for check(); fetched outside the lock
-                self._files = {"/usr/sbin/pagescan": _pagescan()}
-        return self._files
-
-    def __getitem__(self, k):
-        return self._get()[k]
-
-    def __iter__(self):
-        return iter(self._get())
-
-    def __len__(self):
-        return len(self._get())
+    def _make(self):
+        kernel = cache.kernel()
+        if self.kind == "dom0":
+            order = initramfs.module_order(kernel.moddir, DOMU_MODULES)
+            files = {MODULE_DIR + "/" + os.path.basename(rel): os.path.join(kernel.moddir, rel)
+                     for rel in order}
+            files[MODULE_DIR + "/order"] = _order_file(order)
+            files[DOMU_INITRD] = _domu_initrd()
+            # glibc dlopens it for pthread_cancel (xl's event threads).
+            files[LIBGCC] = LIBGCC
+            return files
+        cache.debug_vmlinux(kernel.version)  # for check(); fetched outside the lock
+        return {"/usr/sbin/pagescan": _pagescan()}
 
 
 def _order_file(order):

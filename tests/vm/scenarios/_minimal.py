@@ -2,11 +2,12 @@
 kernel in a crash region of XKD_CRASHKERNEL (default per scenario), using our
 loader and our collector, and record what the capture kernel had to spare.
 crashkernel/find-min-vm bisects XKD_CRASHKERNEL over these scenarios."""
-import collections.abc
 import os
 import subprocess
 
 from xkdvm import checks
+
+import _lazy
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 
@@ -117,33 +118,22 @@ def build_appliance(name, kernel, config_lines, disk_mb=1024):
     return disk, os.path.join(work, "initrd.img")
 
 
-class LazyMinimalFiles(collections.abc.Mapping):
+class LazyMinimalFiles(_lazy.LazyFiles):
     """DOM0_FILES: the minimal kernel and its image at their installed paths,
     built the first time the harness reads them (not when scenarios are listed)."""
 
     def __init__(self, name, config_lines):
-        self.name, self.config_lines, self._files = name, config_lines, None
+        self.name, self.config_lines = name, config_lines
 
-    def _get(self):
-        if self._files is None:
-            kernel = minimal_kernel()
-            if not kernel:
-                raise RuntimeError("no minimal kernel: run 'make crashkernel' first")
-            _disk, initrd = build_appliance(self.name, kernel, self.config_lines)
-            # /boot/xkd-vmlinuz too: where the region search (bench/region.py)
-            # looks for the scenario's kernel when it runs the estimate.
-            self._files = {MINIMAL_KERNEL_IN_DOM0: kernel, MINIMAL_INITRD_IN_DOM0: initrd,
-                           "/boot/xkd-vmlinuz": kernel}
-        return self._files
-
-    def __getitem__(self, k):
-        return self._get()[k]
-
-    def __iter__(self):
-        return iter(self._get())
-
-    def __len__(self):
-        return len(self._get())
+    def _make(self):
+        kernel = minimal_kernel()
+        if not kernel:
+            raise RuntimeError("no minimal kernel: run 'make crashkernel' first")
+        _disk, initrd = build_appliance(self.name, kernel, self.config_lines)
+        # /boot/xkd-vmlinuz too: where the region search (bench/region.py)
+        # looks for the scenario's kernel when it runs the estimate.
+        return {MINIMAL_KERNEL_IN_DOM0: kernel, MINIMAL_INITRD_IN_DOM0: initrd,
+                "/boot/xkd-vmlinuz": kernel}
 
 
 def appliance_dom0_script():
