@@ -1,4 +1,8 @@
-"""Shared by the appliance-* scenarios: the capture initramfs is the real one,
+"""Shared by the appliance scenarios.  The network targets' servers (sshd,
+NFS-Ganesha) on the host's loopback and the dump checks serve all of them;
+the Debian-dom0 ones (appliance-local, -ssh, -ssh-unreachable, -nfs) build
+their root fs with _debian.py.  The busybox-dom0 ones (appliance-capture-local,
+minimal-kernel-appliance) use build() below: the capture initramfs is the real one,
 built by `xen-kdump rebuild` with dracut and initramfs/99xen-kdump, and the
 dump lands on a real ext4 disk the VM sees as virtio-blk.
 
@@ -78,22 +82,26 @@ def _dracut_tree(root):
     return tree
 
 
-def build(name, config_lines, disk_mb=1024, prepare=None):
-    """Disk image and capture initramfs for scenario name; returns (disk, initrd).
-    In config_lines, @MNT@ is the disk's mount point and @WORK@ the scratch
-    directory; prepare(work), when given, runs first (e.g. makes an ssh key) and
-    may return more {NAME: value} for @NAME@ in config_lines."""
+def fresh_work(name):
+    """The scenario's empty scratch directory (host side), servers left by a
+    failed run of it stopped."""
     work = os.path.join(WORK, name)
-    stop_sshd(work)  # servers left by a failed run of this scenario
+    stop_sshd(work)
     stop_nfs(work)
     shutil.rmtree(work, ignore_errors=True)
     os.makedirs(work, mode=0o700)
+    return work
+
+
+def build(name, config_lines, disk_mb=1024):
+    """Disk image and capture initramfs for scenario name; returns (disk, initrd).
+    In config_lines, @MNT@ is the disk's mount point and @WORK@ the scratch
+    directory."""
+    work = fresh_work(name)
     disk = os.path.join(work, "disk.img")
     mnt = os.path.join(work, "mnt")
     os.makedirs(mnt)
     subst = {"MNT": mnt, "WORK": work}
-    if prepare:
-        subst.update(prepare(work) or {})
     with open(disk, "wb") as f:
         f.truncate(disk_mb << 20)
     _run(["mkfs.ext4", "-q", "-F", "-L", "xkd-crash", disk])
@@ -135,12 +143,12 @@ def build(name, config_lines, disk_mb=1024, prepare=None):
 class LazyFiles(collections.abc.Mapping):
     """DOM0_FILES that builds the appliance image the first time the harness reads it."""
 
-    def __init__(self, name, config_lines, prepare=None):
-        self.name, self.config_lines, self.prepare, self._files = name, config_lines, prepare, None
+    def __init__(self, name, config_lines):
+        self.name, self.config_lines, self._files = name, config_lines, None
 
     def _get(self):
         if self._files is None:
-            _disk, initrd = build(self.name, self.config_lines, prepare=self.prepare)
+            _disk, initrd = build(self.name, self.config_lines)
             self._files = {IMAGE_IN_DOM0: initrd}
         return self._files
 

@@ -1,40 +1,42 @@
 """The dump streamed over ssh to a real OpenSSH server on the host's loopback
-(the guest reaches it as 10.0.2.2 through QEMU user networking): the capture
-kernel authenticates with its identity, checks the pinned host key, and the
-server shows the dump under its final name only once the stream is complete."""
+(the guest reaches it as 10.0.2.2 through QEMU user networking), from the real
+Debian dom0 (_debian.py): the capture kernel authenticates with the identity in
+root's ~/.ssh, checks the pinned host key, the server shows the dump under its
+final name only once the stream is complete, and the machine reboots."""
 import os
 import subprocess
 
 import _appliance
+import _debian
 
 _name = "appliance-ssh"
 _work = os.path.join(_appliance.WORK, _name)
 _remote = os.path.join(_work, "remote")
-
-
-def _prepare(work):
+def _script():
+    work = _appliance.fresh_work(_name)
     _appliance.ssh_identity(work)
-    os.makedirs(os.path.join(work, "remote"), mode=0o700)
+    os.makedirs(_remote, mode=0o700)
     _proc, host_key = _appliance.start_sshd(work)
-    return {"HOSTKEY": host_key}
+    config = _debian.network_config([
+        "target ssh root@10.0.2.2:%s" % _remote,
+        "ssh_port %d" % _appliance.SSHD_PORT,
+        "ssh_known_host %s" % host_key,
+        "timeout 60",
+        "final_action reboot",
+    ])
+    return _debian.rootfs_script(config, _debian.test_script(False),
+                                 packages=_debian.SSH_PACKAGES,
+                                 setup=_debian.ssh_identity_setup(work))
 
 
-DESCRIPTION = "dump streamed over ssh (pinned host key) to an sshd on the host's loopback"
-CRASH = "dom0-panic"
+DESCRIPTION = "Debian dom0: dump streamed over ssh (pinned host key) to an sshd on the host's loopback, reboot"
+ROOTFS = _debian.ROOTFS
+REBOOTS = _debian.REBOOTS
+CRASH = _debian.CRASH
 CRASHKERNEL = "512M"
-QEMU_ARGS = _appliance.qemu_disk_args(_name) + _appliance.QEMU_NET_ARGS
-DOM0_FILES = _appliance.LazyFiles(_name, _appliance.MAKEDUMPFILE_ENGINE + [
-    "target ssh root@10.0.2.2:%s" % _remote,
-    "ssh_port %d" % _appliance.SSHD_PORT,
-    "ssh_key @WORK@/id",
-    "ssh_known_host @HOSTKEY@",
-    "timeout 60",
-    "final_action poweroff",
-    "failure_action poweroff",
-], prepare=_prepare)
-DOM0_SCRIPT = _appliance.DOM0_SCRIPT
-CAPTURE_SCRIPT = _appliance.CAPTURE_SCRIPT
-TIMEOUTS = {"capture_init": 420, "capture_done": 900}
+QEMU_ARGS = _appliance.QEMU_NET_ARGS
+ROOTFS_SCRIPT = _debian.LazyScript(_script)
+TIMEOUTS = _debian.TIMEOUTS
 
 
 def check(run):
@@ -47,6 +49,7 @@ def check(run):
 def _check(run):
     run.require(_appliance.first_time(run, "xen-kdump: saved 10.0.2.2:") is not None,
                 "the capture never said it saved over ssh (see serial.log; sshd: %s/sshd.log)" % _work)
+    _debian.check_boots(run)
     size = _appliance.check_dump_dir(run, _remote, vmcore="vmcore.flat", magic=b"makedumpfile\0")
     d = os.path.join(_remote, os.listdir(_remote)[0])
     with open(os.path.join(d, "vmcore.flat"), "rb") as f:
