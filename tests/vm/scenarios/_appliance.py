@@ -18,7 +18,6 @@ dom0 loads that image with `xen-kdump load`; after the crash, systemd inside
 it runs xen-kdump-capture.service, which saves to the disk and powers off
 (final_action).  check() then loop-mounts the disk read-only and inspects it.
 """
-import collections.abc
 import contextlib
 import os
 import re
@@ -29,6 +28,8 @@ import tempfile
 import time
 
 from xkdvm import cache
+
+import _lazy
 from xkdvm.images import BUILD, REPO
 
 # Per checkout: two clones (a developer and CI, say) must never rebuild each
@@ -140,26 +141,15 @@ def build(name, config_lines, disk_mb=1024):
     return disk, os.path.join(work, "initrd.img")
 
 
-class LazyFiles(collections.abc.Mapping):
+class LazyFiles(_lazy.LazyFiles):
     """DOM0_FILES that builds the appliance image the first time the harness reads it."""
 
     def __init__(self, name, config_lines):
-        self.name, self.config_lines, self._files = name, config_lines, None
+        self.name, self.config_lines = name, config_lines
 
-    def _get(self):
-        if self._files is None:
-            _disk, initrd = build(self.name, self.config_lines)
-            self._files = {IMAGE_IN_DOM0: initrd}
-        return self._files
-
-    def __getitem__(self, k):
-        return self._get()[k]
-
-    def __iter__(self):
-        return iter(self._get())
-
-    def __len__(self):
-        return len(self._get())
+    def _make(self):
+        _disk, initrd = build(self.name, self.config_lines)
+        return {IMAGE_IN_DOM0: initrd}
 
 
 def disk_path(name):
