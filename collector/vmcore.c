@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "files.h"
 #include "log.h"
 #include "vmcore.h"
 
@@ -136,13 +137,10 @@ int xkd_vmcore_open(const char *path, struct xkd_vmcore **ret) {
         vm = calloc(1, sizeof(*vm));
         if (!vm)
                 return -ENOMEM;
-        vm->fd = open(path, O_RDONLY | O_CLOEXEC);
+        /* Never a FIFO or device: a capture must not block forever (files.h). */
+        vm->fd = xkd_open_regular(path, "vmcore", "pass /proc/vmcore or a saved vmcore file with --vmcore", &st);
         if (vm->fd < 0) {
-                r = log_error_errno(-errno, "Failed to open %s: %m", path);
-                goto fail;
-        }
-        if (fstat(vm->fd, &st) < 0) {
-                r = log_error_errno(-errno, "Failed to stat %s: %m", path);
+                r = vm->fd;
                 goto fail;
         }
         vm->file_size = (uint64_t) st.st_size;

@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -267,6 +268,47 @@ TEST(config_file_supplies_defaults) {
         ASSERT_NE(run("load", NULL), 0);
         ASSERT_EQ(run("status", NULL), 0);
         unsetenv("XEN_KDUMP_CONF");
+}
+
+/* Like run(), under timeout(1): a command that waits on a FIFO is killed (exit 124), not hung on. */
+static int run_timeout(const char *a1, ...) {
+        va_list ap;
+        int r;
+
+        va_start(ap, a1);
+        r = cli_vrun("/usr/bin/timeout", 0, out, sizeof(out), a1, ap);
+        va_end(ap);
+        return r;
+}
+
+static int run_bounded(const char *a1, const char *a2, const char *a3, const char *a4, const char *a5) {
+        return run_timeout("-s", "KILL", "10", cli, a1, a2, a3, a4, a5, NULL);
+}
+
+TEST(fifo_inputs_refused_without_blocking) {
+        char fifo[600], c[600];
+
+        reset();
+        ASSERT_EQ(run("load", "--kernel", kernel, "--initrd", initrd, NULL), 0);
+        snprintf(fifo, sizeof(fifo), "%s/fifo", dir);
+        unlink(fifo);
+        ASSERT_EQ(mkfifo(fifo, 0600), 0);
+        ASSERT_EQ(run_bounded("load", "--kernel", fifo, "--initrd", initrd), 1);
+        ASSERT_EQ(count_lines(out), 1);
+        ASSERT_CONTAINS(out, "The kernel ");
+        ASSERT_CONTAINS(out, "is a FIFO, not a regular file");
+        ASSERT_EQ(run_bounded("load", "--kernel", kernel, "--initrd", fifo), 1);
+        ASSERT_EQ(count_lines(out), 1);
+        ASSERT_CONTAINS(out, "The initramfs ");
+        ASSERT_CONTAINS(out, "is a FIFO");
+        snprintf(c, sizeof(c), "%s/fifo", dir);
+        setenv("XEN_KDUMP_CONF", c, 1);
+        ASSERT_EQ(run_bounded("load", "--kernel", kernel, "--initrd", initrd), 1);
+        unsetenv("XEN_KDUMP_CONF");
+        ASSERT_CONTAINS(out, "The config ");
+        ASSERT_CONTAINS(out, "is a FIFO");
+        ASSERT_EQ(run("status", NULL), 0);
+        unlink(fifo);
 }
 
 TEST_MAIN()

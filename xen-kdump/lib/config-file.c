@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "config-internal.h"
+#include "files.h"
 #include "log.h"
 
 #define XKD_CONFIG_FILE_MAX  (1024 * 1024)
@@ -23,16 +24,11 @@ int xkd_config_parse_file(xkd_config *c, const char *path) {
         ssize_t n;
         int fd, r;
 
-        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        fd = xkd_open_regular(path, "config", "point --config (or $" XKD_CONFIG_ENV ") at the real file", &st);
         if (fd < 0)
-                return log_error_errno(-errno, "Failed to open config %s: %m", path);
-        if (fstat(fd, &st) < 0) {
-                r = log_error_errno(-errno, "Failed to stat config %s: %m", path);
-                goto out;
-        }
-        if (!S_ISREG(st.st_mode) || st.st_size > XKD_CONFIG_FILE_MAX) {
-                r = log_error_errno(-EINVAL, "Config %s is not a regular file of at most 1 MiB; "
-                                    "point --config at the real file", path);
+                return fd;
+        if (st.st_size > XKD_CONFIG_FILE_MAX) {
+                r = log_error_errno(-EINVAL, "Config %s is larger than 1 MiB; point --config at the real file", path);
                 goto out;
         }
         if (st.st_mode & (S_IWGRP | S_IWOTH))

@@ -241,11 +241,16 @@ static int measure(const char *path, struct xkd_initrd_size *ret, bool quiet, st
         uint8_t *map = NULL;
         int fd, r = 0;
 
-        fd = open(path, O_RDONLY | O_CLOEXEC);
+        /* O_NONBLOCK and S_ISREG: a FIFO must not hang us (files.h); mmap ignores the flag. */
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
         if (fd < 0)
                 return FAIL(-errno, "Failed to open initramfs %s: %m", path);
         if (fstat(fd, &st) < 0) {
                 r = FAIL(-errno, "Failed to stat %s: %m", path);
+                goto out;
+        }
+        if (!S_ISREG(st.st_mode)) {
+                r = FAIL(-EINVAL, "The initramfs %s is not a regular file; pass the initramfs file itself", path);
                 goto out;
         }
         if (ret_stat)

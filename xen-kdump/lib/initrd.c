@@ -24,7 +24,7 @@ int xkd_kernel_image_release(const char *path, char *buf, size_t size) {
         ssize_t n;
         int fd, r = 0;
 
-        fd = open(path, O_RDONLY | O_CLOEXEC);
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);     /* a FIFO must not block */
         if (fd < 0)
                 return -errno;
         n = pread(fd, hdr, sizeof(hdr), 0);

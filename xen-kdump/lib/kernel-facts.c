@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "decompress.h"
+#include "files.h"
 #include "kernel-facts.h"
 #include "log.h"
 
@@ -154,13 +155,10 @@ int xkd_kernel_facts_read_stat(const char *path, struct xkd_kernel_facts *ret, s
         uint8_t *map = NULL;
         int fd, r;
 
-        fd = open(path, O_RDONLY | O_CLOEXEC);
+        /* A FIFO must not hang us (files.h); mmap ignores O_NONBLOCK. */
+        fd = xkd_open_regular(path, "kernel", "pass a Linux bzImage", &st);
         if (fd < 0)
-                return log_error_errno(-errno, "Failed to open kernel %s: %m", path);
-        if (fstat(fd, &st) < 0) {
-                r = log_error_errno(-errno, "Failed to stat %s: %m", path);
-                goto out;
-        }
+                return fd;
         if (ret_stat)
                 *ret_stat = st;
         map = st.st_size > 0 ? mmap(NULL, (size_t) st.st_size, PROT_READ, MAP_PRIVATE, fd, 0)
