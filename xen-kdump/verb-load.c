@@ -124,6 +124,7 @@ int verb_load(int argc, char **argv) {
         struct load_options o = {};
         struct xkd_load_inputs li = {};
         struct xkd_image *img = NULL;
+        struct xkd_range crash;
         struct timespec t0, t1;
         xkd_hv *hv = NULL;
         int r;
@@ -136,12 +137,18 @@ int verb_load(int argc, char **argv) {
         if (r < 0)
                 goto out;
 
-        /* Read and hashed once; what was measured before comes from the load cache. */
-        r = xkd_load_inputs_read(o.kernel, o.initrd, &li);
+        r = xkd_hv_new(&hv);
         if (r < 0)
                 goto out;
+        r = xkd_hv_get_crash_range(hv, &crash);
+        if (r < 0) {
+                log_error_errno(r, "Cannot ask Xen for the crash region: %m; run this in dom0 of a Xen built with kexec support.");
+                goto out;
+        }
 
-        r = xkd_hv_new(&hv);
+        /* Read and hashed once, after the sizes were checked against the crash
+         * region; what was measured before comes from the load cache. */
+        r = xkd_load_inputs_read_for(o.kernel, o.initrd, &crash, &li);
         if (r < 0)
                 goto out;
 

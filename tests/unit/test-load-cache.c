@@ -6,8 +6,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "image.h"
 #include "load-cache.h"
 #include "load-inputs.h"
 #include "loader-fixtures.h"
@@ -392,6 +395,81 @@ TEST(initrd_measured_in_memory_like_from_the_file) {
                 xkd_load_inputs_done(&li);
         }
         teardown();
+}
+
+/* kB of VmHWM (peak RSS) of this process. */
+static long peak_rss_kb(void) {
+        char line[256];
+        long kb = -1;
+        FILE *f = fopen("/proc/self/status", "re");
+
+        while (f && fgets(line, sizeof(line), f))
+                if (sscanf(line, "VmHWM: %ld kB", &kb) == 1)
+                        break;
+        if (f)
+                fclose(f);
+        return kb;
+}
+
+/* An initramfs of 1.9 GB (sparse: no disk) against a 256 MiB crash region is
+ * refused from its size, before it is read: no time, no memory.  Measured in a
+ * child so the peak RSS is this call's alone. */
+TEST(huge_initrd_refused_before_it_is_read) {
+        struct { int r; long before_kb, after_kb; double seconds; } m = { 0 };
+        struct xkd_range crash = { 0x69d8d000ULL, 256ULL << 20 };
+        int p[2], status;
+
+        setup();
+        write_kernel();
+        int fd = open(ipath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        ASSERT_TRUE(fd >= 0);
+        ASSERT_EQ(ftruncate(fd, 1900LL << 20), 0);
+        close(fd);
+        ASSERT_EQ(pipe(p), 0);
+        fflush(NULL);
+        pid_t pid = fork();
+        if (pid == 0) {
+                struct xkd_load_inputs li;
+                struct timespec t0, t1;
+                close(p[0]);
+                m.before_kb = peak_rss_kb();
+                clock_gettime(CLOCK_MONOTONIC, &t0);
+                m.r = xkd_load_inputs_read_for(kpath, ipath, &crash, &li);
+                clock_gettime(CLOCK_MONOTONIC, &t1);
+                m.after_kb = peak_rss_kb();
+                m.seconds = (double) (t1.tv_sec - t0.tv_sec) + (double) (t1.tv_nsec - t0.tv_nsec) / 1e9;
+                if (m.r == 0)
+                        xkd_load_inputs_done(&li);
+                if (write(p[1], &m, sizeof(m)) != (ssize_t) sizeof(m))
+                        _exit(1);
+                _exit(0);
+        }
+        close(p[1]);
+        ASSERT_EQ(read(p[0], &m, sizeof(m)), (ssize_t) sizeof(m));
+        close(p[0]);
+        waitpid(pid, &status, 0);
+        printf("# huge initrd: refused in %.3f s, peak RSS %ld kB -> %ld kB\n", m.seconds, m.before_kb, m.after_kb);
+        ASSERT_EQ(m.r, -ENOSPC);
+        ASSERT_TRUE(m.before_kb > 0);
+        ASSERT_LT(m.after_kb - m.before_kb, 16 * 1024);
+        ASSERT_TRUE(m.seconds < 1.0);
+        teardown();
+}
+
+TEST(region_check_refuses_only_what_cannot_fit) {
+        struct xkd_range crash = { 0x69d8d000ULL, 256ULL << 20 };
+        size_t size;
+        uint8_t *k = fake_bzimage(&(struct fake_kernel) { .payload = 300000, .init_size = 0x800000 }, &size);
+
+        stderr_capture_begin();
+        ASSERT_EQ(xkd_image_check_region(&crash, k, size, 200ULL << 20), 0);
+        ASSERT_EQ(xkd_image_check_region(&crash, k, size, 260ULL << 20), -ENOSPC);
+        ASSERT_CONTAINS(stderr_capture_end(), "The crash region is 256 MiB but this capture image needs");
+        crash.size = 0;
+        stderr_capture_begin();
+        ASSERT_EQ(xkd_image_check_region(&crash, k, size, 1), -ENXIO);
+        ASSERT_CONTAINS(stderr_capture_end(), "Xen has no crash region reserved");
+        free(k);
 }
 
 TEST_MAIN()

@@ -110,6 +110,42 @@ static int refuse_too_small(const struct xkd_range *crash, uint64_t needed) {
                                (unsigned long long) (crash->size / MiB), (unsigned long long) ((needed + MiB - 1) / MiB), sug);
 }
 
+/* Rough need, before the exact layout: kernel work area, initramfs, runtime. */
+static uint64_t rough_need(const struct xkd_bzimage *bz, uint64_t initrd_size) {
+        return align_up(bz->init_size, XKD_PAGE_SIZE) + align_up(initrd_size, XKD_PAGE_SIZE) +
+               bz->kernel_alignment + 2 * MiB + XKD_CAPTURE_RUNTIME_MIN;
+}
+
+static int refuse_no_region(uint64_t needed) {
+        char sug[64];
+
+        xkd_crashkernel_suggestion(needed, sug, sizeof(sug));
+        return log_error_errno(-ENXIO, "Xen has no crash region reserved; add %s to Xen's command line (GRUB_CMDLINE_XEN_DEFAULT in /etc/default/grub, not dom0's), run update-grub and reboot.", sug);
+}
+
+int xkd_image_check_region(const struct xkd_range *crash, const void *kernel, size_t kernel_size, uint64_t initrd_size) {
+        struct xkd_bzimage bz;
+        uint64_t min_load, kernel_maddr, end;
+        int r;
+
+        r = xkd_bzimage_parse(kernel, kernel_size, &bz);
+        if (r < 0)
+                return r;
+        if (!crash->size)
+                return refuse_no_region(rough_need(&bz, initrd_size));
+        /* What the layout below can never go under: the kernel where it must sit,
+         * its work area, one page each for boot_params, the ELF core header and
+         * the stub, then the initramfs.  Measurements only add to it. */
+        min_load = bz.pref_address && bz.pref_address <= 64 * MiB ? bz.pref_address : 16 * MiB;
+        kernel_maddr = align_up(crash->start > min_load ? crash->start : min_load, bz.kernel_alignment);
+        end = kernel_maddr + align_up(bz.init_size, XKD_PAGE_SIZE) + 3 * XKD_PAGE_SIZE + align_up(initrd_size, XKD_PAGE_SIZE);
+        if (end > crash->start + crash->size) {
+                uint64_t rough = rough_need(&bz, initrd_size);
+                return refuse_too_small(crash, end - crash->start > rough ? end - crash->start : rough);
+        }
+        return 0;
+}
+
 int xkd_image_build(xkd_hv *hv, const struct xkd_image_input *in, struct xkd_image **ret) {
         struct xkd_range notes[XKD_ELFCORE_MAX_NOTES], dom0_vmci = {};
         struct xkd_e820 machine[XKD_MAX_E820], capture[XKD_BP_E820_MAX];
@@ -135,13 +171,9 @@ int xkd_image_build(xkd_hv *hv, const struct xkd_image_input *in, struct xkd_ima
                 log_error_errno(r, "Cannot ask Xen for the crash region: %m; run this in dom0 of a Xen built with kexec support.");
                 goto fail;
         }
-        /* Rough need, before the exact layout: kernel work area, initramfs, runtime. */
-        img->needed = align_up(img->bz.init_size, XKD_PAGE_SIZE) + align_up(in->initrd_size, XKD_PAGE_SIZE) +
-                      img->bz.kernel_alignment + 2 * MiB + XKD_CAPTURE_RUNTIME_MIN;
+        img->needed = rough_need(&img->bz, in->initrd_size);
         if (!img->crash.size) {
-                char sug[64];
-                xkd_crashkernel_suggestion(img->needed, sug, sizeof(sug));
-                r = log_error_errno(-ENXIO, "Xen has no crash region reserved; add %s to Xen's command line (GRUB_CMDLINE_XEN_DEFAULT in /etc/default/grub, not dom0's), run update-grub and reboot.", sug);
+                r = refuse_no_region(img->needed);
                 goto fail;
         }
 

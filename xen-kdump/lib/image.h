@@ -82,6 +82,10 @@ struct xkd_image {
 
 /* Build the image for this hypervisor; logs one line and fails on bad input. */
 int xkd_image_build(xkd_hv *hv, const struct xkd_image_input *in, struct xkd_image **ret);
+/* Before the initramfs is read: can the crash region hold this kernel and an
+ * initramfs of initrd_size bytes at all?  Refuses (one line: the region, the
+ * need, the crashkernel= to use) only what xkd_image_build() would refuse too. */
+int xkd_image_check_region(const struct xkd_range *crash, const void *kernel, size_t kernel_size, uint64_t initrd_size);
 /* Check Xen's rules, then load.  Never unloads first: on failure the previous image stays. */
 int xkd_image_load(xkd_hv *hv, const struct xkd_image *img);
 struct xkd_image *xkd_image_free(struct xkd_image *img);

@@ -3,8 +3,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "files.h"
+#include "image.h"
 #include "load-cache.h"
 #include "load-inputs.h"
 #include "log.h"
@@ -79,27 +81,62 @@ static void initrd_facts(const char *path, struct xkd_load_inputs *li, const str
 }
 
 int xkd_load_inputs_read(const char *kernel_path, const char *initrd_path, struct xkd_load_inputs *li) {
+        return xkd_load_inputs_read_for(kernel_path, initrd_path, NULL, li);
+}
+
+int xkd_load_inputs_read_for(const char *kernel_path, const char *initrd_path, const struct xkd_range *crash,
+                             struct xkd_load_inputs *li) {
+        static const char kfix[] = "pass a Linux bzImage with --kernel";
+        static const char ifix[] = "build it with 'xen-kdump rebuild', pass another with --initrd, or use --no-initrd";
         struct stat kb, ka, ib, ia;
         struct xkd_file_id kid, iid;
         struct timespec start;
         bool kc, ic = false;
-        int r;
+        int kfd, ifd = -1, r;
 
         memset(li, 0, sizeof(*li));
         clock_gettime(CLOCK_REALTIME, &start);
-        r = xkd_read_file_stat(kernel_path, XKD_MAX_KERNEL_SIZE, "kernel", "pass a Linux bzImage with --kernel",
-                               &li->kernel, &li->kernel_size, &kb, &ka);
-        if (r < 0)
-                return r;
+        /* Both opened (never a FIFO: files.h) and sized before the big one is read:
+         * an initramfs the crash region cannot hold is refused without reading it. */
+        kfd = xkd_open_regular(kernel_path, "kernel", kfix, &kb);
+        if (kfd < 0)
+                return kfd;
         if (initrd_path) {
-                r = xkd_read_file_stat(initrd_path, XKD_MAX_INITRD_SIZE, "initramfs",
-                                       "build it with 'xen-kdump rebuild', pass another with --initrd, or use --no-initrd",
-                                       &li->initrd, &li->initrd_size, &ib, &ia);
-                if (r < 0) {
-                        xkd_load_inputs_done(li);
-                        return r;
+                ifd = xkd_open_regular(initrd_path, "initramfs", ifix, &ib);
+                if (ifd < 0) {
+                        r = ifd;
+                        goto out;
+                }
+                if (ib.st_size == 0 || (uint64_t) ib.st_size > XKD_MAX_INITRD_SIZE) {
+                        r = xkd_read_fd(ifd, &ib, initrd_path, XKD_MAX_INITRD_SIZE, "initramfs", ifix, &li->initrd, &li->initrd_size);
+                        goto out;       /* refused with its line */
                 }
         }
+        r = xkd_read_fd(kfd, &kb, kernel_path, XKD_MAX_KERNEL_SIZE, "kernel", kfix, &li->kernel, &li->kernel_size);
+        if (r < 0)
+                goto out;
+        if (fstat(kfd, &ka) < 0) {
+                r = log_error_errno(-errno, "Cannot stat the kernel %s: %m; %s.", kernel_path, kfix);
+                goto out;
+        }
+        if (crash) {
+                r = xkd_image_check_region(crash, li->kernel, li->kernel_size, initrd_path ? (uint64_t) ib.st_size : 0);
+                if (r < 0)
+                        goto out;
+        }
+        if (initrd_path) {
+                r = xkd_read_fd(ifd, &ib, initrd_path, XKD_MAX_INITRD_SIZE, "initramfs", ifix, &li->initrd, &li->initrd_size);
+                if (r < 0)
+                        goto out;
+                if (fstat(ifd, &ia) < 0) {
+                        r = log_error_errno(-errno, "Cannot stat the initramfs %s: %m; %s.", initrd_path, ifix);
+                        goto out;
+                }
+        }
+        close(kfd);
+        if (ifd >= 0)
+                close(ifd);
+        kfd = ifd = -1;
 
         xkd_sha256_init(&li->after_initrd);
         if (li->initrd_size) {
@@ -123,6 +160,12 @@ int xkd_load_inputs_read(const char *kernel_path, const char *initrd_path, struc
                 initrd_facts(initrd_path, li, &iid, ic);
         log_debug("load inputs: %u of %u cached in the load cache", li->cache_hits, li->initrd_size ? 2u : 1u);
         return 0;
+out:
+        close(kfd);
+        if (ifd >= 0)
+                close(ifd);
+        xkd_load_inputs_done(li);
+        return r;
 }
 
 void xkd_load_inputs_done(struct xkd_load_inputs *li) {

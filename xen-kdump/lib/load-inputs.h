@@ -43,4 +43,10 @@ struct xkd_load_inputs {
  * when a file cannot be read; a file that cannot be measured only leaves
  * measured false (the image builder then says what is wrong with it). */
 int xkd_load_inputs_read(const char *kernel_path, const char *initrd_path, struct xkd_load_inputs *ret);
+/* The same, checking first that the crash region can hold the kernel and an
+ * initramfs of this file size (image.h: xkd_image_check_region()): the
+ * initramfs is read only after that, so a huge one costs no memory. */
+struct xkd_range;
+int xkd_load_inputs_read_for(const char *kernel_path, const char *initrd_path, const struct xkd_range *crash,
+                             struct xkd_load_inputs *ret);
 void xkd_load_inputs_done(struct xkd_load_inputs *in);
