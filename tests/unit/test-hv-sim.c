@@ -118,6 +118,8 @@ TEST(failed_load_keeps_previous_image) {
         s[1].dest_maddr += 1;   /* makes the second load fail */
         ASSERT_EQ(xkd_hv_load(hv, XKD_KEXEC_TYPE_CRASH, EM_X86_64, R0, s, n), -EADDRNOTAVAIL);
         ASSERT_EQ(xkd_hv_sim_loaded(hv, XKD_KEXEC_TYPE_CRASH), 1);
+        /* Refused by kimage_alloc()'s checks, before Xen wrote anything. */
+        ASSERT_EQ(xkd_hv_sim_clobbered(hv), 0);
         ASSERT_EQ(xkd_hv_sim_read(hv, R0, buf, sizeof(buf)), 0);
         ASSERT_MEMEQ(buf, data[0], sizeof(buf));
         xkd_hv_free(hv);
@@ -192,6 +194,110 @@ TEST(carve_estimate_grows_with_segments) {
         struct xkd_segment one = { NULL, 0, 0x40000000, 0x1000 };
         struct xkd_segment big = { NULL, 0, 0x40000000, 64 << 20 };
         ASSERT_TRUE(xkd_xen_carve_pages(&big, 1) >= xkd_xen_carve_pages(&one, 1) + 31);
+}
+
+/*
+ * Xen writes into the crash region before it can fail (hv-sim.c: control
+ * pages, segment copies, then the architecture check and the slot swap):
+ * each failure after that point leaves the old image armed but overwritten.
+ */
+/* Load the good image, then (with the failure inject, if any) try second
+ * (n2 segments) and expect err with the old image armed but clobbered. */
+static void old_image_overwritten(xkd_hv *hv, const char *inject, struct xkd_segment *second, unsigned n2, uint16_t arch, int err) {
+        struct xkd_segment s[8];
+        unsigned n = good(s);
+        unsigned status;
+
+        ASSERT_EQ(xkd_hv_load(hv, XKD_KEXEC_TYPE_CRASH, EM_X86_64, R0, s, n), 0);
+        ASSERT_EQ(xkd_hv_sim_clobbered(hv), 0);
+        if (inject)
+                ASSERT_EQ(xkd_hv_sim_configure(hv, inject), 0);
+        status = (unsigned) xkd_hv_status(hv, XKD_KEXEC_TYPE_CRASH);
+        ASSERT_EQ(xkd_hv_load(hv, XKD_KEXEC_TYPE_CRASH, arch, R0, second, n2), err);
+        /* Still in its slot (Xen swaps only on success; the status op did not flip)... */
+        ASSERT_EQ(xkd_hv_sim_loaded(hv, XKD_KEXEC_TYPE_CRASH), 1);
+        ASSERT_EQ((unsigned) xkd_hv_status(hv, XKD_KEXEC_TYPE_CRASH), status);
+        /* ...but no longer what was loaded. */
+        ASSERT_EQ(xkd_hv_sim_clobbered(hv), 1);
+        /* An unload disarms it. */
+        ASSERT_EQ(xkd_hv_unload(hv, XKD_KEXEC_TYPE_CRASH), 0);
+        ASSERT_EQ(xkd_hv_sim_clobbered(hv), 0);
+}
+
+TEST(failure_taking_control_pages_clears_old_image_pages) {
+        /* Three free pages: the control code page, the L4 and an L3 fit, the L2 does not. */
+        struct xkd_segment b[2] = {
+                { data[2], 100, R0, 0x4000 },
+                { data[2], 100, R0 + 0x7000, FAKE_CRASH_SIZE - 0x7000 },
+        };
+        xkd_hv *hv = sim();
+        old_image_overwritten(hv, NULL, b, 2, EM_X86_64, -ENOMEM);
+        xkd_hv_free(hv);
+}
+
+TEST(failure_mapping_segments_after_copying_them) {
+        /* Room for the control pages, not for the page tables of a 256 MiB segment. */
+        struct xkd_segment b[2] = {
+                { data[2], 8192, R0, 0x4000 },
+                { data[1], 100, R0 + 0x10000, FAKE_CRASH_SIZE - 0x10000 },
+        };
+        uint8_t buf[64];
+        xkd_hv *hv = sim();
+        old_image_overwritten(hv, NULL, b, 2, EM_X86_64, -ENOMEM);
+        /* The first segment was copied over the old image's first segment. */
+        ASSERT_EQ(xkd_hv_sim_read(hv, R0, buf, sizeof(buf)), 0);
+        ASSERT_MEMEQ(buf, data[2], sizeof(buf));
+        xkd_hv_free(hv);
+}
+
+TEST(failure_copying_a_segment) {
+        struct xkd_segment b[8];
+        unsigned n = good(b);
+        xkd_hv *hv = sim();
+        old_image_overwritten(hv, "fail copy 14", b, n, EM_X86_64, -EFAULT);  /* a guest buffer Xen cannot read */
+        xkd_hv_free(hv);
+}
+
+TEST(failure_at_arch_check_after_the_copy) {
+        /* The very same segments: Xen still cleared the old image's control
+         * pages (its jump code and page tables) before machine_kexec_load(). */
+        struct xkd_segment b[8];
+        unsigned n = good(b);
+        xkd_hv *hv = sim();
+        old_image_overwritten(hv, NULL, b, n, EM_AARCH64, -EINVAL);
+        xkd_hv_free(hv);
+}
+
+TEST(failure_at_slot_swap) {
+        struct xkd_segment b[8];
+        unsigned n = good(b);
+        uint8_t buf[64];
+        b[0].buf = data[2];
+        xkd_hv *hv = sim();
+        old_image_overwritten(hv, "fail swap 16", b, n, EM_X86_64, -EBUSY);   /* a kexec in progress */
+        ASSERT_EQ(xkd_hv_sim_read(hv, R0, buf, sizeof(buf)), 0);
+        ASSERT_MEMEQ(buf, data[2], sizeof(buf));
+        /* The injection is used up: the next load succeeds and is intact. */
+        ASSERT_EQ(xkd_hv_load(hv, XKD_KEXEC_TYPE_CRASH, EM_X86_64, R0, b, n), 0);
+        ASSERT_EQ(xkd_hv_sim_clobbered(hv), 0);
+        xkd_hv_free(hv);
+}
+
+TEST(failure_with_nothing_loaded_clobbers_nothing) {
+        struct xkd_segment b[8];
+        unsigned n = good(b);
+        xkd_hv *hv = sim();
+        ASSERT_EQ(xkd_hv_load(hv, XKD_KEXEC_TYPE_CRASH, EM_AARCH64, R0, b, n), -EINVAL);
+        ASSERT_EQ(xkd_hv_sim_loaded(hv, XKD_KEXEC_TYPE_CRASH), 0);
+        ASSERT_EQ(xkd_hv_sim_clobbered(hv), 0);
+        xkd_hv_free(hv);
+}
+
+TEST(bad_fail_directive_refused) {
+        xkd_hv *hv = NULL;
+        ASSERT_EQ(xkd_hv_new_sim_from_string("fail later 5\n", &hv), -EINVAL);
+        ASSERT_EQ(xkd_hv_new_sim_from_string("fail swap\n", &hv), -EINVAL);
+        ASSERT_TRUE(hv == NULL);
 }
 
 TEST_MAIN()

@@ -110,6 +110,11 @@ int xkd_hv_sim_write(xkd_hv *hv, uint64_t maddr, const void *buf, size_t len);
 unsigned xkd_hv_sim_hypercalls(xkd_hv *hv);
 /* Is an image really loaded (the truth the status op fails to tell)? */
 int xkd_hv_sim_loaded(xkd_hv *hv, uint8_t type);
+/* Apply one more configuration line (e.g. "fail swap 16") to a running simulator. */
+int xkd_hv_sim_configure(xkd_hv *hv, const char *line);
+/* Is the loaded image's memory overwritten (by a load that failed after Xen
+ * began writing: see hv-sim.c)?  A crash would then run a broken image. */
+int xkd_hv_sim_clobbered(xkd_hv *hv);
 /* The pages Xen carved out of free holes at the last successful load. */
 unsigned xkd_hv_sim_carved_pages(xkd_hv *hv);
 
