@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * xen-kdump load: build the crash image and hand it to Xen.  A failed load
- * never unloads first: Xen swaps images only on success, so the previous
- * image stays armed.
+ * xen-kdump load: build the crash image and hand it to Xen.  Never unloads
+ * first.  Xen swaps images only on success, but writes into the crash region
+ * before its last checks: after a failed hypercall the previous image is put
+ * back from the state file, or unloaded (recover()).
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -120,14 +122,164 @@ static int fill_from_config(struct load_options *o) {
         return 0;
 }
 
+/* Read the kernel and initramfs (sizes checked against the region first) and build the image. */
+static int build(xkd_hv *hv, const struct xkd_range *crash, const char *kernel, const char *initrd, const char *append,
+                 time_t load_time, struct xkd_load_inputs *li, struct xkd_image **ret) {
+        int r;
+
+        /* Read and hashed once; what was measured before comes from the load cache. */
+        r = xkd_load_inputs_read_for(kernel, initrd, crash, li);
+        if (r < 0)
+                return r;
+        struct xkd_image_input in = {
+                .kernel = li->kernel, .kernel_size = li->kernel_size,
+                .initrd = li->initrd, .initrd_size = li->initrd_size,
+                .kernel_path = kernel, .initrd_path = initrd,
+                .append = append,
+                .sysroot = xkd_host_sysroot(),
+                .load_time = load_time,
+                .known = li,
+        };
+        return xkd_image_build(hv, &in, ret);
+}
+
+static void state_of_image(struct xkd_state *st, xkd_hv *hv, const struct xkd_image *img, const struct xkd_load_inputs *li,
+                           const char *kernel, const char *initrd, const char *append, time_t load_time) {
+        memset(st, 0, sizeof(*st));
+        st->loaded = 1;
+        st->time = load_time;
+        st->xen_status_after = xkd_hv_status(hv, XKD_KEXEC_TYPE_CRASH);
+        st->crash_start = img->crash.start;
+        st->crash_size = img->crash.size;
+        st->entry = img->entry;
+        xkd_boot_id(st->boot_id, sizeof(st->boot_id));
+        snprintf(st->kernel, sizeof(st->kernel), "%s", kernel);
+        snprintf(st->initrd, sizeof(st->initrd), "%s", initrd ? initrd : "");
+        snprintf(st->cmdline, sizeof(st->cmdline), "%s", img->cmdline);
+        snprintf(st->append, sizeof(st->append), "%s", append ? append : "");
+        xkd_sha256_to_hex(img->kernel_sha256, st->kernel_sha256);
+        if (li->initrd_size)
+                xkd_sha256_to_hex(img->initrd_sha256, st->initrd_sha256);
+}
+
+/* What xen-kdump itself armed and nobody changed since: the image to put back
+ * if this load fails.  0 with *prev filled, -ENOENT if none is known. */
+static int previous_image(xkd_hv *hv, struct xkd_state *prev) {
+        char boot_id[64];
+        int op;
+
+        if (xkd_state_read(prev) < 0)
+                return -ENOENT;
+        xkd_boot_id(boot_id, sizeof(boot_id));
+        if (strcmp(prev->boot_id, boot_id) != 0)
+                return -ENOENT;
+        op = xkd_hv_status(hv, XKD_KEXEC_TYPE_CRASH);
+        if (!prev->loaded || prev->load_failed || !*prev->kernel ||
+            (op >= 0 && prev->xen_status_after >= 0 && op != prev->xen_status_after))
+                return -ENOENT;
+        return 0;
+}
+
+/* Is the state file sure nothing is armed (xen-kdump unloaded or never loaded this boot, nobody since)? */
+static int surely_nothing_armed(xkd_hv *hv, const struct xkd_state *st, int have_state) {
+        char boot_id[64];
+        int op = xkd_hv_status(hv, XKD_KEXEC_TYPE_CRASH);
+
+        xkd_boot_id(boot_id, sizeof(boot_id));
+        return have_state && strcmp(st->boot_id, boot_id) == 0 && !st->loaded && !st->load_failed &&
+               op >= 0 && st->xen_status_after >= 0 && op == st->xen_status_after;
+}
+
+/* Put the previous image back exactly: the same files (checked by digest), the same append. */
+static int reload_previous(xkd_hv *hv, const struct xkd_range *crash, const struct xkd_state *prev) {
+        struct xkd_load_inputs li = {};
+        struct xkd_image *img = NULL;
+        char hex[XKD_SHA256_HEX_SIZE];
+        struct xkd_state st;
+        int r;
+
+        r = build(hv, crash, prev->kernel, *prev->initrd ? prev->initrd : NULL, prev->append, prev->time, &li, &img);
+        if (r < 0)
+                goto out;
+        xkd_sha256_to_hex(img->kernel_sha256, hex);
+        if (strcmp(hex, prev->kernel_sha256) != 0) {
+                r = log_error_errno(-ESTALE, "The previous kernel %s changed since it was loaded; it is not loaded again.", prev->kernel);
+                goto out;
+        }
+        xkd_sha256_to_hex(img->initrd_sha256, hex);
+        if (*prev->initrd && strcmp(hex, prev->initrd_sha256) != 0) {
+                r = log_error_errno(-ESTALE, "The previous initramfs %s changed since it was loaded; it is not loaded again.", prev->initrd);
+                goto out;
+        }
+        r = xkd_image_load(hv, img);
+        if (r < 0)
+                goto out;
+        state_of_image(&st, hv, img, &li, prev->kernel, *prev->initrd ? prev->initrd : NULL, prev->append, prev->time);
+        if (xkd_state_write(&st) < 0)
+                log_warning("The previous crash image is loaded again, but the state file was not written: 'xen-kdump status' will say unknown.");
+out:
+        xkd_image_free(img);
+        xkd_load_inputs_done(&li);
+        return r;
+}
+
+/*
+ * After a failed load hypercall.  Xen copies the segments into the crash
+ * region and clears its control pages there before its last checks
+ * (kimage_load_segments() before machine_kexec_load() and the slot swap: see
+ * hv-sim.c), and the errno does not say how far it got.  So the previous image
+ * may still be armed over overwritten memory, and a crash would jump into it
+ * (our stub's digest check would then reset the machine: no dump).  Put the
+ * previous image back, or disarm it and say so.
+ */
+static void recover(xkd_hv *hv, const struct xkd_range *crash, const struct xkd_state *prev, int have_prev,
+                    const struct xkd_state *old, int have_old) {
+        struct xkd_state st = {};
+        int r;
+
+        if (have_prev) {
+                log_warning("Xen may have overwritten the previous crash image before refusing this one; loading the previous image (%s) again.",
+                            prev->kernel);
+                r = reload_previous(hv, crash, prev);
+                if (r >= 0) {
+                        log_warning("The previous crash image (%s) is loaded again; the new one is NOT loaded.", prev->kernel);
+                        return;
+                }
+        } else if (surely_nothing_armed(hv, old, have_old)) {
+                /* Nothing was armed: nothing can have been overwritten. */
+                st = *old;
+                st.load_failed = 0;
+                if (xkd_state_write(&st) < 0)
+                        log_warning("The state file was not updated.");
+                return;
+        }
+
+        r = xkd_hv_unload(hv, XKD_KEXEC_TYPE_CRASH);
+        st.time = time(NULL);
+        xkd_boot_id(st.boot_id, sizeof(st.boot_id));
+        st.xen_status_after = xkd_hv_status(hv, XKD_KEXEC_TYPE_CRASH);
+        if (r < 0) {
+                /* Keep the mark: status says unknown, never loaded. */
+                st.load_failed = st.time;
+                xkd_state_write(&st);
+                log_error_errno(r, "NO USABLE CRASH IMAGE: the image Xen still has armed may be overwritten, and Xen refused to unload it (%m): a crash may reset this host without a dump. Run 'xen-kdump unload', then 'xen-kdump load'.");
+                return;
+        }
+        if (xkd_state_write(&st) < 0)
+                log_warning("The state file was not updated.");
+        log_error("NO CRASH IMAGE IS LOADED: whatever image was armed may have been overwritten by the failed load, so it was unloaded; a crash now reboots without a dump. Fix the error above and run 'xen-kdump load'.");
+}
+
 int verb_load(int argc, char **argv) {
         struct load_options o = {};
         struct xkd_load_inputs li = {};
         struct xkd_image *img = NULL;
+        struct xkd_state st, prev, old;
         struct xkd_range crash;
         struct timespec t0, t1;
         xkd_hv *hv = NULL;
-        int r;
+        int r, have_prev, have_old;
+        time_t load_time;
 
         clock_gettime(CLOCK_MONOTONIC, &t0);
         r = parse_args(argc, argv, &o);
@@ -146,43 +298,36 @@ int verb_load(int argc, char **argv) {
                 goto out;
         }
 
-        /* Read and hashed once, after the sizes were checked against the crash
-         * region; what was measured before comes from the load cache. */
-        r = xkd_load_inputs_read_for(o.kernel, o.initrd, &crash, &li);
+        load_time = time(NULL);
+        r = build(hv, &crash, o.kernel, o.initrd, o.append, load_time, &li, &img);
+        if (r < 0)
+                goto out;
+        /* Everything Xen would refuse before writing is refused here, touching nothing. */
+        r = xkd_image_check_rules(img);
         if (r < 0)
                 goto out;
 
-        struct xkd_image_input in = {
-                .kernel = li.kernel, .kernel_size = li.kernel_size,
-                .initrd = li.initrd, .initrd_size = li.initrd_size,
-                .kernel_path = o.kernel, .initrd_path = o.initrd,
-                .append = o.append,
-                .sysroot = xkd_host_sysroot(),
-                .load_time = time(NULL),
-                .known = &li,
-        };
-        r = xkd_image_build(hv, &in, &img);
-        if (r < 0)
-                goto out;
+        /* From the hypercall on, the crash region may be overwritten: remember
+         * what to restore, and mark the state file so that `status` never calls
+         * an image loaded while (or after) a load failed under it. */
+        have_old = xkd_state_read(&old) == 0;
+        have_prev = previous_image(hv, &prev) == 0;
+        st = have_old ? old : (struct xkd_state) {};
+        if (!have_old) {
+                xkd_boot_id(st.boot_id, sizeof(st.boot_id));
+                st.xen_status_after = xkd_hv_status(hv, XKD_KEXEC_TYPE_CRASH);
+        }
+        st.load_failed = load_time;
+        if (xkd_state_write(&st) < 0)
+                log_warning("Cannot mark the load in the state file; 'xen-kdump status' may be wrong if it fails.");
+
         r = xkd_image_load(hv, img);
-        if (r < 0)
+        if (r < 0) {
+                recover(hv, &crash, &prev, have_prev, &old, have_old);
                 goto out;
+        }
 
-        struct xkd_state st = {
-                .loaded = 1,
-                .time = in.load_time,
-                .xen_status_after = xkd_hv_status(hv, XKD_KEXEC_TYPE_CRASH),
-                .crash_start = img->crash.start,
-                .crash_size = img->crash.size,
-                .entry = img->entry,
-        };
-        xkd_boot_id(st.boot_id, sizeof(st.boot_id));
-        snprintf(st.kernel, sizeof(st.kernel), "%s", o.kernel);
-        snprintf(st.initrd, sizeof(st.initrd), "%s", o.initrd ? o.initrd : "");
-        snprintf(st.cmdline, sizeof(st.cmdline), "%s", img->cmdline);
-        xkd_sha256_to_hex(img->kernel_sha256, st.kernel_sha256);
-        if (li.initrd_size)
-                xkd_sha256_to_hex(img->initrd_sha256, st.initrd_sha256);
+        state_of_image(&st, hv, img, &li, o.kernel, o.initrd, o.append, load_time);
         r = xkd_state_write(&st);
         if (r < 0) {
                 /* The image IS loaded; only our record of it failed. */

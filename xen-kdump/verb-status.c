@@ -5,7 +5,9 @@
  * xen-kdump writes after each successful load/unload, cross-checked with the
  * op: right after our own call we recorded what the op answered; if it
  * answers differently now, another tool loaded or unloaded since and we say
- * we do not know.  Exit: 0 loaded, 3 not loaded, 4 unknown, 1 error.
+ * we do not know.  A load that failed after Xen may have overwritten the
+ * image (marked in the state file until load restored or unloaded it) is
+ * unknown too, never loaded.  Exit: 0 loaded, 3 not loaded, 4 unknown, 1 error.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -99,6 +101,10 @@ int verb_status(int argc, char **argv) {
                                   : "the state file is from an earlier boot: only Xen's status op, which is unreliable";
                 if (have_state && !same_boot && op != 1)
                         truth = NOT_LOADED;     /* a reboot drops every image */
+        } else if (st.load_failed) {
+                /* A load failed (or was cut short) after Xen may have written into the crash region. */
+                truth = UNKNOWN;
+                why = "a load failed or was interrupted after Xen may have overwritten the crash image, and it was neither restored nor unloaded; run 'xen-kdump unload' and 'xen-kdump load'";
         } else if (op >= 0 && st.xen_status_after >= 0 && op != st.xen_status_after) {
                 truth = UNKNOWN;
                 why = "Xen's status op changed since xen-kdump's last load/unload: another tool loaded or unloaded a crash image; run 'xen-kdump load' to be sure";
@@ -113,7 +119,7 @@ int verb_status(int argc, char **argv) {
                 strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", &tm);
         }
         const char *truth_text = truth == LOADED ? "loaded" : truth == NOT_LOADED ? "not loaded" : "unknown";
-        int show_image = have_state && same_boot && st.loaded;
+        int show_image = have_state && same_boot && st.loaded && !st.load_failed;
 
         if (json) {
                 printf("{\"loaded\":%s,\"status\":\"%s\",\"reason\":", truth == UNKNOWN ? "null" : truth == LOADED ? "true" : "false", truth_text);
@@ -123,7 +129,7 @@ int verb_status(int argc, char **argv) {
                         printf(",\"state_file\":{\"loaded\":%s,\"current_boot\":%s,\"time\":%lld,\"time_text\":",
                                st.loaded ? "true" : "false", same_boot ? "true" : "false", (long long) st.time);
                         json_string(when);
-                        printf(",\"xen_status_after\":%d", st.xen_status_after);
+                        printf(",\"xen_status_after\":%d,\"load_failed\":%lld", st.xen_status_after, (long long) st.load_failed);
                         if (st.loaded) {
                                 printf(",\"crash_region\":{\"start\":%llu,\"size\":%llu},\"entry\":%llu,\"kernel\":{\"path\":",
                                        (unsigned long long) st.crash_start, (unsigned long long) st.crash_size,
@@ -154,6 +160,13 @@ int verb_status(int argc, char **argv) {
                                same_boot ? "" : " (earlier boot)");
                 else
                         printf("  State file:     none (%s/state)\n", xkd_state_dir());
+                if (have_state && same_boot && st.load_failed) {
+                        char failed[64];
+                        struct tm tm;
+                        gmtime_r(&st.load_failed, &tm);
+                        strftime(failed, sizeof(failed), "%Y-%m-%d %H:%M:%S UTC", &tm);
+                        printf("  Failed load:    %s (the crash region may be overwritten)\n", failed);
+                }
                 if (show_image) {
                         const char *kc = file_check(st.kernel, st.kernel_sha256);
                         const char *ic = file_check(st.initrd, st.initrd_sha256);

@@ -311,4 +311,174 @@ TEST(fifo_inputs_refused_without_blocking) {
         unlink(fifo);
 }
 
+/* The simulator's persisted "loaded clobbered" (clobbered: the armed image's memory was overwritten). */
+static void sim_truth(int *loaded, int *clobbered) {
+        unsigned long long entry;
+        int bit;
+        unsigned calls;
+        FILE *f = fopen(simstate, "re");
+        *loaded = *clobbered = -1;
+        if (!f)
+                return;
+        if (fscanf(f, "%d %d %u %llu %d", loaded, &bit, &calls, &entry, clobbered) != 5)
+                *loaded = *clobbered = -1;
+        fclose(f);
+}
+
+/* The simulator configuration plus one failure injection, in use. */
+static void use_sim_failing(const char *inject) {
+        char c[600], text[4096];
+
+        snprintf(c, sizeof(c), "%s/failing.conf", dir);
+        snprintf(text, sizeof(text), "%sstate %s\n%s\n", fake_host_config, simstate, inject);
+        write_text(c, text);
+        use_sim(c);
+}
+
+/* Xen wrote into the crash region, then failed: the previous image is put back. */
+TEST(failed_hypercall_reloads_previous_image) {
+        static const char *const injects[] = { "fail alloc 12", "fail copy 14", "fail arch 22", "fail swap 16" };
+        int loaded, clobbered, bit;
+        unsigned before, after;
+
+        for (size_t i = 0; i < sizeof(injects) / sizeof(injects[0]); i++) {
+                reset();
+                ASSERT_EQ(run("load", "--kernel", kernel, "--initrd", initrd, "--append", "old_one", NULL), 0);
+                sim_state(&loaded, &bit, &before);
+                use_sim_failing(injects[i]);
+                ASSERT_EQ(run("load", "--kernel", kernel, "--initrd", initrd, "--append", "new_one", NULL), 1);
+                ASSERT_CONTAINS(out, "Xen refused the crash image");
+                ASSERT_CONTAINS(out, "is loaded again; the new one is NOT loaded");
+                sim_state(&loaded, &bit, &after);
+                ASSERT_EQ(after, before + 2);                   /* the failed load, the reload */
+                sim_truth(&loaded, &clobbered);
+                ASSERT_EQ(loaded, 1);
+                ASSERT_EQ(clobbered, 0);
+                use_sim(conf);
+                ASSERT_EQ(run("status", NULL), 0);
+                ASSERT_CONTAINS(out, "Crash image: loaded");
+                ASSERT_CONTAINS(out, "old_one");
+                ASSERT_FALSE(strstr(out, "new_one"));
+        }
+}
+
+/* The previous image cannot come back: it is unloaded, loudly, and status says not loaded. */
+TEST(failed_hypercall_unloads_when_previous_cannot_return) {
+        int loaded, clobbered;
+        char k2[600];
+
+        /* The reload fails as well. */
+        reset();
+        ASSERT_EQ(run("load", "--kernel", kernel, "--initrd", initrd, NULL), 0);
+        use_sim_failing("fail swap 16 2");
+        ASSERT_EQ(run("load", "--kernel", kernel, "--initrd", initrd, NULL), 1);
+        ASSERT_CONTAINS(out, "NO CRASH IMAGE IS LOADED");
+        sim_truth(&loaded, &clobbered);
+        ASSERT_EQ(loaded, 0);
+        use_sim(conf);
+        ASSERT_EQ(run("status", NULL), 3);
+        ASSERT_CONTAINS(out, "Crash image: not loaded");
+
+        /* The previous kernel changed on disk since: not the image that was loaded. */
+        reset();
+        snprintf(k2, sizeof(k2), "%s/vmlinuz-prev", dir);
+        ASSERT_EQ(link(kernel, k2) == 0 || errno == EEXIST, 1);
+        ASSERT_EQ(run("load", "--kernel", k2, "--initrd", initrd, NULL), 0);
+        FILE *f = fopen(k2, "ae");
+        fputs("appended", f);
+        fclose(f);
+        use_sim_failing("fail arch 22");
+        ASSERT_EQ(run("load", "--kernel", kernel, "--initrd", initrd, NULL), 1);
+        ASSERT_CONTAINS(out, "changed since it was loaded");
+        ASSERT_CONTAINS(out, "NO CRASH IMAGE IS LOADED");
+        sim_truth(&loaded, &clobbered);
+        ASSERT_EQ(loaded, 0);
+        use_sim(conf);
+        ASSERT_EQ(run("status", NULL), 3);
+        unlink(k2);
+}
+
+/* Xen refuses the unload too: the overwritten image stays armed; status must not say loaded. */
+TEST(failed_hypercall_and_failed_unload_status_unknown) {
+        int loaded, clobbered;
+
+        reset();
+        ASSERT_EQ(run("load", "--kernel", kernel, "--initrd", initrd, NULL), 0);
+        use_sim_failing("fail swap 16 2\nfail unload 16");
+        ASSERT_EQ(run("load", "--kernel", kernel, "--initrd", initrd, NULL), 1);
+        ASSERT_CONTAINS(out, "NO USABLE CRASH IMAGE");
+        sim_truth(&loaded, &clobbered);
+        ASSERT_EQ(loaded, 1);
+        ASSERT_EQ(clobbered, 1);
+        use_sim(conf);
+        ASSERT_EQ(run("status", NULL), 4);
+        ASSERT_CONTAINS(out, "Crash image: unknown");
+        ASSERT_CONTAINS(out, "Failed load:");
+        ASSERT_EQ(run("status", "--json", NULL), 4);
+        ASSERT_CONTAINS(out, "\"loaded\":null");
+        /* What the message says to do works. */
+        ASSERT_EQ(run("unload", NULL), 0);
+        ASSERT_EQ(run("status", NULL), 3);
+}
+
+/* A load killed after Xen overwrote the region leaves its mark: unknown, never loaded. */
+TEST(killed_load_status_unknown) {
+        int loaded, clobbered;
+
+        reset();
+        ASSERT_EQ(run("load", "--kernel", kernel, "--initrd", initrd, NULL), 0);
+        use_sim_failing("fail die 9");
+        ASSERT_EQ(run("load", "--kernel", kernel, "--initrd", initrd, NULL), 128);
+        sim_truth(&loaded, &clobbered);
+        ASSERT_EQ(loaded, 1);
+        ASSERT_EQ(clobbered, 1);
+        use_sim(conf);
+        ASSERT_EQ(run("status", NULL), 4);
+        ASSERT_CONTAINS(out, "a load failed or was interrupted");
+        ASSERT_EQ(run("load", "--kernel", kernel, "--initrd", initrd, NULL), 0);
+        ASSERT_EQ(run("status", NULL), 0);
+}
+
+/* The same mark written by hand: unknown, and not trusted as the image to restore. */
+TEST(interrupted_load_status_unknown) {
+        char p[600], line[8192], text[16384] = "";
+
+        reset();
+        ASSERT_EQ(run("load", "--kernel", kernel, "--initrd", initrd, NULL), 0);
+        snprintf(p, sizeof(p), "%s/state/state", dir);
+        FILE *f = fopen(p, "re");
+        ASSERT_TRUE(f != NULL);
+        while (fgets(line, sizeof(line), f))
+                if (strncmp(line, "LOAD_FAILED=", 12) != 0)
+                        strncat(text, line, sizeof(text) - strlen(text) - 1);
+        fclose(f);
+        strncat(text, "LOAD_FAILED=1700000000\n", sizeof(text) - strlen(text) - 1);
+        write_text(p, text);
+        ASSERT_EQ(run("status", NULL), 4);
+        ASSERT_CONTAINS(out, "a load failed or was interrupted");
+        /* The next load does not trust the marked image: it is not "reloaded" if this one fails. */
+        use_sim_failing("fail arch 22");
+        ASSERT_EQ(run("load", "--kernel", kernel, "--initrd", initrd, NULL), 1);
+        ASSERT_FALSE(strstr(out, "loaded again"));
+        ASSERT_CONTAINS(out, "NO CRASH IMAGE IS LOADED");
+        use_sim(conf);
+        ASSERT_EQ(run("status", NULL), 3);
+}
+
+/* Nothing was armed: a failed load leaves nothing to repair and says nothing alarming. */
+TEST(failed_first_load_with_nothing_armed) {
+        int loaded, clobbered;
+
+        reset();
+        ASSERT_EQ(run("unload", NULL), 0);              /* the state file now knows: nothing armed */
+        use_sim_failing("fail copy 14");
+        ASSERT_EQ(run("load", "--kernel", kernel, "--initrd", initrd, NULL), 1);
+        ASSERT_CONTAINS(out, "Xen refused the crash image");
+        ASSERT_FALSE(strstr(out, "NO CRASH IMAGE"));
+        sim_truth(&loaded, &clobbered);
+        ASSERT_EQ(loaded, 0);
+        use_sim(conf);
+        ASSERT_EQ(run("status", NULL), 3);
+}
+
 TEST_MAIN()

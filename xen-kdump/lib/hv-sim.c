@@ -41,6 +41,10 @@
  *                               -ERRNO after doing all Xen does before it: alloc
  *                               (control pages), copy (the last buffered segment's copy),
  *                               arch (machine_kexec_load), swap (kexec_swap_images);
+ *                               unload: the next COUNT unloads fail (kexec_swap_images);
+ *                               die: the loading process is killed by signal ERRNO
+ *                               just before the swap (it never learns the outcome);
+ *                               one directive per stage
  *                               the conditions Xen has there and the loader's own
  *                               checks keep it from creating (a bad guest buffer,
  *                               a kexec in progress, another architecture)
@@ -48,6 +52,7 @@
 #include <elf.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -91,13 +96,12 @@ struct hv_sim {
         uint64_t *ctl;
         unsigned nr_ctl;
 
-        /* Failure injection (see "fail" above). */
-        int fail_stage;
-        int fail_errno;
-        unsigned fail_count;
+        /* Failure injection (see "fail" above), per stage. */
+        int fail_errno[7];
+        unsigned fail_count[7];
 };
 
-enum { FAIL_NONE, FAIL_ALLOC, FAIL_COPY, FAIL_ARCH, FAIL_SWAP };
+enum { FAIL_NONE, FAIL_ALLOC, FAIL_COPY, FAIL_ARCH, FAIL_SWAP, FAIL_UNLOAD, FAIL_DIE };
 
 static struct hv_sim *sim_of(xkd_hv *hv) {
         return (struct hv_sim *) hv;
@@ -300,10 +304,10 @@ static int add_pages(struct hv_sim *s, struct kimage *k, uint64_t vaddr, uint64_
 }
 
 static int injected(struct hv_sim *s, int stage) {
-        if (s->fail_stage != stage || !s->fail_count)
+        if (!s->fail_count[stage])
                 return 0;
-        s->fail_count--;
-        return -s->fail_errno;
+        s->fail_count[stage]--;
+        return -s->fail_errno[stage];
 }
 
 /* kimage_load_crash_segment(): buf to dest, the rest of dest zeroed. */
@@ -417,6 +421,15 @@ static int sim_load(xkd_hv *hv, uint8_t type, uint16_t arch, uint64_t entry_madd
         r = add_pages(s, &k, 0xffff82d040200000ULL, XKD_PAGE_SIZE);     /* kexec_reloc's own address */
         if (r < 0)
                 goto fail;
+        /* The calling process killed right after Xen overwrote the region
+         * (before it could repair anything): the signal ERRNO. */
+        r = injected(s, FAIL_DIE);
+        if (r < 0) {
+                if (s->loaded)
+                        s->clobbered = 1;
+                sim_save_state(s);
+                raise(-r);
+        }
         /* kexec_swap_images() */
         r = injected(s, FAIL_SWAP);
         if (r < 0)
@@ -464,6 +477,12 @@ static int sim_unload(xkd_hv *hv, uint8_t type) {
         if (type != XKD_KEXEC_TYPE_CRASH && type != XKD_KEXEC_TYPE_DEFAULT)
                 return -EINVAL;
         s->hypercalls++;
+        /* kexec_do_unload() -> kexec_swap_images(): -EBUSY while a kexec is in progress, nothing changed. */
+        int r = injected(s, FAIL_UNLOAD);
+        if (r < 0) {
+                sim_save_state(s);
+                return r;
+        }
         /* Xen swaps in an empty slot even when nothing was loaded: the bit flips. */
         s->slot_bit ^= 1;
         s->loaded = 0;
@@ -539,16 +558,16 @@ static int parse_line(struct hv_sim *s, char *line, unsigned lineno) {
                         return 0;
         } else if (strcmp(key, "fail") == 0) {
                 static const char *const stages[] = { [FAIL_ALLOC] = "alloc", [FAIL_COPY] = "copy",
-                                                      [FAIL_ARCH] = "arch", [FAIL_SWAP] = "swap" };
+                                                      [FAIL_ARCH] = "arch", [FAIL_SWAP] = "swap",
+                                                      [FAIL_UNLOAD] = "unload", [FAIL_DIE] = "die" };
                 char stage[16];
                 int e, got;
                 unsigned count = 1;
                 got = sscanf(arg, "%15s %d %u", stage, &e, &count);
-                for (int i = FAIL_ALLOC; got >= 2 && e > 0 && i <= FAIL_SWAP; i++)
+                for (int i = FAIL_ALLOC; got >= 2 && e > 0 && i <= FAIL_DIE; i++)
                         if (strcmp(stage, stages[i]) == 0) {
-                                s->fail_stage = i;
-                                s->fail_errno = e;
-                                s->fail_count = count;
+                                s->fail_errno[i] = e;
+                                s->fail_count[i] = count;
                                 return 0;
                         }
         } else if (strcmp(key, "state") == 0) {

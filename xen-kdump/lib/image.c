@@ -410,15 +410,19 @@ fail:
         return r;
 }
 
+int xkd_image_check_rules(const struct xkd_image *img) {
+        return xkd_kexec_rules_check(XKD_KEXEC_TYPE_CRASH, EM_X86_64, img->entry, &img->crash,
+                                     img->segments, img->nr_segments);
+}
+
 int xkd_image_load(xkd_hv *hv, const struct xkd_image *img) {
         int r;
 
-        r = xkd_kexec_rules_check(XKD_KEXEC_TYPE_CRASH, EM_X86_64, img->entry, &img->crash,
-                                  img->segments, img->nr_segments);
+        r = xkd_image_check_rules(img);
         if (r < 0)
                 return r;
         r = xkd_hv_load(hv, XKD_KEXEC_TYPE_CRASH, EM_X86_64, img->entry, img->segments, img->nr_segments);
         if (r < 0)
-                return log_error_errno(r, "Xen refused the crash image: %m; the previously loaded image (if any) stays loaded.");
+                return log_error_errno(r, "Xen refused the crash image: %m.");
         return 0;
 }

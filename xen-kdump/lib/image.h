@@ -86,7 +86,12 @@ int xkd_image_build(xkd_hv *hv, const struct xkd_image_input *in, struct xkd_ima
  * initramfs of initrd_size bytes at all?  Refuses (one line: the region, the
  * need, the crashkernel= to use) only what xkd_image_build() would refuse too. */
 int xkd_image_check_region(const struct xkd_range *crash, const void *kernel, size_t kernel_size, uint64_t initrd_size);
-/* Check Xen's rules, then load.  Never unloads first: on failure the previous image stays. */
+/* Every rule Xen checks before it writes into the crash region (kexec-rules.h). */
+int xkd_image_check_rules(const struct xkd_image *img);
+/* Check Xen's rules, then load.  Never unloads first.  A refusal by the rules
+ * touches nothing; a failed hypercall may have left the previous image armed
+ * with its memory overwritten (Xen copies before its last checks: hv-sim.c),
+ * which the caller must repair (verb-load.c reloads it or unloads). */
 int xkd_image_load(xkd_hv *hv, const struct xkd_image *img);
 struct xkd_image *xkd_image_free(struct xkd_image *img);
 

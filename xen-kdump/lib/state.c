@@ -77,6 +77,10 @@ int xkd_state_read(struct xkd_state *st) {
                         copy_value(st->initrd_sha256, sizeof(st->initrd_sha256), v);
                 else if (strcmp(k, "CMDLINE") == 0)
                         copy_value(st->cmdline, sizeof(st->cmdline), v);
+                else if (strcmp(k, "APPEND") == 0)
+                        copy_value(st->append, sizeof(st->append), v);
+                else if (strcmp(k, "LOAD_FAILED") == 0)
+                        st->load_failed = (time_t) strtoll(v, NULL, 10);
         }
         fclose(f);
         return 0;
@@ -110,7 +114,7 @@ int xkd_state_write(const struct xkd_state *st) {
         int fd, r;
 
         /* Paths and the command line may not contain newlines: they would split the record. */
-        if (strchr(st->kernel, '\n') || strchr(st->initrd, '\n') || strchr(st->cmdline, '\n'))
+        if (strchr(st->kernel, '\n') || strchr(st->initrd, '\n') || strchr(st->cmdline, '\n') || strchr(st->append, '\n'))
                 return log_error_errno(-EINVAL, "Refusing to record a path or command line with a newline in it; rename the file.");
         r = mkdir_parents(dir);
         if (r < 0)
@@ -127,10 +131,11 @@ int xkd_state_write(const struct xkd_state *st) {
         }
         fprintf(f, "LOADED=%d\nTIME=%lld\nBOOT_ID=%s\nXEN_STATUS_AFTER=%d\n"
                    "CRASH_START=0x%" PRIx64 "\nCRASH_SIZE=0x%" PRIx64 "\nENTRY=0x%" PRIx64 "\n"
-                   "KERNEL=%s\nKERNEL_SHA256=%s\nINITRD=%s\nINITRD_SHA256=%s\nCMDLINE=%s\n",
+                   "KERNEL=%s\nKERNEL_SHA256=%s\nINITRD=%s\nINITRD_SHA256=%s\nCMDLINE=%s\nAPPEND=%s\nLOAD_FAILED=%lld\n",
                 st->loaded, (long long) st->time, st->boot_id, st->xen_status_after,
                 st->crash_start, st->crash_size, st->entry,
-                st->kernel, st->kernel_sha256, st->initrd, st->initrd_sha256, st->cmdline);
+                st->kernel, st->kernel_sha256, st->initrd, st->initrd_sha256, st->cmdline,
+                st->append, (long long) st->load_failed);
         if (fflush(f) != 0 || fsync(fd) < 0) {
                 int r = -errno;
                 fclose(f);

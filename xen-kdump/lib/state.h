@@ -4,7 +4,8 @@
 /*
  * The state file, /var/lib/xen-kdump/state ($XKD_STATE_DIR overrides the
  * directory): what xen-kdump last did successfully, written after Xen
- * accepted a load or an unload.  Xen's status op flips on every load and
+ * accepted a load or an unload, and marked (LOAD_FAILED) before a load
+ * hypercall until that load or its recovery ended.  Xen's status op flips on every load and
  * unload (see xen-kexec-abi.md), so `status` trusts this file while it
  * belongs to the current boot, and records what the op answered right after
  * our own call to notice when someone else (kexec-tools) changed the image.
@@ -29,6 +30,11 @@ struct xkd_state {
         char initrd[1024];
         char initrd_sha256[XKD_SHA256_HEX_SIZE];
         char cmdline[4096];
+        char append[4096];              /* the user's --append and config append, to rebuild the image */
+        /* A load began at this time and did not end cleanly: Xen may have
+         * overwritten the image in the crash region (hv-sim.c says how), so
+         * nothing recorded here can be trusted to be armed. */
+        time_t load_failed;
 };
 
 const char *xkd_state_dir(void);
