@@ -14,10 +14,13 @@ head -c 100000 "$K" > /tmp/truncated
 cp "$K" /tmp/corrupt; printf 'XXXX' | dd of=/tmp/corrupt bs=1 seek=514 conv=notrunc 2>/dev/null
 cp "$K" /tmp/nonreloc; printf '\000' | dd of=/tmp/nonreloc bs=1 seek=564 conv=notrunc 2>/dev/null
 truncate -s 3G /tmp/huge-initrd
+truncate -s 1900M /tmp/region-sized-initrd
+mkfifo /tmp/fifo
 : > /tmp/empty-initrd
 bad() {
 	name=$1; shift
-	rc=0; xen-kdump load "$@" > /tmp/bad.txt 2>&1 || rc=$?
+	rc=0; timeout 60 xen-kdump load "$@" > /tmp/bad.txt 2>&1 || rc=$?
+	[ "$rc" != 124 ] && [ "$rc" != 143 ] || { echo "BAD-WRONG $name: still waiting after 60 s"; exit 1; }
 	echo "BAD $name exit=$rc: $(cat /tmp/bad.txt)"
 	[ "$rc" != 0 ] || { echo "BAD-WRONG $name was accepted"; exit 1; }
 	[ "$(grep -c . /tmp/bad.txt)" = 1 ] || { echo "BAD-WRONG $name: not one line"; exit 1; }
@@ -38,6 +41,13 @@ bad missing-kernel --kernel /nonexistent --initrd "$I"
 bad missing-initrd --kernel "$K" --initrd /nonexistent
 bad empty-initrd --kernel "$K" --initrd /tmp/empty-initrd
 bad oversized-initrd --kernel "$K" --initrd /tmp/huge-initrd
+grep -q "The crash region is" /tmp/bad.txt && echo "BAD-WRONG oversized-initrd: the size limit must come first" && exit 1
+bad region-oversized-initrd --kernel "$K" --initrd /tmp/region-sized-initrd
+grep -q "The crash region is .* MiB but this capture image needs" /tmp/bad.txt || { echo "BAD-WRONG region-oversized-initrd: not refused for the crash region"; exit 1; }
+bad fifo-kernel --kernel /tmp/fifo --initrd "$I"
+grep -q "is a FIFO, not a regular file" /tmp/bad.txt || { echo "BAD-WRONG fifo-kernel: wrong message"; exit 1; }
+bad fifo-initrd --kernel "$K" --initrd /tmp/fifo
+grep -q "is a FIFO, not a regular file" /tmp/bad.txt || { echo "BAD-WRONG fifo-initrd: wrong message"; exit 1; }
 # No privcmd: hide the device node (the module cannot be removed while xenfs holds it).
 mv /dev/xen/privcmd /dev/xen/privcmd.hidden
 NO_STATUS=1; bad no-privcmd --kernel "$K" --initrd "$I"; NO_STATUS=
@@ -62,6 +72,7 @@ def check(run):
     checks.require("BAD-INPUT-OK" in log, "bad-input run did not complete; dom0.log:\n" + log[-2000:])
     for name in ("truncated-kernel", "corrupt-kernel", "non-relocatable-kernel", "not-a-bzimage",
                  "missing-kernel", "missing-initrd", "empty-initrd", "oversized-initrd",
+                 "region-oversized-initrd", "fifo-kernel", "fifo-initrd",
                  "no-privcmd", "not-dom0"):
         checks.require("BAD-OK " + name in log, "no BAD-OK for %s" % name)
     checks.xen_notes(run)  # the image loaded before the bad attempts captured the crash
