@@ -211,6 +211,9 @@ static int reload_previous(xkd_hv *hv, const struct xkd_range *crash, const stru
                 r = log_error_errno(-ESTALE, "The previous initramfs %s changed since it was loaded; it is not loaded again.", prev->initrd);
                 goto out;
         }
+        if (*prev->cmdline && strcmp(img->cmdline, prev->cmdline) != 0)
+                /* Same files; Xen's console or an older state file without APPEND changed it: better than none. */
+                log_warning("The previous image's capture command line is now '%s' (was '%s').", img->cmdline, prev->cmdline);
         r = xkd_image_load(hv, img);
         if (r < 0)
                 goto out;
