@@ -230,7 +230,7 @@ out:
  * After a failed load hypercall.  Xen copies the segments into the crash
  * region and clears its control pages there before its last checks
  * (kimage_load_segments() before machine_kexec_load() and the slot swap: see
- * hv-sim.c), and the errno does not say how far it got.  So the previous image
+ * hv-sim-load.c), and the errno does not say how far it got.  So the previous image
  * may still be armed over overwritten memory, and a crash would jump into it
  * (our stub's digest check would then reset the machine: no dump).  Put the
  * previous image back, or disarm it and say so.

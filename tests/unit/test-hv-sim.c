@@ -197,7 +197,7 @@ TEST(carve_estimate_grows_with_segments) {
 }
 
 /*
- * Xen writes into the crash region before it can fail (hv-sim.c: control
+ * Xen writes into the crash region before it can fail (hv-sim-load.c: control
  * pages, segment copies, then the architecture check and the slot swap):
  * each failure after that point leaves the old image armed but overwritten.
  */

@@ -113,7 +113,7 @@ int xkd_hv_sim_loaded(xkd_hv *hv, uint8_t type);
 /* Apply one more configuration line (e.g. "fail swap 16") to a running simulator. */
 int xkd_hv_sim_configure(xkd_hv *hv, const char *line);
 /* Is the loaded image's memory overwritten (by a load that failed after Xen
- * began writing: see hv-sim.c)?  A crash would then run a broken image. */
+ * began writing: see hv-sim-load.c)?  A crash would then run a broken image. */
 int xkd_hv_sim_clobbered(xkd_hv *hv);
 /* The pages Xen carved out of free holes at the last successful load. */
 unsigned xkd_hv_sim_carved_pages(xkd_hv *hv);

@@ -90,7 +90,7 @@ int xkd_image_check_region(const struct xkd_range *crash, const void *kernel, si
 int xkd_image_check_rules(const struct xkd_image *img);
 /* Check Xen's rules, then load.  Never unloads first.  A refusal by the rules
  * touches nothing; a failed hypercall may have left the previous image armed
- * with its memory overwritten (Xen copies before its last checks: hv-sim.c),
+ * with its memory overwritten (Xen copies before its last checks: hv-sim-load.c),
  * which the caller must repair (verb-load.c reloads it or unloads). */
 int xkd_image_load(xkd_hv *hv, const struct xkd_image *img);
 struct xkd_image *xkd_image_free(struct xkd_image *img);

@@ -32,7 +32,7 @@ struct xkd_state {
         char cmdline[4096];
         char append[4096];              /* the user's --append and config append, to rebuild the image */
         /* A load began at this time and did not end cleanly: Xen may have
-         * overwritten the image in the crash region (hv-sim.c says how), so
+         * overwritten the image in the crash region (hv-sim-load.c says how), so
          * nothing recorded here can be trusted to be armed. */
         time_t load_failed;
 };
