@@ -130,6 +130,13 @@ static void run_native(const struct xkd_collect_options *a, struct xkd_vmcore *v
         if (xkd_vmcore_truncated(vm))
                 outcome_set(out, -EIO, "%s is shorter than its headers say: memory beyond the cut is missing",
                             a->vmcore);
+        uint64_t dropped_bytes, dropped_first;
+        size_t dropped = xkd_vmcore_dropped_ranges(vm, &dropped_bytes, &dropped_first);
+        if (dropped)
+                outcome_set(out, -EBADMSG, "%zu PT_LOAD(s) of %s (%llu bytes, the first at %#llx) wrap past 2^64 or "
+                            "lie above x86_64's 52-bit physical limit: that memory is not in the dump; the vmcore's "
+                            "program headers are damaged", dropped, a->vmcore, (unsigned long long) dropped_bytes,
+                            (unsigned long long) dropped_first);
         check_notes(vm, xen, a->vmcore, out);
         xkd_progress_finish(&prog, res.pages_done, sink->bytes_written);
         if (res.zero_pages || res.raw_pages)

@@ -423,9 +423,9 @@ int xkd_report_render_txt(const struct xkd_report *rep, FILE *f) {
                 txt_field(rep, f, "console", "xen_console_tail", NULL, false);
 
         fputs("\ndom0 kernel log (tail)\n", f);
+        if (rep->dom0_osrelease[0])
+                fprintf(f, "  dom0 Linux %s\n", rep->dom0_osrelease);
         if (rep->dom0_log) {
-                if (rep->dom0_osrelease[0])
-                        fprintf(f, "  dom0 Linux %s\n", rep->dom0_osrelease);
                 txt_tail(f, rep->dom0_log, 8192);
         } else
                 txt_field(rep, f, "log", xkd_report_missing_reason(rep, "dom0") ? "dom0" : "dom0.log_tail", NULL, false);
