@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 struct xkd_bitmap {
         uint64_t nbits;
@@ -45,6 +46,20 @@ static inline void xkd_bitmap_set(struct xkd_bitmap *b, uint64_t i) {
 static inline void xkd_bitmap_clear(struct xkd_bitmap *b, uint64_t i) {
         if (i < b->nbits)
                 b->bits[i >> 3] &= (uint8_t) ~(1u << (i & 7));
+}
+
+/* dst becomes a copy of src (allocated). */
+static inline int xkd_bitmap_dup(struct xkd_bitmap *dst, const struct xkd_bitmap *src) {
+        int r = xkd_bitmap_init(dst, src->nbits);
+        if (r == 0)
+                memcpy(dst->bits, src->bits, xkd_bitmap_bytes(src));
+        return r;
+}
+
+/* dst (already the same shape as src) takes src's bits. */
+static inline void xkd_bitmap_copy(struct xkd_bitmap *dst, const struct xkd_bitmap *src) {
+        if (dst->nbits == src->nbits)
+                memcpy(dst->bits, src->bits, xkd_bitmap_bytes(src));
 }
 
 static inline uint64_t xkd_bitmap_count(const struct xkd_bitmap *b) {

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -176,7 +177,9 @@ static enum xkd_pgc_layout choose_layout(const struct xkd_frame_source *src,
 }
 
 static int apply_xen(const struct xkd_frame_source *src, enum xkd_pgc_layout layout,
-                     struct xkd_bitmap *dump, struct xkd_filter_stats *stats) {
+                     struct xkd_bitmap *dump, uint64_t deadline_ns, struct xkd_filter_stats *stats) {
+        uint64_t seen = 0;
+
         for (uint64_t mfn = 0; mfn < dump->nbits; mfn++) {
                 enum xkd_page_class c;
                 uint64_t ci, owner;
@@ -184,6 +187,11 @@ static int apply_xen(const struct xkd_frame_source *src, enum xkd_pgc_layout lay
 
                 if (!xkd_bitmap_test(dump, mfn))
                         continue;
+                /* Out of time: the frames not looked at yet are kept. */
+                if (deadline_ns && (++seen & 4095) == 0 && xkd_monotonic_ns() >= deadline_ns) {
+                        stats->deadline_hit = true;
+                        break;
+                }
                 r = src->page_info(src->ctx, mfn, &ci, &owner);
                 if (r == -ENOENT)
                         c = XKD_PAGE_KEEP_NO_INFO;
@@ -203,6 +211,13 @@ static int apply_xen(const struct xkd_frame_source *src, enum xkd_pgc_layout lay
 int xkd_filter_build(struct xkd_vmcore *vm, const struct xkd_frame_source *src, unsigned level,
                      struct xkd_bitmap *ram, struct xkd_bitmap *dump,
                      struct xkd_filter_stats *stats) {
+        return xkd_filter_build_budget(vm, src, level, NULL, ram, dump, stats);
+}
+
+int xkd_filter_build_budget(struct xkd_vmcore *vm, const struct xkd_frame_source *src, unsigned level,
+                            const struct xkd_filter_budget *budget, struct xkd_bitmap *ram,
+                            struct xkd_bitmap *dump, struct xkd_filter_stats *stats) {
+        struct xkd_filter_budget b = budget ? *budget : (struct xkd_filter_budget) { 0 };
         uint64_t max_pfn = xkd_vmcore_max_pfn(vm);
         int r;
 
@@ -233,19 +248,29 @@ int xkd_filter_build(struct xkd_vmcore *vm, const struct xkd_frame_source *src, 
                         layout = choose_layout(src, ram);
                 if (layout != XKD_PGC_UNKNOWN) {
                         stats->layout = layout;
-                        apply_xen(src, layout, dump, stats);
+                        apply_xen(src, layout, dump, b.deadline_ns, stats);
                         stats->level_applied |= XKD_DL_XEN;
                 }
         }
         if (level & XKD_DL_DOM0_ANY) {
                 if (!(stats->level_applied & XKD_DL_XEN))
-                        log_warning("dom0 page types (dump level bits 2-16) need Xen's frame table (bit 32) "
-                                    "to be usable: keeping all of dom0's pages");
+                        snprintf(stats->dom0_skipped, sizeof(stats->dom0_skipped), "dom0 page types (dump level "
+                                 "bits 2-16) need Xen's frame table (bit 32) to be usable");
                 else if (!src->dom0_src)
-                        log_warning("No dom0 VMCOREINFO in the dump (load with xen-kdump to add it): "
-                                    "keeping all of dom0's pages");
-                else if (xkd_filter_dom0(src->dom0_src, src, stats->layout, level, dump, stats) == 0)
-                        stats->level_applied |= level & XKD_DL_DOM0_ANY;
+                        snprintf(stats->dom0_skipped, sizeof(stats->dom0_skipped), "no dom0 VMCOREINFO in the dump "
+                                 "(load with xen-kdump to add it)");
+                else if (stats->deadline_hit)
+                        snprintf(stats->dom0_skipped, sizeof(stats->dom0_skipped), "the time limit ran out first");
+                else {
+                        if (b.deadline_ns && (!b.dom0_deadline_ns || b.deadline_ns < b.dom0_deadline_ns))
+                                b.dom0_deadline_ns = b.deadline_ns;
+                        if (xkd_filter_dom0(src->dom0_src, src, stats->layout, level, dump, &b, stats) == 0)
+                                stats->level_applied |= level & XKD_DL_DOM0_ANY;
+                        else if (!stats->dom0_skipped[0])
+                                snprintf(stats->dom0_skipped, sizeof(stats->dom0_skipped), "the dom0 walk failed");
+                }
+                if (stats->dom0_skipped[0])
+                        log_warning("dom0 page types not applied, all of dom0's pages are kept: %s", stats->dom0_skipped);
         }
         /* Zero pages stay in the bitmap: the writer points them all at one
          * shared zero page (24 bytes each).  Excluding them instead makes

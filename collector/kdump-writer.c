@@ -6,6 +6,7 @@
 #include <sys/time.h>
 #include <zstd.h>
 
+#include "filter.h"
 #include "kdump-format.h"
 #include "kdump-writer.h"
 #include "log.h"
@@ -430,6 +431,11 @@ int xkd_kdump_write_ordered(struct xkd_kdump_writer *w, const struct xkd_bitmap 
                                 idx++;
                                 mfn++;
                                 continue;
+                        }
+                        if (w->opt.deadline_ns && xkd_monotonic_ns() >= w->opt.deadline_ns) {
+                                r = flush_descs(w);
+                                res->file_size = w->data_pos;
+                                return r < 0 ? r : -ETIMEDOUT;
                         }
                         run = run_length(w, dump, &t, pass, mfn, &range_end);
                         r = write_run(w, mfn, run, idx, res);
