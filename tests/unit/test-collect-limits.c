@@ -159,4 +159,39 @@ TEST(same_host_without_a_limit_is_complete) {
         free_host(&h);
 }
 
+/* makedumpfile that never ends: killed at the limit, its partial file kept and marked. */
+TEST(time_limit_kills_a_hung_makedumpfile_and_keeps_its_partial_file) {
+        struct host h;
+        struct xkd_collect_options o;
+        struct xkd_collect_result res;
+        char p[PATH_MAX], path[8192];
+        char *old_path = strdup(getenv("PATH") ? getenv("PATH") : "/usr/bin:/bin");
+
+        make_host(&h, 17, FREE_XSA402, (struct vmgen_config) { 0 });
+        snprintf(p, sizeof(p), "%s/bin", h.dir);
+        ASSERT_EQ(mkdir(p, 0700), 0);
+        snprintf(p, sizeof(p), "%s/bin/makedumpfile", h.dir);
+        FILE *f = fopen(p, "we");
+        fputs("#!/bin/sh\necho partial > \"$6\"\nexec sleep 60\n", f);
+        fclose(f);
+        ASSERT_EQ(chmod(p, 0700), 0);
+        snprintf(path, sizeof(path), "%s/bin:%s", h.dir, old_path);
+        setenv("PATH", path, 1);
+
+        o = host_opts(&h);
+        o.engine = XKD_ENGINE_MAKEDUMPFILE;
+        o.time_limit = 1;
+        uint64_t t0 = xkd_monotonic_ns();
+        ASSERT_EQ(xkd_collect(&o, &res), -ETIMEDOUT);
+        setenv("PATH", old_path, 1);
+        free(old_path);
+        ASSERT_TRUE(xkd_monotonic_ns() - t0 < UINT64_C(20) * 1000000000);
+        ASSERT_CONTAINS(res.reason, "the time limit (--time-limit 1 s) ran out while makedumpfile");
+        ASSERT_TRUE(exists_at(res.path, XKD_SAVE_MARKER));
+        ASSERT_TRUE(exists_at(res.path, XKD_SAVE_VMCORE_PARTIAL));
+        ASSERT_FALSE(exists_at(res.path, XKD_SAVE_VMCORE));
+        ASSERT_TRUE(file_contains(res.path, XKD_SAVE_VMCORE_PARTIAL, "partial"));
+        free_host(&h);
+}
+
 TEST_MAIN()
