@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -71,8 +72,23 @@ static void check_notes(struct xkd_vmcore *vm, struct xkd_xen *xen, const char *
                             path, missing);
 }
 
+/* The dom0 walk's time budget when the capture has no time limit of its own. */
+#define DOM0_WALK_SECONDS_DEFAULT 600u
+
+static void note_filter(struct xkd_collect_result *out, const struct xkd_filter_stats *st) {
+        if (st->dom0_skipped[0] && st->deadline_hit)
+                snprintf(out->filter_note, sizeof(out->filter_note), "the time limit ran out while filtering: Xen free "
+                         "and domU frames not yet looked at and all of dom0's pages are kept");
+        else if (st->deadline_hit)
+                snprintf(out->filter_note, sizeof(out->filter_note), "the time limit ran out while filtering: Xen free "
+                         "and domU frames not yet looked at are kept");
+        else if (st->dom0_skipped[0])
+                snprintf(out->filter_note, sizeof(out->filter_note), "dom0 page types (level bits 2-16) not applied, "
+                         "all of dom0's pages are kept: %s", st->dom0_skipped);
+}
+
 static void run_native(const struct xkd_collect_options *a, struct xkd_vmcore *vm, struct xkd_sink *sink, const char *where,
-                       struct xkd_collect_result *out) {
+                       uint64_t deadline_ns, struct xkd_collect_result *out) {
         struct xkd_frame_source src, *srcp = NULL;
         struct xkd_frame_reader *fr = NULL;
         struct xkd_kdump_writer *w = NULL;
@@ -93,17 +109,27 @@ static void run_native(const struct xkd_collect_options *a, struct xkd_vmcore *v
                 if (xkd_frame_source_from_xen(xen, &src, &fr) == 0)
                         srcp = &src;
         }
-        r = xkd_filter_build(vm, srcp, a->level, &ram, &dump, &st);
+        /* The dom0 walk trusts dom0's description of its memory: a quarter of
+         * the capture's time at most, so that writing always gets the rest. */
+        uint64_t now = xkd_monotonic_ns();
+        struct xkd_filter_budget budget = {
+                .deadline_ns = deadline_ns,
+                .dom0_deadline_ns = deadline_ns ? now + (deadline_ns > now ? (deadline_ns - now) / 4 : 0)
+                                                : now + DOM0_WALK_SECONDS_DEFAULT * UINT64_C(1000000000),
+        };
+        r = xkd_filter_build_budget(vm, srcp, a->level, &budget, &ram, &dump, &st);
         if (r < 0) {
                 outcome_set(out, r, "the page filter failed (%s)", strerror(-r));
                 goto done;
         }
         log_filter_stats(&st);
+        note_filter(out, &st);
 
         xkd_progress_init(&prog, stderr, a->quiet);
         struct xkd_kdump_options opt = {
                 .compress = a->compress, .dump_level = st.level_applied, .nodename = a->host,
                 .release = release, .progress = xkd_progress_update, .progress_userdata = &prog,
+                .deadline_ns = deadline_ns,
         };
         r = xkd_kdump_writer_new(vm, sink, &opt, &w);
         if (r < 0) {
@@ -117,7 +143,11 @@ static void run_native(const struct xkd_collect_options *a, struct xkd_vmcore *v
                                   (unsigned long long) xkd_bitmap_count(&first),
                                   (unsigned long long) xkd_bitmap_count(&second));
         r = xkd_kdump_write_ordered(w, &ram, &dump, tiers, first.bits && second.bits ? 2 : 0, &res);
-        if (r == -ENOSPC)
+        if (r == -ETIMEDOUT)
+                outcome_set(out, r, "the time limit (--time-limit %u s) ran out after %llu of %llu pages: what was written "
+                            "is kept; raise the limit or exclude more with --level", a->time_limit,
+                            (unsigned long long) res.pages_done, (unsigned long long) res.pages);
+        else if (r == -ENOSPC)
                 outcome_set(out, r, "no space left on %s after %llu of %llu pages: free space there, lower --reserve, "
                             "or exclude more with --level", where, (unsigned long long) res.pages_done,
                             (unsigned long long) res.pages);
@@ -130,6 +160,13 @@ static void run_native(const struct xkd_collect_options *a, struct xkd_vmcore *v
         if (xkd_vmcore_truncated(vm))
                 outcome_set(out, -EIO, "%s is shorter than its headers say: memory beyond the cut is missing",
                             a->vmcore);
+        uint64_t dropped_bytes, dropped_first;
+        size_t dropped = xkd_vmcore_dropped_ranges(vm, &dropped_bytes, &dropped_first);
+        if (dropped)
+                outcome_set(out, -EBADMSG, "%zu PT_LOAD(s) of %s (%llu bytes, the first at %#llx) wrap past 2^64 or "
+                            "lie above x86_64's 52-bit physical limit: that memory is not in the dump; the vmcore's "
+                            "program headers are damaged", dropped, a->vmcore, (unsigned long long) dropped_bytes,
+                            (unsigned long long) dropped_first);
         check_notes(vm, xen, a->vmcore, out);
         xkd_progress_finish(&prog, res.pages_done, sink->bytes_written);
         if (res.zero_pages || res.raw_pages)
@@ -162,8 +199,9 @@ done:
 }
 
 /* makedumpfile -E -X -d 1 writes an ELF dump; it refuses existing files. */
-static int run_makedumpfile(const struct xkd_collect_options *a, struct xkd_save *s) {
+static int run_makedumpfile(const struct xkd_collect_options *a, struct xkd_save *s, uint64_t deadline_ns) {
         char target[PATH_MAX + 32];
+        bool timed_out = false;
         int status;
         pid_t pid;
 
@@ -181,12 +219,26 @@ static int run_makedumpfile(const struct xkd_collect_options *a, struct xkd_save
                         strerror(errno));
                 _exit(127);
         }
-        while (waitpid(pid, &status, 0) < 0)
-                if (errno != EINTR)
+        for (bool killed = false;;) {
+                pid_t p = waitpid(pid, &status, deadline_ns ? WNOHANG : 0);
+                if (p == pid)
+                        break;
+                if (p < 0 && errno != EINTR)
                         return -errno;
+                if (p == 0 && !killed && xkd_monotonic_ns() >= deadline_ns) {
+                        /* What it wrote stays, as vmcore.incomplete. */
+                        kill(pid, SIGKILL);
+                        killed = true;
+                        timed_out = true;
+                }
+                if (p == 0)
+                        nanosleep(&(struct timespec) { .tv_nsec = 50 * 1000 * 1000 }, NULL);
+        }
         s->fd = open(target, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
         if (s->fd >= 0)
                 fchmod(s->fd, 0600);
+        if (timed_out)
+                return -ETIMEDOUT;
         if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || s->fd < 0)
                 return -EIO;
         return 0;
@@ -211,6 +263,7 @@ static void write_final_report(const struct xkd_collect_options *a, struct xkd_v
                 .level = a->engine == XKD_ENGINE_MAKEDUMPFILE ? 1 : (int) a->level,
                 .bytes = fstatat(save->dirfd, file, &st, 0) == 0 ? (uint64_t) st.st_size : 0,
                 .seconds = (double) (t1.tv_sec - t0->tv_sec) + (double) (t1.tv_nsec - t0->tv_nsec) / 1e9,
+                .filter_note = out->filter_note[0] ? out->filter_note : NULL,
         };
         r = xkd_report_write_with_dump(vm, save->dirfd, &d);
         if (r < 0)
@@ -226,6 +279,8 @@ int xkd_collect(const struct xkd_collect_options *o, struct xkd_collect_result *
         int r;
 
         memset(out, 0, sizeof(*out));
+        /* The capture's own bound: everything below, reading, filtering and writing, stops by then. */
+        uint64_t deadline_ns = a.time_limit ? xkd_monotonic_ns() + (uint64_t) a.time_limit * UINT64_C(1000000000) : 0;
         if (!a.vmcore)
                 a.vmcore = "/proc/vmcore";
         r = xkd_vmcore_open(a.vmcore, &vm);
@@ -249,7 +304,7 @@ int xkd_collect(const struct xkd_collect_options *o, struct xkd_collect_result *
                 int fd = a.stream_fd > 0 ? a.stream_fd : STDOUT_FILENO;
                 r = xkd_sink_flat_new(fd, &sink);
                 if (r == 0) {
-                        run_native(&a, vm, sink, "the output stream", out);
+                        run_native(&a, vm, sink, "the output stream", deadline_ns, out);
                         sink->free(sink);
                 }
                 xkd_vmcore_free(vm);
@@ -275,8 +330,12 @@ int xkd_collect(const struct xkd_collect_options *o, struct xkd_collect_result *
         clock_gettime(CLOCK_MONOTONIC, &t0);
 
         if (a.engine == XKD_ENGINE_MAKEDUMPFILE) {
-                r = run_makedumpfile(&a, &save);
-                if (r < 0)
+                r = run_makedumpfile(&a, &save, deadline_ns);
+                if (r == -ETIMEDOUT)
+                        outcome_set(out, r, "the time limit (--time-limit %u s) ran out while makedumpfile -E -X -d 1 "
+                                    "was writing: what it wrote is kept; raise the limit or use --engine native",
+                                    a.time_limit);
+                else if (r < 0)
                         outcome_set(out, r, "makedumpfile -E -X -d 1 failed (see its messages above): "
                                     "retry with --engine native");
         } else {
@@ -284,7 +343,7 @@ int xkd_collect(const struct xkd_collect_options *o, struct xkd_collect_result *
                 if (r < 0)
                         outcome_set(out, r, "out of memory");
                 else {
-                        run_native(&a, vm, sink, save.path, out);
+                        run_native(&a, vm, sink, save.path, deadline_ns, out);
                         sink->free(sink);
                 }
         }

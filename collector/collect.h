@@ -32,12 +32,14 @@ struct xkd_collect_options {
         bool quiet;                     /* no progress */
         time_t now;                     /* 0: time(NULL) */
         int stream_fd;                  /* for output "-": default stdout */
+        unsigned time_limit;            /* seconds for the whole collection; 0 = none */
 };
 
 struct xkd_collect_result {
         int error;                      /* first problem, negative errno */
         char reason[512];               /* one line: what is wrong and the fix; "" = complete */
         char path[PATH_MAX];            /* the dump directory */
+        char filter_note[512];          /* what the filter could not apply and why; "" = all applied */
 };
 
 /* 0 when the dump is complete; otherwise a negative errno with

@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,6 +23,14 @@
  * read a 4 KiB vmemmap page (64 struct pages) at a time.
  */
 
+/* x86_64 Linux: SECTION_SIZE_BITS has been 27 (128 MiB) since sparsemem came
+ * to the architecture; MAX_PHYSMEM_BITS is 46 (4-level paging) or 52
+ * (5-level), 44 on kernels before 2.6.31.  Anything else is not a dom0 this
+ * code knows, and taking it at its word costs 2^(bits-12) reads a section. */
+#define X86_64_SECTION_SIZE_BITS        27u
+#define X86_64_PHYSMEM_BITS_MIN         44u
+#define X86_64_PHYSMEM_BITS_MAX         52u
+
 #define SECTION_FLAGS_MASK      UINT64_C(0x3f)  /* present, has_mem_map, online, early, ... */
 #define SECTION_MARKED_PRESENT  UINT64_C(1)
 #define SECTION_HAS_MEM_MAP     UINT64_C(2)
@@ -38,6 +48,20 @@ struct dom0_layout {
         bool extreme;
 };
 
+static bool field_fits(uint64_t off, uint64_t len, uint64_t size) {
+        return off <= size && len <= size - off;
+}
+
+static int refuse(char *why, size_t why_size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int refuse(char *why, size_t why_size, const char *fmt, ...) {
+        va_list ap;
+
+        va_start(ap, fmt);
+        vsnprintf(why, why_size, fmt, ap);
+        va_end(ap);
+        return -EBADMSG;
+}
+
 static int need(const struct xkd_dom0_source *d, const char *key, uint64_t *v, const char **missing) {
         int r = d->info_get(d->ctx, key, v);
         if (r < 0 && !*missing)
@@ -45,7 +69,7 @@ static int need(const struct xkd_dom0_source *d, const char *key, uint64_t *v, c
         return r;
 }
 
-static int load_layout(const struct xkd_dom0_source *d, struct dom0_layout *l) {
+static int load_layout(const struct xkd_dom0_source *d, struct dom0_layout *l, char *why, size_t why_size) {
         const char *missing = NULL;
         char buf[64];
         uint64_t nr_sections;
@@ -66,7 +90,7 @@ static int load_layout(const struct xkd_dom0_source *d, struct dom0_layout *l) {
         need(d, "NUMBER(PG_swapcache)", &l->pg_swapcache, &missing);
         need(d, "NUMBER(PG_slab)", &l->pg_slab, &missing);
         if (missing) {
-                log_warning("dom0's VMCOREINFO lacks %s: keeping all of dom0's pages", missing);
+                snprintf(why, why_size, "dom0's VMCOREINFO lacks %s", missing);
                 return -ENOENT;
         }
         if (d->info_get(d->ctx, "OFFSET(page.compound_head)", &l->off_compound_head) < 0)
@@ -76,20 +100,37 @@ static int load_layout(const struct xkd_dom0_source *d, struct dom0_layout *l) {
                 l->buddy_mapcount = strtoll(buf, NULL, 0);
                 l->have_buddy = true;
         }
-        if (l->page_size < 32 || l->page_size > 256 || 4096 % l->page_size ||
-            l->off_flags + 8 > l->page_size || l->off_mapping + 8 > l->page_size ||
-            l->off_mapcount + 4 > l->page_size || l->off_private + 8 > l->page_size ||
-            l->section_size < 8 || l->section_size > 4096 || l->off_section_mem_map + 8 > l->section_size ||
-            l->section_size_bits < 15 || l->section_size_bits > 40 || l->max_physmem_bits > 52 ||
-            l->roots == 0 || l->roots > (UINT64_C(1) << 20) ||
-            l->max_physmem_bits <= l->section_size_bits || l->pg_lru > 63 || l->pg_private > 63 ||
-            l->pg_swapcache > 63 || l->pg_slab > 63) {
-                log_warning("dom0's VMCOREINFO describes an unexpected struct page layout: keeping all of dom0's pages");
-                return -EBADMSG;
-        }
-        /* SPARSEMEM_EXTREME: the symbol is an array of pointers to section pages. */
+        /* Every value below came from the crashed machine. */
+        if (l->section_size_bits != X86_64_SECTION_SIZE_BITS)
+                return refuse(why, why_size, "dom0's VMCOREINFO says SECTION_SIZE_BITS=%llu, x86_64 Linux uses %u",
+                              (unsigned long long) l->section_size_bits, X86_64_SECTION_SIZE_BITS);
+        if (l->max_physmem_bits < X86_64_PHYSMEM_BITS_MIN || l->max_physmem_bits > X86_64_PHYSMEM_BITS_MAX)
+                return refuse(why, why_size, "dom0's VMCOREINFO says MAX_PHYSMEM_BITS=%llu, x86_64 Linux uses %u-%u",
+                              (unsigned long long) l->max_physmem_bits, X86_64_PHYSMEM_BITS_MIN, X86_64_PHYSMEM_BITS_MAX);
+        if (l->page_size < 32 || l->page_size > 256 || l->page_size % 8 || 4096 % l->page_size ||
+            !field_fits(l->off_flags, 8, l->page_size) || !field_fits(l->off_mapping, 8, l->page_size) ||
+            !field_fits(l->off_mapcount, 4, l->page_size) || !field_fits(l->off_private, 8, l->page_size) ||
+            (l->off_compound_head != UINT64_MAX && !field_fits(l->off_compound_head, 8, l->page_size)) ||
+            l->pg_lru > 63 || l->pg_private > 63 || l->pg_swapcache > 63 || l->pg_slab > 63)
+                return refuse(why, why_size, "dom0's VMCOREINFO describes a struct page (SIZE(page)=%llu) x86_64 Linux "
+                              "does not have", (unsigned long long) l->page_size);
+        if (l->section_size < 8 || l->section_size > 64 || l->section_size % 8 ||
+            !field_fits(l->off_section_mem_map, 8, l->section_size))
+                return refuse(why, why_size, "dom0's VMCOREINFO says SIZE(mem_section)=%llu, x86_64 Linux has 8-64",
+                              (unsigned long long) l->section_size);
+        /* LENGTH(mem_section) is NR_MEM_SECTIONS, or with SPARSEMEM_EXTREME
+         * (an array of pointers to pages of sections) NR_SECTION_ROOTS. */
         nr_sections = UINT64_C(1) << (l->max_physmem_bits - l->section_size_bits);
-        l->extreme = l->roots != nr_sections;
+        if (l->roots == nr_sections)
+                l->extreme = false;
+        else if (l->roots == nr_sections / (4096 / l->section_size))
+                l->extreme = true;
+        else
+                return refuse(why, why_size, "dom0's VMCOREINFO says LENGTH(mem_section)=%llu, which is neither "
+                              "NR_MEM_SECTIONS (%llu) nor NR_SECTION_ROOTS (%llu) for MAX_PHYSMEM_BITS=%llu",
+                              (unsigned long long) l->roots, (unsigned long long) nr_sections,
+                              (unsigned long long) (nr_sections / (4096 / l->section_size)),
+                              (unsigned long long) l->max_physmem_bits);
         return 0;
 }
 
@@ -97,22 +138,47 @@ struct dom0_counts {
         uint64_t cache, cache_private, user, free, not_dom0, p2m_missing;
 };
 
-static void exclude_pfn(const struct xkd_dom0_source *d, const struct xkd_frame_source *src,
-                        enum xkd_pgc_layout layout, uint64_t pfn, struct xkd_bitmap *dump,
-                        uint64_t *counter, struct dom0_counts *c) {
+/* The walk's work budget: every read of dom0's or Xen's memory counts, and
+ * the clock is looked at every so often.  A dom0 VMCOREINFO can describe far
+ * more sections than exist (each costs reads even when they all fail). */
+struct walk {
+        const struct xkd_dom0_source *d;
+        const struct xkd_frame_source *src;
+        enum xkd_pgc_layout layout;
+        const struct dom0_layout *l;
+        unsigned level;
+        struct xkd_bitmap *dump;
+        struct dom0_counts c;
+        uint64_t work, work_max, deadline_ns;
+        bool over;
+        uint8_t *buf;
+};
+
+static bool spend(struct walk *w, uint64_t n) {
+        w->work += n;
+        if (w->work > w->work_max)
+                w->over = true;
+        else if (w->deadline_ns && (w->work & 4095) < n && xkd_monotonic_ns() >= w->deadline_ns)
+                w->over = true;
+        return !w->over;
+}
+
+static void exclude_pfn(struct walk *w, uint64_t pfn, uint64_t *counter) {
         uint64_t mfn, ci, owner;
 
-        if (d->pfn_to_mfn(d->ctx, pfn, &mfn) < 0 || mfn >= dump->nbits) {
-                c->p2m_missing++;
+        if (!spend(w, 2))
+                return;
+        if (w->d->pfn_to_mfn(w->d->ctx, pfn, &mfn) < 0 || mfn >= w->dump->nbits) {
+                w->c.p2m_missing++;
                 return;
         }
-        if (src->page_info(src->ctx, mfn, &ci, &owner) < 0 ||
-            xkd_classify_frame(layout, ci, owner, src) != XKD_PAGE_DOM0) {
-                c->not_dom0++;
+        if (w->src->page_info(w->src->ctx, mfn, &ci, &owner) < 0 ||
+            xkd_classify_frame(w->layout, ci, owner, w->src) != XKD_PAGE_DOM0) {
+                w->c.not_dom0++;
                 return;
         }
-        if (xkd_bitmap_test(dump, mfn)) {
-                xkd_bitmap_clear(dump, mfn);
+        if (xkd_bitmap_test(w->dump, mfn)) {
+                xkd_bitmap_clear(w->dump, mfn);
                 (*counter)++;
         }
 }
@@ -160,95 +226,120 @@ static uint64_t classify_page(const struct dom0_layout *l, const uint8_t *p, uns
         return 1;
 }
 
-static int walk_section(const struct xkd_dom0_source *d, const struct xkd_frame_source *src,
-                        enum xkd_pgc_layout layout, const struct dom0_layout *l, uint64_t section_nr,
-                        uint64_t mem_map_enc, unsigned level, struct xkd_bitmap *dump,
-                        struct dom0_counts *c, uint8_t *buf) {
+static void walk_section(struct walk *w, uint64_t section_nr, uint64_t mem_map_enc) {
+        const struct dom0_layout *l = w->l;
         uint64_t pages = UINT64_C(1) << (l->section_size_bits - 12);
         uint64_t start = section_nr * pages;
         uint64_t per_chunk = 4096 / l->page_size;
         uint64_t skip_until = 0;
 
-        for (uint64_t i = 0; i < pages; i += per_chunk) {
+        for (uint64_t i = 0; i < pages && !w->over; i += per_chunk) {
                 /* mem_map_enc = mem_map - start_pfn (in struct pages): pfn's struct page is at enc + pfn * size. */
                 uint64_t va = mem_map_enc + (start + i) * l->page_size;
 
-                if (d->read_virt(d->ctx, va, buf, 4096) < 0)
+                if (!spend(w, 1) || w->d->read_virt(w->d->ctx, va, w->buf, 4096) < 0)
                         continue;       /* unmapped vmemmap: nothing known, nothing excluded */
-                for (uint64_t k = 0; k < per_chunk && i + k < pages; k++) {
+                for (uint64_t k = 0; k < per_chunk && i + k < pages && !w->over; k++) {
                         uint64_t pfn = start + i + k, n;
                         int what;
 
                         if (pfn < skip_until)
                                 continue;
-                        n = classify_page(l, buf + k * l->page_size, level, &what);
+                        n = classify_page(l, w->buf + k * l->page_size, w->level, &what);
                         if (!what)
                                 continue;
-                        for (uint64_t j = 0; j < n; j++) {
-                                uint64_t *ctr = what == XKD_DL_DOM0_FREE ? &c->free :
-                                                what == XKD_DL_DOM0_CACHE ? &c->cache :
-                                                what == XKD_DL_DOM0_CACHE_PRIVATE ? &c->cache_private : &c->user;
-                                exclude_pfn(d, src, layout, pfn + j, dump, ctr, c);
+                        for (uint64_t j = 0; j < n && !w->over; j++) {
+                                uint64_t *ctr = what == XKD_DL_DOM0_FREE ? &w->c.free :
+                                                what == XKD_DL_DOM0_CACHE ? &w->c.cache :
+                                                what == XKD_DL_DOM0_CACHE_PRIVATE ? &w->c.cache_private : &w->c.user;
+                                exclude_pfn(w, pfn + j, ctr);
                         }
                         skip_until = pfn + n;
                 }
         }
-        return 0;
 }
 
-int xkd_filter_dom0(const struct xkd_dom0_source *d, const struct xkd_frame_source *src,
-                    enum xkd_pgc_layout layout, unsigned level, struct xkd_bitmap *dump,
-                    struct xkd_filter_stats *stats) {
-        struct dom0_layout l = { 0 };
-        struct dom0_counts c = { 0 };
-        uint64_t per_root;
-        uint8_t *roots_page = NULL, *buf = NULL, roots_ptrs[4096];
-        int r;
+static void walk_sections(struct walk *w) {
+        const struct dom0_layout *l = w->l;
+        uint64_t per_root = l->extreme ? 4096 / l->section_size : 1;
+        uint8_t roots_ptrs[4096], sections[4096];
 
-        r = load_layout(d, &l);
-        if (r < 0)
-                return r;
-        roots_page = malloc(4096);
-        buf = malloc(4096);
-        if (!roots_page || !buf) {
-                free(roots_page);
-                free(buf);
-                return -ENOMEM;
-        }
-        per_root = l.extreme ? 4096 / l.section_size : 1;
-        for (uint64_t root = 0; root < l.roots; root++) {
+        for (uint64_t root = 0; root < l->roots && !w->over; root++) {
                 uint64_t sections_va;
 
-                if (l.extreme) {
+                if (l->extreme) {
                         /* The root pointers, read 512 at a time. */
                         if (root % 512 == 0 &&
-                            d->read_virt(d->ctx, l.mem_section + root * 8, roots_ptrs,
-                                         (size_t) (l.roots - root < 512 ? l.roots - root : 512) * 8) < 0)
-                                memset(roots_ptrs, 0, 4096);
+                            (!spend(w, 1) ||
+                             w->d->read_virt(w->d->ctx, l->mem_section + root * 8, roots_ptrs,
+                                             (size_t) (l->roots - root < 512 ? l->roots - root : 512) * 8) < 0))
+                                memset(roots_ptrs, 0, sizeof(roots_ptrs));
                         memcpy(&sections_va, roots_ptrs + (root % 512) * 8, 8);
                         if (!sections_va)
                                 continue;
                 } else
-                        sections_va = l.mem_section + root * l.section_size;
-                if (d->read_virt(d->ctx, sections_va, roots_page, (size_t) (per_root * l.section_size)) < 0)
+                        sections_va = l->mem_section + root * l->section_size;
+                if (!spend(w, 1) || w->d->read_virt(w->d->ctx, sections_va, sections, (size_t) (per_root * l->section_size)) < 0)
                         continue;
-                for (uint64_t s = 0; s < per_root; s++) {
+                for (uint64_t s = 0; s < per_root && !w->over; s++) {
                         uint64_t smm;
-                        memcpy(&smm, roots_page + s * l.section_size + l.off_section_mem_map, 8);
+                        memcpy(&smm, sections + s * l->section_size + l->off_section_mem_map, 8);
                         if ((smm & (SECTION_MARKED_PRESENT | SECTION_HAS_MEM_MAP)) !=
                             (SECTION_MARKED_PRESENT | SECTION_HAS_MEM_MAP))
                                 continue;
-                        walk_section(d, src, layout, &l, root * per_root + s, smm & ~SECTION_FLAGS_MASK, level,
-                                     dump, &c, buf);
+                        walk_section(w, root * per_root + s, smm & ~SECTION_FLAGS_MASK);
                 }
         }
-        free(roots_page);
-        free(buf);
-        stats->dom0_cache = c.cache;
-        stats->dom0_cache_private = c.cache_private;
-        stats->dom0_user = c.user;
-        stats->dom0_free = c.free;
-        log_debug("dom0 filter: %llu frames not dom0's per Xen, %llu pfns without a p2m entry",
-                  (unsigned long long) c.not_dom0, (unsigned long long) c.p2m_missing);
+}
+
+uint64_t xkd_filter_dom0_work_max(uint64_t ram_pages) {
+        /* A real dom0 costs one read per 64 struct pages plus two per page
+         * excluded, and dom0 is at most the host: four reads a RAM page, and
+         * a floor for tiny hosts, leave a wide margin. */
+        return 4 * ram_pages + XKD_DOM0_WORK_FLOOR;
+}
+
+int xkd_filter_dom0(const struct xkd_dom0_source *d, const struct xkd_frame_source *src,
+                    enum xkd_pgc_layout layout, unsigned level, struct xkd_bitmap *dump,
+                    const struct xkd_filter_budget *budget, struct xkd_filter_stats *stats) {
+        struct dom0_layout l = { 0 };
+        struct xkd_bitmap before = { 0 };
+        struct walk w = { .d = d, .src = src, .layout = layout, .l = &l, .level = level, .dump = dump };
+        int r;
+
+        r = load_layout(d, &l, stats->dom0_skipped, sizeof(stats->dom0_skipped));
+        if (r < 0)
+                return r;
+        w.work_max = budget && budget->dom0_work_max ? budget->dom0_work_max
+                                                     : xkd_filter_dom0_work_max(xkd_bitmap_count(dump));
+        w.deadline_ns = budget ? budget->dom0_deadline_ns : 0;
+        w.buf = malloc(4096);
+        r = w.buf ? xkd_bitmap_dup(&before, dump) : -ENOMEM;
+        if (r < 0) {
+                free(w.buf);
+                snprintf(stats->dom0_skipped, sizeof(stats->dom0_skipped), "out of memory");
+                return r;
+        }
+        walk_sections(&w);
+        free(w.buf);
+        stats->dom0_work = w.work;
+        if (w.over) {
+                /* Half a walk excludes an arbitrary part of dom0: keep all of it instead. */
+                xkd_bitmap_copy(dump, &before);
+                xkd_bitmap_done(&before);
+                snprintf(stats->dom0_skipped, sizeof(stats->dom0_skipped),
+                         w.work > w.work_max ? "the dom0 page walk did not finish in its budget of %llu reads "
+                                               "(dom0's VMCOREINFO describes more memory than the dump holds)"
+                                             : "the dom0 page walk did not finish in its time budget (%llu reads done)",
+                         (unsigned long long) (w.work > w.work_max ? w.work_max : w.work));
+                return -ETIMEDOUT;
+        }
+        xkd_bitmap_done(&before);
+        stats->dom0_cache = w.c.cache;
+        stats->dom0_cache_private = w.c.cache_private;
+        stats->dom0_user = w.c.user;
+        stats->dom0_free = w.c.free;
+        log_debug("dom0 filter: %llu reads, %llu frames not dom0's per Xen, %llu pfns without a p2m entry",
+                  (unsigned long long) w.work, (unsigned long long) w.c.not_dom0, (unsigned long long) w.c.p2m_missing);
         return 0;
 }

@@ -98,7 +98,8 @@ int xkd_frame_source_from_xen(struct xkd_xen *x, struct xkd_frame_source *src, s
                 r = xkd_xen_info_get(x, "OFFSET(page_info.count_info)", &fr->off_count);
         if (r == 0)
                 r = xkd_xen_info_get(x, "OFFSET(page_info._domain)", &fr->off_domain);
-        if (r == 0 && (fr->size < 16 || fr->size > 256 || fr->off_count + 8 > fr->size || fr->off_domain + 4 > fr->size))
+        /* Offsets come from the crashed machine: a huge one must not wrap the check. */
+        if (r == 0 && (fr->size < 16 || fr->size > 256 || fr->off_count > fr->size - 8 || fr->off_domain > fr->size - 4))
                 r = -EBADMSG;
         if (r < 0) {
                 free(fr);

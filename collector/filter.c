@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -99,6 +100,40 @@ enum xkd_page_class xkd_classify_frame(enum xkd_pgc_layout layout, uint64_t ci,
         return XKD_PAGE_DOMU;
 }
 
+/* The RAM bitmap has a chunk wherever a PT_LOAD has a frame, and nowhere else. */
+static int init_ram(struct xkd_vmcore *vm, uint64_t max_pfn, struct xkd_bitmap *ram) {
+        size_t n = xkd_vmcore_nr_ranges(vm), nchunks = 0;
+        uint64_t *no = NULL;
+
+        for (int pass = 0; pass < 2; pass++) {
+                uint64_t next = 0;      /* chunks below this one are listed */
+
+                nchunks = 0;
+                for (size_t i = 0; i < n; i++) {
+                        const struct xkd_ram_range *r = xkd_vmcore_range(vm, i);
+                        uint64_t first, last;
+
+                        if (r->size == 0)
+                                continue;
+                        first = r->start / XKD_PAGE_SIZE / XKD_BITMAP_CHUNK_BITS;
+                        last = (r->start + r->size - 1) / XKD_PAGE_SIZE / XKD_BITMAP_CHUNK_BITS;
+                        for (uint64_t c = first > next ? first : next; c <= last; c++) {
+                                if (no)
+                                        no[nchunks] = c;
+                                nchunks++;
+                        }
+                        if (last + 1 > next)
+                                next = last + 1;
+                }
+                if (pass == 0) {
+                        no = malloc((nchunks ? nchunks : 1) * sizeof(*no));
+                        if (!no)
+                                return -ENOMEM;
+                }
+        }
+        return xkd_bitmap_init_chunks(ram, max_pfn, no, nchunks);
+}
+
 static int fill_ram(struct xkd_vmcore *vm, struct xkd_bitmap *ram) {
         size_t n = xkd_vmcore_nr_ranges(vm);
 
@@ -120,11 +155,9 @@ static enum xkd_pgc_layout probe_layout(const struct xkd_frame_source *src,
                                         const struct xkd_bitmap *ram) {
         uint64_t n_old = 0, n_new = 0;
 
-        for (uint64_t mfn = 0; mfn < ram->nbits; mfn++) {
+        for (uint64_t mfn = xkd_bitmap_next_set(ram, 0); mfn < ram->nbits; mfn = xkd_bitmap_next_set(ram, mfn + 1)) {
                 uint64_t ci, owner;
 
-                if (!xkd_bitmap_test(ram, mfn))
-                        continue;
                 if (src->page_info(src->ctx, mfn, &ci, &owner) < 0)
                         continue;
                 if (ci & PGC_XEN_HEAP)
@@ -176,14 +209,19 @@ static enum xkd_pgc_layout choose_layout(const struct xkd_frame_source *src,
 }
 
 static int apply_xen(const struct xkd_frame_source *src, enum xkd_pgc_layout layout,
-                     struct xkd_bitmap *dump, struct xkd_filter_stats *stats) {
-        for (uint64_t mfn = 0; mfn < dump->nbits; mfn++) {
+                     struct xkd_bitmap *dump, uint64_t deadline_ns, struct xkd_filter_stats *stats) {
+        uint64_t seen = 0;
+
+        for (uint64_t mfn = xkd_bitmap_next_set(dump, 0); mfn < dump->nbits; mfn = xkd_bitmap_next_set(dump, mfn + 1)) {
                 enum xkd_page_class c;
                 uint64_t ci, owner;
                 int r;
 
-                if (!xkd_bitmap_test(dump, mfn))
-                        continue;
+                /* Out of time: the frames not looked at yet are kept. */
+                if (deadline_ns && (++seen & 4095) == 0 && xkd_monotonic_ns() >= deadline_ns) {
+                        stats->deadline_hit = true;
+                        break;
+                }
                 r = src->page_info(src->ctx, mfn, &ci, &owner);
                 if (r == -ENOENT)
                         c = XKD_PAGE_KEEP_NO_INFO;
@@ -203,6 +241,13 @@ static int apply_xen(const struct xkd_frame_source *src, enum xkd_pgc_layout lay
 int xkd_filter_build(struct xkd_vmcore *vm, const struct xkd_frame_source *src, unsigned level,
                      struct xkd_bitmap *ram, struct xkd_bitmap *dump,
                      struct xkd_filter_stats *stats) {
+        return xkd_filter_build_budget(vm, src, level, NULL, ram, dump, stats);
+}
+
+int xkd_filter_build_budget(struct xkd_vmcore *vm, const struct xkd_frame_source *src, unsigned level,
+                            const struct xkd_filter_budget *budget, struct xkd_bitmap *ram,
+                            struct xkd_bitmap *dump, struct xkd_filter_stats *stats) {
+        struct xkd_filter_budget b = budget ? *budget : (struct xkd_filter_budget) { 0 };
         uint64_t max_pfn = xkd_vmcore_max_pfn(vm);
         int r;
 
@@ -212,16 +257,16 @@ int xkd_filter_build(struct xkd_vmcore *vm, const struct xkd_frame_source *src, 
                                        "32 (Xen free and domU pages), 2-16 (dom0 types), at most %u",
                                        level, XKD_DL_MAX);
 
-        r = xkd_bitmap_init(ram, max_pfn);
+        r = init_ram(vm, max_pfn, ram);
         if (r < 0)
                 return r;
-        r = xkd_bitmap_init(dump, max_pfn);
+        r = xkd_bitmap_init_like(dump, ram);
         if (r < 0) {
                 xkd_bitmap_done(ram);
                 return r;
         }
         fill_ram(vm, ram);
-        memcpy(dump->bits, ram->bits, xkd_bitmap_bytes(ram));
+        xkd_bitmap_copy(dump, ram);
 
         if (level & XKD_DL_XEN) {
                 enum xkd_pgc_layout layout = XKD_PGC_UNKNOWN;
@@ -233,19 +278,29 @@ int xkd_filter_build(struct xkd_vmcore *vm, const struct xkd_frame_source *src, 
                         layout = choose_layout(src, ram);
                 if (layout != XKD_PGC_UNKNOWN) {
                         stats->layout = layout;
-                        apply_xen(src, layout, dump, stats);
+                        apply_xen(src, layout, dump, b.deadline_ns, stats);
                         stats->level_applied |= XKD_DL_XEN;
                 }
         }
         if (level & XKD_DL_DOM0_ANY) {
                 if (!(stats->level_applied & XKD_DL_XEN))
-                        log_warning("dom0 page types (dump level bits 2-16) need Xen's frame table (bit 32) "
-                                    "to be usable: keeping all of dom0's pages");
+                        snprintf(stats->dom0_skipped, sizeof(stats->dom0_skipped), "dom0 page types (dump level "
+                                 "bits 2-16) need Xen's frame table (bit 32) to be usable");
                 else if (!src->dom0_src)
-                        log_warning("No dom0 VMCOREINFO in the dump (load with xen-kdump to add it): "
-                                    "keeping all of dom0's pages");
-                else if (xkd_filter_dom0(src->dom0_src, src, stats->layout, level, dump, stats) == 0)
-                        stats->level_applied |= level & XKD_DL_DOM0_ANY;
+                        snprintf(stats->dom0_skipped, sizeof(stats->dom0_skipped), "no dom0 VMCOREINFO in the dump "
+                                 "(load with xen-kdump to add it)");
+                else if (stats->deadline_hit)
+                        snprintf(stats->dom0_skipped, sizeof(stats->dom0_skipped), "the time limit ran out first");
+                else {
+                        if (b.deadline_ns && (!b.dom0_deadline_ns || b.deadline_ns < b.dom0_deadline_ns))
+                                b.dom0_deadline_ns = b.deadline_ns;
+                        if (xkd_filter_dom0(src->dom0_src, src, stats->layout, level, dump, &b, stats) == 0)
+                                stats->level_applied |= level & XKD_DL_DOM0_ANY;
+                        else if (!stats->dom0_skipped[0])
+                                snprintf(stats->dom0_skipped, sizeof(stats->dom0_skipped), "the dom0 walk failed");
+                }
+                if (stats->dom0_skipped[0])
+                        log_warning("dom0 page types not applied, all of dom0's pages are kept: %s", stats->dom0_skipped);
         }
         /* Zero pages stay in the bitmap: the writer points them all at one
          * shared zero page (24 bytes each).  Excluding them instead makes
@@ -311,18 +366,16 @@ static void mark_dom0_kernel(const struct xkd_dom0_source *d, const struct xkd_b
 
 int xkd_filter_priority(struct xkd_vmcore *vm, const struct xkd_frame_source *src, enum xkd_pgc_layout layout,
                         const struct xkd_bitmap *dump, struct xkd_bitmap *first, struct xkd_bitmap *second) {
-        int r = xkd_bitmap_init(first, dump->nbits);
+        int r = xkd_bitmap_init_like(first, dump);
 
         if (r == 0)
-                r = xkd_bitmap_init(second, dump->nbits);
+                r = xkd_bitmap_init_like(second, dump);
         if (r < 0 || !src || layout == XKD_PGC_UNKNOWN)
                 return r;
-        for (uint64_t mfn = 0; mfn < dump->nbits; mfn++) {
+        for (uint64_t mfn = xkd_bitmap_next_set(dump, 0); mfn < dump->nbits; mfn = xkd_bitmap_next_set(dump, mfn + 1)) {
                 uint64_t ci, owner;
                 enum xkd_page_class c;
 
-                if (!xkd_bitmap_test(dump, mfn))
-                        continue;
                 if (src->page_info(src->ctx, mfn, &ci, &owner) < 0)
                         continue;
                 c = xkd_classify_frame(layout, ci, owner, src);

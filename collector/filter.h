@@ -103,10 +103,37 @@ struct xkd_filter_stats {
         uint64_t dumped_pages;
         uint64_t class_pages[XKD_PAGE_DOMU + 1];
         uint64_t dom0_cache, dom0_cache_private, dom0_user, dom0_free;
+        uint64_t dom0_work;             /* reads the dom0 walk made */
         uint64_t read_errors;
         enum xkd_pgc_layout layout;
         unsigned level_applied;         /* the bits that were really applied */
+        char dom0_skipped[320];         /* why dom0 types asked for were not applied; "" = applied or not asked */
+        bool deadline_hit;              /* the capture's time limit ran out while filtering */
 };
+
+/*
+ * Work budgets.  The dom0 walk trusts dom0's own description of its memory,
+ * so it gets a bound: at most dom0_work_max reads (0: derived from the RAM
+ * present, xkd_filter_dom0_work_max) and dom0_deadline_ns; past either it
+ * gives up and keeps all of dom0's pages.  deadline_ns is the capture's own
+ * bound: past it the Xen stage stops excluding (what it has not looked at
+ * is kept) and the dom0 stage is skipped.  Times are CLOCK_MONOTONIC ns; 0
+ * = none.
+ */
+struct xkd_filter_budget {
+        uint64_t dom0_work_max;
+        uint64_t dom0_deadline_ns;
+        uint64_t deadline_ns;
+};
+#define XKD_DOM0_WORK_FLOOR     (UINT64_C(1) << 20)
+uint64_t xkd_filter_dom0_work_max(uint64_t ram_pages);
+
+#include <time.h>
+static inline uint64_t xkd_monotonic_ns(void) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t) ts.tv_sec * 1000000000u + (uint64_t) ts.tv_nsec;
+}
 
 /*
  * Builds ram (every frame a PT_LOAD covers) and dump (the frames to write).
@@ -124,11 +151,17 @@ struct xkd_filter_stats {
 int xkd_filter_priority(struct xkd_vmcore *vm, const struct xkd_frame_source *src, enum xkd_pgc_layout layout,
                         const struct xkd_bitmap *dump, struct xkd_bitmap *first, struct xkd_bitmap *second);
 
-/* Clears dom0's cache/user/free frames (per level) from dump. */
+/* Clears dom0's cache/user/free frames (per level) from dump.  On a
+ * negative return dump is as it was and stats->dom0_skipped says why
+ * (-ETIMEDOUT: the budget ran out). */
 int xkd_filter_dom0(const struct xkd_dom0_source *d, const struct xkd_frame_source *src,
                     enum xkd_pgc_layout layout, unsigned level, struct xkd_bitmap *dump,
-                    struct xkd_filter_stats *stats);
+                    const struct xkd_filter_budget *budget, struct xkd_filter_stats *stats);
 
 int xkd_filter_build(struct xkd_vmcore *vm, const struct xkd_frame_source *src, unsigned level,
                      struct xkd_bitmap *ram, struct xkd_bitmap *dump,
                      struct xkd_filter_stats *stats);
+/* The same within a budget (NULL: the default dom0 budget, no deadline). */
+int xkd_filter_build_budget(struct xkd_vmcore *vm, const struct xkd_frame_source *src, unsigned level,
+                            const struct xkd_filter_budget *budget, struct xkd_bitmap *ram,
+                            struct xkd_bitmap *dump, struct xkd_filter_stats *stats);

@@ -6,6 +6,7 @@
 #include <sys/time.h>
 #include <zstd.h>
 
+#include "filter.h"
 #include "kdump-format.h"
 #include "kdump-writer.h"
 #include "log.h"
@@ -122,6 +123,34 @@ static void find_notes_info(struct xkd_vmcore *vm, const void *notes, uint64_t *
         }
 }
 
+static bool block_is_zero(const uint8_t *p) {
+        static const uint8_t zero[BLOCK];
+        return memcmp(p, zero, BLOCK) == 0;
+}
+
+/* The bitmap's blocks are its chunks; the last block is always written so
+ * that the file reaches the end of the bitmaps even with no page after them. */
+static int write_bitmap(struct xkd_kdump_writer *w, uint64_t offset, uint64_t blocks, const struct xkd_bitmap *b) {
+        static const uint8_t zero[BLOCK];
+        bool wrote_last = false;
+
+        for (size_t k = 0; k < b->nchunks; k++) {
+                uint64_t no = xkd_bitmap_chunk_no(b, k);
+                const uint8_t *c = b->bits + k * XKD_BITMAP_CHUNK_BYTES;
+                int r;
+
+                if (no >= blocks)
+                        break;
+                if (block_is_zero(c) && no != blocks - 1)
+                        continue;
+                r = xkd_sink_write_at(w->sink, offset + no * BLOCK, c, BLOCK);
+                if (r < 0)
+                        return r;
+                wrote_last = no == blocks - 1;
+        }
+        return wrote_last || blocks == 0 ? 0 : xkd_sink_write_at(w->sink, offset + (blocks - 1) * BLOCK, zero, BLOCK);
+}
+
 static int write_headers(struct xkd_kdump_writer *w, const struct xkd_bitmap *ram,
                          const struct xkd_bitmap *dump, uint64_t ndescs) {
         struct kdump_disk_dump_header *h = &w->header;
@@ -183,19 +212,14 @@ static int write_headers(struct xkd_kdump_writer *w, const struct xkd_bitmap *ra
         if (r < 0)
                 return r;
 
-        /* The bitmaps, each padded to whole blocks. */
-        buf = calloc(bitmap_half, BLOCK);
-        if (!buf)
-                return -ENOMEM;
-        memcpy(buf, ram->bits, xkd_bitmap_bytes(ram));
-        r = xkd_sink_write_at(w->sink, (1 + sub_blocks) * BLOCK, buf, bitmap_half * BLOCK);
-        if (r >= 0) {
-                memset(buf, 0, bitmap_half * BLOCK);
-                memcpy(buf, dump->bits, xkd_bitmap_bytes(dump));
-                r = xkd_sink_write_at(w->sink, (1 + sub_blocks + bitmap_half) * BLOCK, buf,
-                                      bitmap_half * BLOCK);
-        }
-        free(buf);
+        /* The bitmaps: max_mapnr bits each, as the format wants, but only
+         * their non-zero blocks are written (the rest are holes in a file,
+         * absent from a stream; both read back as zeros).  A host with one
+         * page at 8 TiB has two 256 MiB bitmaps of which one block each is
+         * data. */
+        r = write_bitmap(w, (1 + sub_blocks) * BLOCK, bitmap_half, ram);
+        if (r >= 0)
+                r = write_bitmap(w, (1 + sub_blocks + bitmap_half) * BLOCK, bitmap_half, dump);
         return r;
 }
 
@@ -415,27 +439,24 @@ int xkd_kdump_write_ordered(struct xkd_kdump_writer *w, const struct xkd_bitmap 
         for (unsigned pass = 0; pass <= t.n; pass++) {
                 uint64_t range_end = 0, idx = 0;        /* idx: table position = dumped frames before */
 
-                for (uint64_t mfn = 0; mfn < dump->nbits; ) {
+                for (uint64_t mfn = xkd_bitmap_next_set(dump, 0); mfn < dump->nbits; ) {
                         unsigned run;
 
-                        if (!xkd_bitmap_test(dump, mfn)) {
-                                /* Skip whole empty bytes quickly. */
-                                if ((mfn & 7) == 0 && dump->bits[mfn >> 3] == 0)
-                                        mfn += 8;
-                                else
-                                        mfn++;
-                                continue;
-                        }
                         if (!in_pass(dump, &t, pass, mfn)) {
                                 idx++;
-                                mfn++;
+                                mfn = xkd_bitmap_next_set(dump, mfn + 1);
                                 continue;
+                        }
+                        if (w->opt.deadline_ns && xkd_monotonic_ns() >= w->opt.deadline_ns) {
+                                r = flush_descs(w);
+                                res->file_size = w->data_pos;
+                                return r < 0 ? r : -ETIMEDOUT;
                         }
                         run = run_length(w, dump, &t, pass, mfn, &range_end);
                         r = write_run(w, mfn, run, idx, res);
                         if (r < 0)
                                 return r;
-                        mfn += run;
+                        mfn = xkd_bitmap_next_set(dump, mfn + run);
                         idx += run;
                         if (w->opt.progress)
                                 w->opt.progress(w->opt.progress_userdata, res->pages_done, res->pages);

@@ -34,6 +34,10 @@ struct xkd_kdump_options {
         /* Called after each batch of pages; done/total count pages. */
         void (*progress)(void *userdata, uint64_t done, uint64_t total);
         void *progress_userdata;
+        /* CLOCK_MONOTONIC ns (xkd_monotonic_ns); 0 = none.  Past it the
+         * writer stops between batches, with everything written so far
+         * consistent on disk, and returns -ETIMEDOUT. */
+        uint64_t deadline_ns;
 };
 
 struct xkd_kdump_result {

@@ -265,8 +265,11 @@ int xkd_report_render_json(const struct xkd_report *rep, FILE *f) {
                 json_str_or_null(f, rep->dump->status ? rep->dump->status : "", rep->dump->status != NULL);
                 fputs(", \"engine\": ", f);
                 json_str_or_null(f, rep->dump->engine ? rep->dump->engine : "", rep->dump->engine != NULL);
-                fprintf(f, ", \"level\": %d, \"bytes\": %" PRIu64 ", \"seconds\": %.3f}", rep->dump->level,
+                fprintf(f, ", \"level\": %d, \"bytes\": %" PRIu64 ", \"seconds\": %.3f", rep->dump->level,
                         rep->dump->bytes, rep->dump->seconds);
+                fputs(", \"filter_note\": ", f);
+                json_str_or_null(f, rep->dump->filter_note ? rep->dump->filter_note : "", rep->dump->filter_note != NULL);
+                fputs("}", f);
         }
         json_key(f, "  ", "missing", &first);
         fputs("{", f);
@@ -323,6 +326,8 @@ int xkd_report_render_txt(const struct xkd_report *rep, FILE *f) {
                         rep->dump->file ? rep->dump->file : "-", rep->dump->engine ? rep->dump->engine : "-",
                         rep->dump->level, rep->dump->bytes, rep->dump->seconds,
                         rep->dump->status ? rep->dump->status : "-");
+        if (rep->dump && rep->dump->filter_note)
+                fprintf(f, "Filter: %s\n\n", rep->dump->filter_note);
 
         fputs("Crash\n", f);
         txt_field(rep, f, "reason", "crash.reason", rep->reason, !xkd_report_missing_reason(rep, "crash.reason"));
@@ -423,9 +428,9 @@ int xkd_report_render_txt(const struct xkd_report *rep, FILE *f) {
                 txt_field(rep, f, "console", "xen_console_tail", NULL, false);
 
         fputs("\ndom0 kernel log (tail)\n", f);
+        if (rep->dom0_osrelease[0])
+                fprintf(f, "  dom0 Linux %s\n", rep->dom0_osrelease);
         if (rep->dom0_log) {
-                if (rep->dom0_osrelease[0])
-                        fprintf(f, "  dom0 Linux %s\n", rep->dom0_osrelease);
                 txt_tail(f, rep->dom0_log, 8192);
         } else
                 txt_field(rep, f, "log", xkd_report_missing_reason(rep, "dom0") ? "dom0" : "dom0.log_tail", NULL, false);

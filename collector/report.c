@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "dumplist.h"
 #include "log.h"
 #include "report-internal.h"
 
@@ -55,6 +56,10 @@ static void gather_load(struct xkd_report *rep) {
                 xkd_report_missing(rep, "load.xen_cmdline", "the XEN_KDUMP note has no XEN_CMDLINE line");
         if (xkd_xen_key_get_string(x, XKD_INFO_LOAD, "XKD_VERSION", rep->loader_version, sizeof(rep->loader_version)) < 0)
                 xkd_report_missing(rep, "load.loader_version", "the XEN_KDUMP note has no XKD_VERSION line");
+        /* Bytes from the crashed machine go to terminals (cat report.txt): shown, never obeyed. */
+        xkd_dump_sanitize(rep->hostname, false);
+        xkd_dump_sanitize(rep->xen_cmdline, false);
+        xkd_dump_sanitize(rep->loader_version, false);
         rep->has_load_time = xkd_xen_key_get(x, XKD_INFO_LOAD, "LOAD_TIME", &rep->load_time) == 0;
         if (!rep->has_load_time)
                 xkd_report_missing(rep, "load.load_time", "the XEN_KDUMP note has no valid LOAD_TIME line");
@@ -161,6 +166,9 @@ static void gather_crash(struct xkd_report *rep) {
         }
         if (xkd_xen_nr_cpus(x) == 0)
                 xkd_report_missing(rep, "cpus", "no \"CORE\" NT_PRSTATUS notes in the dump");
+        if (xkd_xen_nr_cpus_ignored(x))
+                xkd_report_missing(rep, "cpus.all", "the dump has %zu more CPU notes than the %u the report decodes: "
+                                   "they are in the dump, not listed here", xkd_xen_nr_cpus_ignored(x), XKD_XEN_CPUS_MAX);
 }
 
 static int domain_cmp(const void *a, const void *b) {
@@ -296,6 +304,7 @@ static void gather_dom0(struct xkd_report *rep) {
         }
         if (xkd_xen_key_get_string(rep->xen, XKD_INFO_DOM0, "OSRELEASE", rep->dom0_osrelease, sizeof(rep->dom0_osrelease)) < 0)
                 xkd_report_missing(rep, "dom0.osrelease", "dom0's VMCOREINFO has no OSRELEASE line");
+        xkd_dump_sanitize(rep->dom0_osrelease, false);
         rep->dom0_log = malloc(XKD_REPORT_DOM0_LOG_TAIL);
         if (!rep->dom0_log)
                 return;
@@ -355,6 +364,12 @@ static void gather(struct xkd_report *rep) {
         for (size_t i = 0; i < rep->nr_ranges; i++)
                 rep->ram_bytes += xkd_vmcore_range(rep->vm, i)->size;
         xkd_vmcore_notes(rep->vm, &rep->notes_bytes);
+        uint64_t dropped_bytes, dropped_first;
+        size_t dropped = xkd_vmcore_dropped_ranges(rep->vm, &dropped_bytes, &dropped_first);
+        if (dropped)
+                xkd_report_missing(rep, "ram.ranges", "%zu PT_LOAD(s) (%" PRIu64 " bytes, the first at %#" PRIx64 ") wrap "
+                                   "past 2^64 or lie above x86_64's 52-bit physical limit: not in the dump",
+                                   dropped, dropped_bytes, dropped_first);
         gather_load(rep);
         gather_xen(rep);
         gather_crash(rep);

@@ -21,6 +21,7 @@
  *                 "cr0", "cr2", "cr3", "cr4", "regs": { r15 .. gs } } ],
  *     "domains": [ { "id", "address", "owned_pages", "tot_pages", "state" } ],
  *     "xen_console_tail": "...", "dom0": { "osrelease", "log_tail" },
+ *     "dump": { "file", "status", "engine", "level", "bytes", "seconds", "filter_note" },
  *     "missing": { "<dotted.field>": "<reason>", ... } }
  *
  * Addresses and registers are hex strings ("0xffff82d040212345").
@@ -36,6 +37,7 @@ struct xkd_report_dump {
         int level;
         uint64_t bytes;
         double seconds;
+        const char *filter_note;        /* what the filter could not apply and why; NULL: all applied */
 };
 
 /* Writes report.txt and report.json into dirfd. */

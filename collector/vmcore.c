@@ -15,6 +15,8 @@
 /* Notes are a few KiB per CPU; anything near this is not a vmcore's notes. */
 #define XKD_NOTES_MAX (64u << 20)
 #define XKD_RANGES_MAX 65536u
+/* x86_64's architectural limit (MAXPHYADDR <= 52): no RAM lies above it. */
+#define XKD_PHYS_LIMIT (UINT64_C(1) << 52)
 
 struct xkd_vmcore {
         int fd;
@@ -24,6 +26,8 @@ struct xkd_vmcore {
         size_t nr_ranges;
         uint8_t *notes;
         size_t notes_size;
+        size_t dropped;                 /* PT_LOADs no x86_64 machine can have */
+        uint64_t dropped_bytes, dropped_first;
 };
 
 static int range_cmp(const void *a, const void *b) {
@@ -114,8 +118,14 @@ static int load_headers(struct xkd_vmcore *vm) {
                         if (r < 0)
                                 goto out;
                 } else if (ph.p_type == PT_LOAD && ph.p_filesz > 0) {
-                        if (ph.p_paddr + ph.p_filesz < ph.p_paddr)
+                        /* Wrapping past 2^64 or above the architecture's physical limit:
+                         * not RAM, and never silently left out of a "complete" dump. */
+                        if (ph.p_paddr + ph.p_filesz < ph.p_paddr || ph.p_paddr + ph.p_filesz > XKD_PHYS_LIMIT) {
+                                if (!vm->dropped++)
+                                        vm->dropped_first = ph.p_paddr;
+                                vm->dropped_bytes += ph.p_filesz;
                                 continue;
+                        }
                         vm->ranges[vm->nr_ranges++] = (struct xkd_ram_range) {
                                 .start = ph.p_paddr, .size = ph.p_filesz, .file_offset = ph.p_offset,
                         };
@@ -230,6 +240,14 @@ bool xkd_vmcore_is_ram(const struct xkd_vmcore *vm, uint64_t mfn) {
 
 bool xkd_vmcore_truncated(const struct xkd_vmcore *vm) {
         return vm->truncated;
+}
+
+size_t xkd_vmcore_dropped_ranges(const struct xkd_vmcore *vm, uint64_t *bytes, uint64_t *first_paddr) {
+        if (bytes)
+                *bytes = vm->dropped_bytes;
+        if (first_paddr)
+                *first_paddr = vm->dropped_first;
+        return vm->dropped;
 }
 
 int xkd_vmcore_read(struct xkd_vmcore *vm, uint64_t maddr, void *buf, size_t len) {

@@ -40,6 +40,10 @@ uint64_t xkd_vmcore_max_pfn(const struct xkd_vmcore *vm);
 bool xkd_vmcore_is_ram(const struct xkd_vmcore *vm, uint64_t mfn);
 /* True when the file is shorter than its program headers promise. */
 bool xkd_vmcore_truncated(const struct xkd_vmcore *vm);
+/* PT_LOADs left out because their physical range wraps past 2^64 or lies
+ * above x86_64's 52-bit limit (a damaged header): how many, their bytes and
+ * the first one's address.  A dump without them is never complete. */
+size_t xkd_vmcore_dropped_ranges(const struct xkd_vmcore *vm, uint64_t *bytes, uint64_t *first_paddr);
 
 /* -EFAULT: not inside any PT_LOAD; -EIO: short read (truncated file).
  * xkd_vmcore_is_ram() is true for a page any PT_LOAD covers part of, and

@@ -31,7 +31,8 @@ struct xkd_xen {
         struct xkd_xen_crash_info crash_info;
 
         struct xkd_xen_cpu *cpus;
-        size_t nr_cpus;
+        size_t nr_cpus, cpus_allocated;
+        size_t nr_cpus_ignored;         /* CORE notes beyond XKD_CPUS_MAX */
 
         /* Xen image linear map, for when the page tables are unknown. */
         bool image_known;

@@ -34,6 +34,8 @@ static void usage(FILE *f) {
                 "  --keep N             keep at most N dumps in DIR, deleting the oldest (default: never delete)\n"
                 "  --reserve MB         stop before DIR's filesystem has less than MB free (default 64)\n"
                 "  --host NAME          host name for the directory (default: hostname)\n"
+                "  --time-limit S       stop after S seconds, keep what was written and mark the dump\n"
+                "                       INCOMPLETE (exit 1); 0 = no limit (default)\n"
                 "  --quiet              no progress output\n"
                 "  --verbose            debug messages\n",
                 XKD_DL_DEFAULT);
@@ -62,6 +64,7 @@ static int parse_args(int argc, char **argv, struct xkd_collect_options *a) {
                 { "keep", required_argument, NULL, 'k' },
                 { "reserve", required_argument, NULL, 'r' },
                 { "host", required_argument, NULL, 'H' },
+                { "time-limit", required_argument, NULL, 't' },
                 { "quiet", no_argument, NULL, 'q' },
                 { "verbose", no_argument, NULL, 'V' },
                 { "help", no_argument, NULL, 'h' },
@@ -107,6 +110,11 @@ static int parse_args(int argc, char **argv, struct xkd_collect_options *a) {
                         a->reserve_bytes = v << 20;
                         break;
                 case 'H': a->host = optarg; break;
+                case 't':
+                        if (parse_uint(optarg, "--time-limit", 7 * 24 * 3600, &v) < 0)
+                                return -EINVAL;
+                        a->time_limit = (unsigned) v;
+                        break;
                 case 'q': a->quiet = true; break;
                 case 'V': log_set_max_level(LOG_LEVEL_DEBUG); break;
                 case 'h': usage(stdout); exit(0);

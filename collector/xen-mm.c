@@ -243,8 +243,9 @@ static int frame_setup(struct xkd_xen *x) {
                 r = xkd_xen_info_get(x, "OFFSET(page_info.count_info)", &x->off_count_info);
         if (r == 0)
                 r = xkd_xen_info_get(x, "OFFSET(page_info._domain)", &x->off_domain);
+        /* Offsets come from the crashed machine: a huge one must not wrap the check. */
         if (r == 0 && (x->page_info_size < 16 || x->page_info_size > 256 ||
-                       x->off_count_info + 8 > x->page_info_size || x->off_domain + 4 > x->page_info_size))
+                       x->off_count_info > x->page_info_size - 8 || x->off_domain > x->page_info_size - 4))
                 r = -EBADMSG;
         if (r < 0) {
                 x->frame_error = r;

@@ -15,7 +15,7 @@
 /* struct elf_prstatus on x86_64: pr_reg starts after signal info, pids and times. */
 #define PRSTATUS_REG_OFFSET     112
 #define PRSTATUS_NREGS          27
-#define XKD_CPUS_MAX            8192
+#define XKD_CPUS_MAX            XKD_XEN_CPUS_MAX
 
 const char *xkd_xen_strerror(int error) {
         switch (error < 0 ? -error : error) {
@@ -110,16 +110,24 @@ static void parse_crash_info(struct xkd_xen *x, const struct xkd_note *note) {
         x->crash_info_error = 0;
 }
 
+/* 1: added; 0: beyond XKD_CPUS_MAX, counted and not decoded (the other
+ * notes still are: one CPU too many must not hide CRASH_INFO). */
 static int add_cpu(struct xkd_xen *x) {
-        if (x->nr_cpus >= XKD_CPUS_MAX)
-                return -E2BIG;
-        struct xkd_xen_cpu *c = realloc(x->cpus, (x->nr_cpus + 1) * sizeof(*c));
-        if (!c)
-                return -ENOMEM;
-        x->cpus = c;
-        c[x->nr_cpus] = (struct xkd_xen_cpu) { .id = (unsigned) x->nr_cpus };
+        if (x->nr_cpus >= XKD_CPUS_MAX) {
+                x->nr_cpus_ignored++;
+                return 0;
+        }
+        if (x->nr_cpus == x->cpus_allocated) {
+                size_t n = x->cpus_allocated ? 2 * x->cpus_allocated : 16;
+                struct xkd_xen_cpu *c = realloc(x->cpus, n * sizeof(*c));
+                if (!c)
+                        return -ENOMEM;
+                x->cpus = c;
+                x->cpus_allocated = n;
+        }
+        x->cpus[x->nr_cpus] = (struct xkd_xen_cpu) { .id = (unsigned) x->nr_cpus };
         x->nr_cpus++;
-        return 0;
+        return 1;
 }
 
 /* Each CPU's buffer holds "CORE" NT_PRSTATUS then "Xen" CRASH_REGS, and the
@@ -129,12 +137,17 @@ static int parse_notes(struct xkd_xen *x) {
         struct xkd_note n;
         int r;
 
+        bool last_core_ignored = false;
+
         x->crash_info_error = -ENODATA;
         while ((r = xkd_vmcore_next_note(x->vm, &cursor, &n)) > 0) {
                 if (strcmp(n.name, "CORE") == 0 && n.type == NT_PRSTATUS_TYPE) {
                         r = add_cpu(x);
                         if (r < 0)
                                 return r;
+                        last_core_ignored = r == 0;
+                        if (last_core_ignored)
+                                continue;
                         struct xkd_xen_cpu *c = &x->cpus[x->nr_cpus - 1];
                         if (n.desc_size >= PRSTATUS_REG_OFFSET + PRSTATUS_NREGS * 8) {
                                 uint64_t regs[PRSTATUS_NREGS];
@@ -146,7 +159,7 @@ static int parse_notes(struct xkd_xen *x) {
                                                 c->saved = true;
                         }
                 } else if (strcmp(n.name, "Xen") == 0 && n.type == XEN_ELFNOTE_CRASH_REGS) {
-                        if (x->nr_cpus == 0 || x->cpus[x->nr_cpus - 1].has_crash_regs)
+                        if (x->nr_cpus == 0 || last_core_ignored || x->cpus[x->nr_cpus - 1].has_crash_regs)
                                 continue;       /* no CORE note to attach it to */
                         if (n.desc_size < 32)
                                 continue;
@@ -354,6 +367,10 @@ const char *xkd_xen_tainted_string(uint64_t tainted, char *buf, size_t size) {
 
 size_t xkd_xen_nr_cpus(const struct xkd_xen *x) {
         return x->nr_cpus;
+}
+
+size_t xkd_xen_nr_cpus_ignored(const struct xkd_xen *x) {
+        return x->nr_cpus_ignored;
 }
 
 const struct xkd_xen_cpu *xkd_xen_cpu(const struct xkd_xen *x, size_t i) {

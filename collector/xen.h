@@ -128,6 +128,9 @@ struct xkd_xen_cpu {
 };
 
 size_t xkd_xen_nr_cpus(const struct xkd_xen *x);
+/* CPUs whose notes were not decoded: beyond the first XKD_XEN_CPUS_MAX. */
+#define XKD_XEN_CPUS_MAX 8192u
+size_t xkd_xen_nr_cpus_ignored(const struct xkd_xen *x);
 const struct xkd_xen_cpu *xkd_xen_cpu(const struct xkd_xen *x, size_t i);
 
 /* Which CPU ran kexec_crash(), from what Xen printed on that CPU before the

@@ -72,19 +72,23 @@ int verb_debug(int argc, char **argv) {
         if (r < 0)
                 return r;
         /* Names off the disk go into messages: shown, not obeyed by the terminal. */
-        char name[256];
+        char name[256], shown_path[PATH_MAX], shown_release[sizeof(d.header.release)];
         snprintf(name, sizeof(name), "%s", d.name);
         xkd_dump_sanitize(name, false);
+        snprintf(shown_path, sizeof(shown_path), "%s", d.path);
+        xkd_dump_sanitize(shown_path, false);
+        snprintf(shown_release, sizeof(shown_release), "%s", d.header.release);
+        xkd_dump_sanitize(shown_release, false);
         if (d.state == XKD_DUMP_UNREADABLE)
-                return log_error_errno(-EACCES, "Cannot read %s (%s)%s", d.path, d.why,
+                return log_error_errno(-EACCES, "Cannot read %s (%s)%s", shown_path, d.why,
                                        geteuid() != 0 ? ": dumps are root-only, run as root" : "");
         if (!d.file[0])
-                return log_error_errno(-ENOENT, "%s holds no vmcore (%s): nothing to open", d.path, d.why);
+                return log_error_errno(-ENOENT, "%s holds no vmcore (%s): nothing to open", shown_path, d.why);
         if (d.state != XKD_DUMP_COMPLETE && !force)
                 return log_error_errno(-EBADMSG, "Dump %s is INCOMPLETE (%s): crash cannot open it reliably; "
                                        "pass --force to try anyway", name, d.why);
         if (d.header.format == XKD_DUMP_FORMAT_UNKNOWN && !force)
-                return log_error_errno(-EBADMSG, "%s/%s is not a dump crash knows: pass --force to try anyway", d.path, d.file);
+                return log_error_errno(-EBADMSG, "%s/%s is not a dump crash knows: pass --force to try anyway", shown_path, d.file);
 
         if (!vmlinux) {
                 if (!d.header.release[0])
@@ -92,7 +96,7 @@ int verb_debug(int argc, char **argv) {
                                                "no dom0.osrelease in report.json): pass --vmlinux PATH", name);
                 if (!release_is_sane(d.header.release))
                         return log_error_errno(-EBADMSG, "Dump %s names an odd dom0 kernel release '%s' (corrupt?): "
-                                               "pass --vmlinux PATH", name, d.header.release);
+                                               "pass --vmlinux PATH", name, shown_release);
                 snprintf(vm_path, sizeof(vm_path), DEBUG_VMLINUX_DIR "/vmlinux-%s", d.header.release);
                 vmlinux = vm_path;
                 if (access(vmlinux, R_OK) < 0)
@@ -107,7 +111,7 @@ int verb_debug(int argc, char **argv) {
         if (d.state != XKD_DUMP_COMPLETE)
                 log_warning("Opening INCOMPLETE dump %s (%s) because of --force; crash may fail or show missing pages.",
                             name, d.why);
-        log_info("crash %s %s", vmlinux, core);
+        log_info("crash %s %s/%s", vmlinux, shown_path, d.file);
 
         size_t extra = (size_t) (argc - optind);
         char **args = calloc(extra + 4, sizeof(char *));

@@ -25,6 +25,9 @@
 #include "test.h"
 #include "vmcore-gen.h"
 #include "collect-host.h"
+#include "filter-xen.h"
+#include "json-mini.h"
+#include "xen.h"
 
 #define D0_PAGES      1024u
 #define D0_ROOTS_PFN  100u
@@ -55,9 +58,20 @@ static bool d0_excluded(uint64_t pfn, unsigned level) {
         }
 }
 
+static struct vmgen *global_g;
+
 static void put(uint8_t *p, size_t off, uint64_t v, size_t n) { memcpy(p + off, &v, n); }
 
-static void make_dom0_host(struct host *h) {
+/* The keys below, each replaced by the entry of `over` with the same KEY= (NULL-terminated). */
+static const char *key_or_override(const char *key, const char *const *over) {
+        size_t n = strcspn(key, "=") + 1;
+        for (; over && *over; over++)
+                if (strncmp(*over, key, n) == 0)
+                        return *over;
+        return key;
+}
+
+static void make_dom0_host_with(struct host *h, const char *const *over, void (*tweak)(struct host *h)) {
         struct vmgen_config cfg = { .dom0 = true, .dom0_pages = D0_PAGES, .xen_major = 4, .xen_minor = 17,
                                     .ram_size = 16u << 20 };
         char line[128];
@@ -100,17 +114,23 @@ static void make_dom0_host(struct host *h) {
         snprintf(line, sizeof(line), "SYMBOL(mem_section)=%llx", (unsigned long long) d0_va(D0_ROOTS_PFN));
         vmgen_add_info(h->g, XKD_INFO_DOM0, line);
         const char *keys[] = {
-                "LENGTH(mem_section)=1", "SIZE(mem_section)=16", "OFFSET(mem_section.section_mem_map)=0",
-                "NUMBER(SECTION_SIZE_BITS)=22", "NUMBER(MAX_PHYSMEM_BITS)=30", "SIZE(page)=64",
+                "LENGTH(mem_section)=2048", "SIZE(mem_section)=16", "OFFSET(mem_section.section_mem_map)=0",
+                "NUMBER(SECTION_SIZE_BITS)=27", "NUMBER(MAX_PHYSMEM_BITS)=46", "SIZE(page)=64",
                 "OFFSET(page.flags)=0", "OFFSET(page.compound_head)=8", "OFFSET(page.mapping)=24",
                 "OFFSET(page.private)=40", "OFFSET(page._mapcount)=48", "NUMBER(PG_lru)=4",
                 "NUMBER(PG_private)=13", "NUMBER(PG_swapcache)=10", "NUMBER(PG_slab)=9",
                 "NUMBER(PAGE_BUDDY_MAPCOUNT_VALUE)=-129",
         };
         for (unsigned i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
-                vmgen_add_info(h->g, XKD_INFO_DOM0, keys[i]);
+                vmgen_add_info(h->g, XKD_INFO_DOM0, key_or_override(keys[i], over));
+        if (tweak)
+                tweak(h);
         if (vmgen_write(h->g, h->vmcore) < 0)
                 abort();
+}
+
+static void make_dom0_host(struct host *h) {
+        make_dom0_host_with(h, NULL, NULL);
 }
 
 static void dom0_level(unsigned level) {
@@ -152,5 +172,152 @@ TEST(dom0_free_pages_only) { dom0_level(XKD_DL_XEN | XKD_DL_DOM0_FREE); }
 TEST(dom0_cache_without_private) { dom0_level(XKD_DL_XEN | XKD_DL_DOM0_CACHE); }
 TEST(dom0_all_types_like_d31) { dom0_level(XKD_DL_MAX); }
 TEST(dom0_types_ignored_without_xen_bit) { dom0_level(XKD_DL_DOM0_ANY | XKD_DL_ZERO); }
+
+/* Is every dom0 page of the kinds a level would drop still in the dump? */
+static void assert_all_dom0_kept(const char *path) {
+        char file[PATH_MAX + 16];
+        struct kcheck k;
+        uint64_t kept = 0, want = 0;
+
+        snprintf(file, sizeof(file), "%s/vmcore", path);
+        ASSERT_EQ(kcheck_open(file, &k), 0);
+        ASSERT_EQ(k.sub.dump_level & XKD_DL_DOM0_ANY, 0);
+        for (uint64_t pfn = D0_FIRST; pfn < D0_LAST; pfn++) {
+                want += d0_excluded(pfn, XKD_DL_MAX);
+                kept += d0_excluded(pfn, XKD_DL_MAX) && kcheck_is_dumped(&k, vmgen_dom0_mfn(global_g, pfn));
+        }
+        ASSERT_TRUE(want > 200);
+        ASSERT_U64_EQ(kept, want);
+        kcheck_close(&k);
+}
+
+static char *report_text(const char *path) {
+        int dfd = open(path, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+        char *t = read_file_text(dfd, "report.txt");
+        close(dfd);
+        return t;
+}
+
+/* SECTION_SIZE_BITS=40 and 2^20 roots made the walk read 2^22 vmemmap pages
+ * per present section (hours); x86_64 Linux has 27, so it is refused at once
+ * and the dump goes on with all of dom0's pages, saying why. */
+TEST(dom0_section_size_bits_40_is_refused_at_once) {
+        static const char *const over[] = { "NUMBER(SECTION_SIZE_BITS)=40", "NUMBER(MAX_PHYSMEM_BITS)=52",
+                                             "LENGTH(mem_section)=1048576", NULL };
+        struct host h;
+        struct xkd_collect_result res;
+        struct xkd_collect_options o;
+        uint64_t t0 = xkd_monotonic_ns();
+
+        make_dom0_host_with(&h, over, NULL);
+        global_g = h.g;
+        o = host_opts(&h);
+        o.level = XKD_DL_MAX;
+        ASSERT_EQ(xkd_collect(&o, &res), 0);
+        ASSERT_TRUE(xkd_monotonic_ns() - t0 < UINT64_C(20) * 1000000000);
+        ASSERT_CONTAINS(res.filter_note, "SECTION_SIZE_BITS=40");
+        assert_all_dom0_kept(res.path);
+        char *txt = report_text(res.path);
+        ASSERT_TRUE(txt != NULL);
+        ASSERT_CONTAINS(txt, "Filter: dom0 page types (level bits 2-16) not applied, all of dom0's pages are kept: "
+                             "dom0's VMCOREINFO says SECTION_SIZE_BITS=40, x86_64 Linux uses 27");
+        free(txt);
+        free_host(&h);
+}
+
+static void refused(const char *const *over, const char *why) {
+        struct host h;
+        struct xkd_collect_result res;
+        struct xkd_collect_options o;
+
+        make_dom0_host_with(&h, over, NULL);
+        global_g = h.g;
+        o = host_opts(&h);
+        o.level = XKD_DL_MAX;
+        ASSERT_EQ(xkd_collect(&o, &res), 0);
+        ASSERT_CONTAINS(res.filter_note, why);
+        assert_all_dom0_kept(res.path);
+        free_host(&h);
+}
+
+TEST(dom0_max_physmem_bits_beyond_52_refused) {
+        refused((const char *const[]) { "NUMBER(MAX_PHYSMEM_BITS)=60", NULL }, "MAX_PHYSMEM_BITS=60");
+}
+TEST(dom0_mem_section_length_that_fits_no_layout_refused) {
+        refused((const char *const[]) { "LENGTH(mem_section)=1048576", NULL }, "LENGTH(mem_section)=1048576");
+}
+TEST(dom0_struct_page_offset_wrapping_refused) {
+        refused((const char *const[]) { "OFFSET(page.flags)=18446744073709551608", NULL }, "SIZE(page)=64");
+}
+
+/* A layout x86_64 allows, but 131072 roots whose first 512 all point at one
+ * page of 256 present sections with an unmapped mem_map: 2^26 reads.  The
+ * walk stops at its read budget and every dom0 page is kept (the half walk's
+ * exclusions undone), and writing still happens. */
+static void lying_roots(struct host *h) {
+        uint8_t *roots = vmgen_dom0_page(h->g, D0_ROOTS_PFN), *sect = vmgen_dom0_page(h->g, D0_SECT_PFN);
+        for (unsigned i = 0; i < 512; i++)
+                put(roots, i * 8, d0_va(D0_SECT_PFN), 8);
+        for (unsigned s = 1; s < 256; s++)
+                put(sect, s * 16, UINT64_C(0xffffea0000000000) + ((uint64_t) s << 30) + 3 - 0, 8);
+}
+
+TEST(dom0_walk_over_its_read_budget_keeps_every_dom0_page) {
+        static const char *const over[] = { "NUMBER(MAX_PHYSMEM_BITS)=52", "LENGTH(mem_section)=131072", NULL };
+        struct host h;
+        struct xkd_collect_result res;
+        struct xkd_collect_options o;
+
+        make_dom0_host_with(&h, over, lying_roots);
+        global_g = h.g;
+        o = host_opts(&h);
+        o.level = XKD_DL_MAX;
+        uint64_t t0 = xkd_monotonic_ns();
+        ASSERT_EQ(xkd_collect(&o, &res), 0);
+        fprintf(stderr, "  # lying roots: %.2f s\n", (double) (xkd_monotonic_ns() - t0) / 1e9);
+        ASSERT_CONTAINS(res.filter_note, "did not finish in its budget of");
+        assert_all_dom0_kept(res.path);
+        char *txt = report_text(res.path);
+        ASSERT_TRUE(txt != NULL);
+        ASSERT_CONTAINS(txt, "Filter: dom0 page types (level bits 2-16) not applied");
+        free(txt);
+        free_host(&h);
+}
+
+/* The same walk, stopped by its time budget instead (the capture's own
+ * --time-limit gives it a quarter): still every dom0 page kept. */
+TEST(dom0_walk_over_its_time_budget_keeps_every_dom0_page) {
+        static const char *const over[] = { "NUMBER(MAX_PHYSMEM_BITS)=52", "LENGTH(mem_section)=131072", NULL };
+        struct host h;
+        struct xkd_vmcore *vm = NULL;
+        struct xkd_xen *x = NULL;
+        struct xkd_frame_source src;
+        struct xkd_frame_reader *fr = NULL;
+        struct xkd_bitmap ram, dump, ref_ram, ref_dump;
+        struct xkd_filter_stats st, ref;
+
+        make_dom0_host_with(&h, over, lying_roots);
+        ASSERT_EQ(xkd_vmcore_open(h.vmcore, &vm), 0);
+        ASSERT_EQ(xkd_xen_open(vm, &x), 0);
+        ASSERT_EQ(xkd_frame_source_from_xen(x, &src, &fr), 0);
+        /* What filtering looks like without any dom0 types. */
+        ASSERT_EQ(xkd_filter_build(vm, &src, XKD_DL_XEN, &ref_ram, &ref_dump, &ref), 0);
+        struct xkd_filter_budget b = { .dom0_work_max = UINT64_MAX, .dom0_deadline_ns = xkd_monotonic_ns() + 200000000 };
+        ASSERT_EQ(xkd_filter_build_budget(vm, &src, XKD_DL_MAX, &b, &ram, &dump, &st), 0);
+        ASSERT_CONTAINS(st.dom0_skipped, "time budget");
+        ASSERT_EQ(st.level_applied & XKD_DL_DOM0_ANY, 0);
+        ASSERT_U64_EQ(st.dumped_pages, ref.dumped_pages);
+        for (uint64_t m = 0; m < dump.nbits; m++)
+                if (xkd_bitmap_test(&dump, m) != xkd_bitmap_test(&ref_dump, m))
+                        TEST_FAIL_("frame %llu differs from the filter without dom0 types", (unsigned long long) m);
+        xkd_bitmap_done(&ram);
+        xkd_bitmap_done(&dump);
+        xkd_bitmap_done(&ref_ram);
+        xkd_bitmap_done(&ref_dump);
+        xkd_frame_reader_free(fr);
+        xkd_xen_free(x);
+        xkd_vmcore_free(vm);
+        free_host(&h);
+}
 
 TEST_MAIN()

@@ -271,4 +271,49 @@ TEST(debug_runs_crash_or_says_what_is_missing) {
         free_host(&h);
 }
 
+/* A dump directory's name off the disk reaches the terminal only defused. */
+TEST(debug_shows_a_hostile_directory_name_defused) {
+        struct host h;
+        struct xkd_collect_options o;
+        struct xkd_collect_result res;
+        char evil[PATH_MAX + 64], bin[PATH_MAX], fake[PATH_MAX + 128], vmlinux[PATH_MAX + 16], path_env[PATH_MAX * 2],
+             moved[PATH_MAX + 96];
+
+        setup();
+        make_host(&h, 17, FREE_XSA402, (struct vmgen_config) { .loadinfo = true });
+        o = host_opts(&h);
+        ASSERT_EQ(xkd_collect(&o, &res), 0);
+        snprintf(evil, sizeof(evil), "%s/evil\033]2;owned\007\033[2J-20261205-000000", h.out);
+        ASSERT_EQ(rename(res.path, evil), 0);
+
+        snprintf(bin, sizeof(bin), "%s/bin", h.dir);
+        ASSERT_EQ(mkdir(bin, 0700), 0);
+        snprintf(fake, sizeof(fake), "%s/crash", bin);
+        FILE *f = fopen(fake, "we");
+        fputs("#!/bin/sh\nexit 7\n", f);
+        fclose(f);
+        ASSERT_EQ(chmod(fake, 0700), 0);
+        snprintf(vmlinux, sizeof(vmlinux), "%s/vmlinux", h.dir);
+        f = fopen(vmlinux, "we");
+        fputs("not really ELF", f);
+        fclose(f);
+        char *old_path = strdup(getenv("PATH") ? getenv("PATH") : "/usr/bin:/bin");
+        snprintf(path_env, sizeof(path_env), "%s:%s", bin, old_path);
+        setenv("PATH", path_env, 1);
+
+        /* crash runs; nothing printed on the way carries the escapes. */
+        ASSERT_EQ(run("debug", "--vmlinux", vmlinux, evil, NULL), 7);
+        ASSERT_TRUE(strchr(out, '\033') == NULL && strchr(out, '\007') == NULL);
+        /* No vmcore inside: the error names the directory, defused too. */
+        snprintf(fake, sizeof(fake), "%s/%s", evil, XKD_SAVE_VMCORE);
+        snprintf(moved, sizeof(moved), "%s/elsewhere", h.dir);
+        ASSERT_EQ(rename(fake, moved), 0);
+        ASSERT_EQ(run("debug", "--vmlinux", vmlinux, evil, NULL), 1);
+        ASSERT_CONTAINS(out, "evil?]2;owned??[2J-20261205-000000");
+        ASSERT_TRUE(strchr(out, '\033') == NULL && strchr(out, '\007') == NULL);
+        setenv("PATH", old_path, 1);
+        free(old_path);
+        free_host(&h);
+}
+
 TEST_MAIN()

@@ -138,7 +138,7 @@ void gen_setup_dom0(struct vmgen *g) {
         /* The kernel image's first pages are mapped too; readers must also cope without. */
         for (unsigned pfn = 0; pfn < n && pfn < 8; pfn++)
                 gen_map(g, g->dom0_l4, VMGEN_DOM0_KERNEL_MAP + (uint64_t) pfn * PAGE, g->dom0_p2m[pfn] * PAGE, 1);
-        gen_add_infof(g, XKD_INFO_DOM0, "OSRELEASE=6.1.0-vmgen-amd64");
+        gen_add_infof(g, XKD_INFO_DOM0, "OSRELEASE=%s", g->cfg.dom0_osrelease ? g->cfg.dom0_osrelease : "6.1.0-vmgen-amd64");
         gen_add_infof(g, XKD_INFO_DOM0, "PAGESIZE=4096");
         gen_add_infof(g, XKD_INFO_DOM0, "SYMBOL(init_top_pgt)=%" PRIx64, VMGEN_DOM0_KERNEL_MAP + 2 * PAGE);
         gen_add_infof(g, XKD_INFO_DOM0, "NUMBER(phys_base)=0");

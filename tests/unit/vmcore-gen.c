@@ -343,8 +343,14 @@ struct vmgen *vmgen_new(const struct vmgen_config *cfg) {
         gen_add_infof(g, XKD_INFO_XEN, "SYMBOL(max_page)=%" PRIx64, g->sym_max_page);
         gen_add_infof(g, XKD_INFO_XEN, "SIZE(page_info)=%u", PAGE_INFO_SIZE);
         gen_add_infof(g, XKD_INFO_XEN, "SIZE(domain)=%u", DOMAIN_SIZE);
-        gen_add_infof(g, XKD_INFO_XEN, "OFFSET(page_info.count_info)=%u", PAGE_INFO_OFF_COUNT);
-        gen_add_infof(g, XKD_INFO_XEN, "OFFSET(page_info._domain)=%u", PAGE_INFO_OFF_DOMAIN);
+        if (c->off_count_text)
+                gen_add_infof(g, XKD_INFO_XEN, "OFFSET(page_info.count_info)=%s", c->off_count_text);
+        else
+                gen_add_infof(g, XKD_INFO_XEN, "OFFSET(page_info.count_info)=%u", PAGE_INFO_OFF_COUNT);
+        if (c->off_domain_text)
+                gen_add_infof(g, XKD_INFO_XEN, "OFFSET(page_info._domain)=%s", c->off_domain_text);
+        else
+                gen_add_infof(g, XKD_INFO_XEN, "OFFSET(page_info._domain)=%u", PAGE_INFO_OFF_DOMAIN);
         gen_add_infof(g, XKD_INFO_XEN, "OFFSET(domain.domain_id)=%u", DOMAIN_OFF_ID);
         gen_add_infof(g, XKD_INFO_XEN, "OFFSET(domain.next_in_list)=%u", DOMAIN_OFF_NEXT);
         gen_add_infof(g, XKD_INFO_XEN, "SYMBOL(dom_xen)=%" PRIx64, g->sym_dom_xen);
@@ -354,8 +360,9 @@ struct vmgen *vmgen_new(const struct vmgen_config *cfg) {
         if (c->loadinfo) {
                 gen_add_infof(g, XKD_INFO_LOAD, "XKD_VERSION=0.1");
                 gen_add_infof(g, XKD_INFO_LOAD, "LOAD_TIME=1764300000");
-                gen_add_infof(g, XKD_INFO_LOAD, "HOSTNAME=vmgen-host");
-                gen_add_infof(g, XKD_INFO_LOAD, "XEN_CMDLINE=console=com1 crashkernel=256M");
+                gen_add_infof(g, XKD_INFO_LOAD, "HOSTNAME=%s", c->hostname ? c->hostname : "vmgen-host");
+                gen_add_infof(g, XKD_INFO_LOAD, "XEN_CMDLINE=%s",
+                              c->xen_cmdline ? c->xen_cmdline : "console=com1 crashkernel=256M");
                 gen_add_infof(g, XKD_INFO_LOAD, "DOM0_VMCOREINFO=6547e000 4132");
                 gen_add_infof(g, XKD_INFO_LOAD, "SYMBOL(conring)=%" PRIx64, g->sym_conring);
                 gen_add_infof(g, XKD_INFO_LOAD, "SYMBOL(conring_size)=%" PRIx64, g->sym_conring_size);
@@ -384,11 +391,15 @@ void vmgen_free(struct vmgen *g) {
 
 struct buf {
         uint8_t *p;
-        size_t len;
+        size_t len, cap;
 };
 
 static void buf_add(struct buf *b, const void *data, size_t n) {
-        b->p = realloc(b->p, b->len + n + 4);
+        if (b->len + n + 4 > b->cap) {
+                /* Doubling: thousands of CPU notes stay linear. */
+                b->cap = 2 * (b->len + n + 4);
+                b->p = realloc(b->p, b->cap);
+        }
         assert(b->p);
         memcpy(b->p + b->len, data, n);
         b->len += n;
@@ -437,6 +448,10 @@ static void build_notes(struct vmgen *g, struct buf *b) {
                 note(b, "VMCOREINFO", 0, g->info[XKD_INFO_DOM0], g->info_len[XKD_INFO_DOM0]);
         if (g->info[XKD_INFO_LOAD])
                 note(b, XKD_NOTE_NAME, XKD_NOTE_LOADINFO, g->info[XKD_INFO_LOAD], g->info_len[XKD_INFO_LOAD]);
+        for (unsigned i = 0; i < c->extra_core_notes; i++) {
+                uint8_t prstatus[336] = { 0 };
+                note(b, "CORE", 1, prstatus, sizeof(prstatus));
+        }
 }
 
 /* PT_LOAD runs: RAM minus the hole, or (sparse) only written pages. */
@@ -466,8 +481,11 @@ int vmgen_write(struct vmgen *g, const char *path) {
         int r = 0;
 
         build_notes(g, &notes);
-        size_t nruns = build_loads(g, runs, 4096);
-        size_t nph = 1 + nruns;
+        size_t nruns = build_loads(g, runs, 4096), nextra = 0;
+        for (size_t i = 0; i < 4; i++)
+                if (g->cfg.extra_loads[i].size)
+                        nextra = i + 1;
+        size_t nph = 1 + nruns + nextra;
         Elf64_Ehdr eh = {
                 .e_ident = { ELFMAG0, ELFMAG1, ELFMAG2, ELFMAG3, ELFCLASS64, ELFDATA2LSB, EV_CURRENT },
                 .e_type = ET_CORE, .e_machine = EM_X86_64, .e_version = EV_CURRENT,
@@ -486,6 +504,14 @@ int vmgen_write(struct vmgen *g, const char *path) {
                 };
                 off += runs[i][1];
         }
+        for (size_t i = 0; i < nextra; i++) {
+                ph[1 + nruns + i] = (Elf64_Phdr) {
+                        .p_type = PT_LOAD, .p_flags = PF_R | PF_W, .p_offset = off,
+                        .p_paddr = g->cfg.extra_loads[i].paddr, .p_filesz = g->cfg.extra_loads[i].size,
+                        .p_memsz = g->cfg.extra_loads[i].size,
+                };
+                off += g->cfg.extra_loads[i].size;
+        }
 
         int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
         if (fd < 0) {
@@ -499,6 +525,15 @@ int vmgen_write(struct vmgen *g, const char *path) {
         for (size_t i = 0; r == 0 && i < nruns; i++)
                 if (pwrite(fd, g->mem + runs[i][0], runs[i][1], (off_t) ph[1 + i].p_offset) != (ssize_t) runs[i][1])
                         r = -EIO;
+        for (size_t i = 0; r == 0 && i < nextra; i++) {
+                static uint8_t fill[PAGE];
+                memset(fill, 0x5a, sizeof(fill));
+                for (uint64_t done = 0; r == 0 && done < ph[1 + nruns + i].p_filesz; done += PAGE) {
+                        size_t n = ph[1 + nruns + i].p_filesz - done < PAGE ? (size_t) (ph[1 + nruns + i].p_filesz - done) : PAGE;
+                        if (pwrite(fd, fill, n, (off_t) (ph[1 + nruns + i].p_offset + done)) != (ssize_t) n)
+                                r = -EIO;
+                }
+        }
         if (close(fd) < 0 && r == 0)
                 r = -errno;
 out:

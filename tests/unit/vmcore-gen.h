@@ -50,6 +50,14 @@ struct vmgen_config {
         bool sparse;                    /* PT_LOADs only over pages written (small files) */
         bool old_image_base;            /* link at 0xffff82d080000000 (Xen 4.4-4.13) */
         bool no_pgd_l4;                 /* VMCOREINFO_XEN without SYMBOL(pgd_l4) */
+        /* The loader's HOSTNAME / XEN_CMDLINE and dom0's OSRELEASE (NULL: the defaults). */
+        const char *hostname, *xen_cmdline, *dom0_osrelease;
+        /* Hostile values: OFFSET(page_info.count_info/_domain) as written (e.g. "-8"). */
+        const char *off_count_text, *off_domain_text;
+        /* More PT_LOADs after RAM (p_filesz bytes of 0x5a each; size 0 = none). */
+        struct { uint64_t paddr, size; } extra_loads[4];
+        /* "CORE" NT_PRSTATUS notes after all the others (a machine with many CPUs). */
+        unsigned extra_core_notes;
 };
 
 struct vmgen;
