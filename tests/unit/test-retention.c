@@ -217,6 +217,7 @@ TEST(only_this_hosts_own_complete_dumps_are_candidates) {
         ASSERT_TRUE(exists_at(dir, "unit-20190103-000000/vmcore"));
         ASSERT_TRUE(exists_at(dir, "unit-20190104-000000/" XKD_SAVE_VMCORE_PARTIAL));
         ASSERT_TRUE(exists_at(dir, "unit-20190105-000000/analysis.txt"));
+        ASSERT_TRUE(exists_at(dir, "unit-20190105-000000/vmcore"));
         ASSERT_TRUE(exists_at(dir, "unit-20190106-000000/vmcore"));
         ASSERT_TRUE(exists_at(dir, "keep-me/unit-20180101-000000/vmcore"));
 
@@ -236,9 +237,9 @@ TEST(collision_suffixes_order_numerically) {
         fake_dump(dir, "unit-20200101-000000.2", "unit", false);
         fake_dump(dir, "unit-20200101-000000.10", "unit", false);
         fake_dump(dir, "unit-20200101-000000.x", "unit", false);   /* not a suffix we write */
-        ASSERT_EQ(xkd_save_apply_retention(dir, "unit", 2, NULL), 1);
+        ASSERT_EQ(xkd_save_apply_retention(dir, "unit", 1, NULL), 2);
         ASSERT_TRUE(exists_at(dir, "unit-20200101-000000.10"));
-        ASSERT_TRUE(exists_at(dir, "unit-20200101-000000.2"));
+        ASSERT_FALSE(exists_at(dir, "unit-20200101-000000.2"));
         ASSERT_FALSE(exists_at(dir, "unit-20200101-000000"));
         ASSERT_TRUE(exists_at(dir, "unit-20200101-000000.x"));
         rm_rf(dir);
