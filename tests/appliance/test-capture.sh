@@ -173,6 +173,8 @@ own "$C" other-20190101-000000 other
 own "$C" testhost-20190102-000000 other
 mkdir -p "$C/testhost-20190103-000000" && echo "mine" > "$C/testhost-20190103-000000/vmcore"
 own "$C" testhost-20190104-000000 testhost incomplete
+# Renamed but not yet declared complete: vmcore and the marker both there.
+own "$C" testhost-20190106-000000 testhost && echo "stopped" > "$C/testhost-20190106-000000/INCOMPLETE"
 own "$C" testhost-20190105-000000 testhost && echo "notes" > "$C/testhost-20190105-000000/analysis.txt"
 run
 new=$(ls -d "$C"/testhost-2* | tail -n 1)
@@ -182,7 +184,8 @@ check "keep: the older complete ones are deleted" '[ ! -e "$C/testhost-20210101-
 check "keep: another host's dump is untouched" '[ -f "$C/other-20190101-000000/vmcore" ]'
 check "keep: a dump whose id names another host is untouched" '[ -f "$C/testhost-20190102-000000/vmcore" ]'
 check "keep: a look-alike folder without xen-kdump.id is untouched" '[ -f "$C/testhost-20190103-000000/vmcore" ]'
-check "keep: an incomplete dump is untouched" '[ -f "$C/testhost-20190104-000000/vmcore.incomplete" ]'
+check "keep: incomplete dumps are untouched" \
+    '[ -f "$C/testhost-20190104-000000/vmcore.incomplete" ] && [ -f "$C/testhost-20190106-000000/vmcore" ]'
 check "keep: a dump with files added by hand is untouched" \
     '[ -f "$C/testhost-20190105-000000/analysis.txt" ] && [ -f "$C/testhost-20190105-000000/vmcore" ]'
 check "keep: each deletion is logged with why" \

@@ -192,6 +192,9 @@ TEST(only_this_hosts_own_complete_dumps_are_candidates) {
         put(p, "vmcore", "mine, not a dump");
         /* Incomplete: the marker, or the vmcore's temporary name. */
         fake_dump(dir, "unit-20190104-000000", "unit", true);
+        fake_dump(dir, "unit-20190107-000000", "unit", false);     /* renamed, marker not yet gone */
+        snprintf(p, sizeof(p), "%s/unit-20190107-000000", dir);
+        put(p, XKD_SAVE_MARKER, "stopped\n");
         /* A dump someone added notes to. */
         fake_dump(dir, "unit-20190105-000000", "unit", false);
         snprintf(p, sizeof(p), "%s/unit-20190105-000000", dir);
@@ -216,6 +219,7 @@ TEST(only_this_hosts_own_complete_dumps_are_candidates) {
         ASSERT_TRUE(exists_at(dir, "unit-20190102-000000/vmcore"));
         ASSERT_TRUE(exists_at(dir, "unit-20190103-000000/vmcore"));
         ASSERT_TRUE(exists_at(dir, "unit-20190104-000000/" XKD_SAVE_VMCORE_PARTIAL));
+        ASSERT_TRUE(exists_at(dir, "unit-20190107-000000/" XKD_SAVE_VMCORE));
         ASSERT_TRUE(exists_at(dir, "unit-20190105-000000/analysis.txt"));
         ASSERT_TRUE(exists_at(dir, "unit-20190105-000000/vmcore"));
         ASSERT_TRUE(exists_at(dir, "unit-20190106-000000/vmcore"));
