@@ -191,6 +191,7 @@ install() {
 
     inst_script "$moddir/xen-kdump-capture.sh" /usr/lib/xen-kdump/capture
     chmod 0755 "$initdir/usr/lib/xen-kdump/capture"
+    inst_simple "$moddir/xen-kdump-capture-lib.sh" /usr/lib/xen-kdump/capture-lib.sh
     inst_multiple mount umount mountpoint mkdir mv rm rmdir ls cat sync df awk date sleep timeout \
         sort tail od tr chmod sh blkid cut
     if xkd_small; then

@@ -48,7 +48,7 @@ build --kver "$kver"
 check "ssh: rebuild succeeds (${took}s)" '[ $rc -eq 0 ] && [ -s "$img" ] || { cat "$T/out"; false; }'
 check "ssh: image is 0600" '[ "$(stat -c %a "$img")" = 600 ]'
 lsinitrd "$img" > "$T/ls" 2> /dev/null
-for f in usr/lib/xen-kdump/capture usr/lib/systemd/system/xen-kdump-capture.service \
+for f in usr/lib/xen-kdump/capture usr/lib/xen-kdump/capture-lib.sh usr/lib/systemd/system/xen-kdump-capture.service \
 	usr/lib/systemd/system/xen-kdump-failure.service \
 	usr/lib/systemd/system/initrd.target.wants/xen-kdump-capture.service \
 	etc/xen-kdump/config.env etc/xen-kdump/build.env etc/xen-kdump/id etc/xen-kdump/known_hosts \
@@ -133,7 +133,7 @@ lsinitrd "$mimg" > "$T/ls" 2> /dev/null
 check "minimal: no kernel modules, no systemd, no udev" \
 	'! grep -q "\.ko" "$T/ls" && ! has usr/bin/systemctl && ! grep -q "systemd/systemd$" "$T/ls" && ! has usr/bin/udevadm'
 check "minimal: our /init, the capture script, the collector, dash" \
-	'lsinitrd -f init "$mimg" | grep -q "small capture image" && has usr/lib/xen-kdump/capture && has usr/sbin/xen-kdump-collect && has usr/bin/dash'
+	'lsinitrd -f init "$mimg" | grep -q "small capture image" && has usr/lib/xen-kdump/capture && has usr/lib/xen-kdump/capture-lib.sh && has usr/sbin/xen-kdump-collect && has usr/bin/dash'
 lsinitrd -f etc/xen-kdump/build.env "$mimg" > "$T/env" 2> /dev/null
 check "minimal: target filesystem by UUID" 'grep -q "^XKD_TARGET_DEVICE=.UUID=$uuid.$" "$T/env"'
 size_minimal=$(stat -c %s "$mimg" 2> /dev/null || echo 0)

@@ -11,6 +11,7 @@ top=$(cd "$here/../.." && pwd)
 XKD=${XKD:-$top/build/xen-kdump}
 case $XKD in /*) ;; *) XKD=$PWD/$XKD ;; esac
 CAPTURE=$top/initramfs/99xen-kdump/xen-kdump-capture.sh
+LIB=$top/initramfs/99xen-kdump/xen-kdump-capture-lib.sh
 HOST_KEY="ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFXDCwlKkWVoU416wqAH8FMFwxXQsoIpEAyUJR0ZLoRq"
 
 T=$(mktemp -d /tmp/xkd-capture.XXXXXX)
@@ -101,7 +102,7 @@ EOF
 }
 
 run() {
-    PATH="$T/bin:$PATH" XKD_ETC="$T/etc" XKD_VMCORE="$T/vmcore" XKD_RUN="$T/run" \
+    PATH="$T/bin:$PATH" XKD_LIB="$LIB" XKD_ETC="$T/etc" XKD_VMCORE="$T/vmcore" XKD_RUN="$T/run" \
         XKD_ACTION_LOG="$T/actions" XKD_TEST_ROOT="$T/root" FAKE_LOG="$T/log" \
         XKD_COLLECTOR="${COLLECTOR:-/nonexistent}" sh "$CAPTURE" "$@" > "$T/out" 2>&1
 }
@@ -240,6 +241,18 @@ check "ssh: final_action" '[ "$(cat "$T/actions")" = reboot ]'
 check "ssh: id file, no INCOMPLETE, nothing left under a temporary name" \
     '[ -f "$r/xen-kdump.id" ] && [ ! -e "$r/INCOMPLETE" ] && ! ls -d "$T"/remote/.*incomplete > /dev/null 2>&1'
 
+# Even a symlink at the exact random name (fixed here) is refused, never followed.
+setup "failure_action poweroff"
+plant "$C"
+st=$(date +%Y%m%d-%H%M%S)
+for i in 0 1 2 3; do
+    st=$(date -d "@$(($(date +%s) + i))" +%Y%m%d-%H%M%S)
+    ln -s "$T/evil" "$C/.testhost-$st.4242.incomplete"
+done
+XKD_TEST_RAND=4242 run
+check "guessed temporary name: refused, nothing written through it" \
+    '[ -z "$(ls -A "$T/evil")" ] && grep -q "cannot create a fresh directory" "$T/out" && [ "$(cat "$T/actions")" = poweroff ]'
+
 # ssh: symlinks planted on the server are never followed either.
 setup "$SSH
 keep 1"
@@ -248,6 +261,20 @@ own "$T/remote" testhost-20200101-000000 testhost
 run
 check "ssh planted symlinks: nothing written through them, saved as NAME.1" \
     '[ -z "$(ls -A "$T/evil")" ] && ls "$T"/remote/testhost-*.1/vmcore.flat > /dev/null 2>&1'
+setup "$SSH"
+plant "$T/remote"
+for i in 0 1 2 3; do
+    st=$(date -d "@$(($(date +%s) + i))" +%Y%m%d-%H%M%S)
+    ln -s "$T/evil" "$T/remote/.testhost-$st.4242.incomplete"
+done
+XKD_TEST_RAND=4242 run
+check "ssh guessed temporary name: refused on the server, nothing written through it" \
+    '[ -z "$(ls -A "$T/evil")" ] && ! ls "$T"/remote/testhost-*/vmcore.flat > /dev/null 2>&1'
+setup "$SSH
+keep 1"
+plant "$T/remote"
+own "$T/remote" testhost-20200101-000000 testhost
+run
 check "ssh: keep is not applied on the server, and says so" \
     '[ -f "$T/remote/testhost-20200101-000000/vmcore" ] && grep -q "keep 1 is not applied on an ssh target" "$T/out"'
 
@@ -277,7 +304,7 @@ final_action poweroff"
 start=$(date +%s)
 FAKE_SSH_DOWN=1 run
 took=$(($(date +%s) - start))
-check "ssh unreachable: bounded (${took}s for timeout 3)" '[ "$took" -le 8 ] && grep -q "unreachable for 3s" "$T/out"'
+check "ssh unreachable: bounded (${took}s for timeout 3)" '[ "$took" -le 12 ] && grep -q "unreachable for 3s" "$T/out"'
 check "ssh unreachable: dump saved locally" 'ls "$T"/root/local/testhost-*/vmcore > /dev/null'
 check "ssh unreachable: final_action after save-local" '[ "$(cat "$T/actions")" = poweroff ]'
 
@@ -355,6 +382,25 @@ setup ""
 run
 check "bound: auto is at most 24 h" 'grep -q "capture bound: 86400s (capture_timeout auto)" "$T/out"'
 truncate -s 0 "$T/vmcore" && echo "not really a vmcore" > "$T/vmcore"
+
+# 12. The library's pieces on their own.
+# shellcheck source=../../initramfs/99xen-kdump/xen-kdump-capture-lib.sh
+. "$LIB"
+for v in "plain" "it's" "a'b'c''" "\$(touch $T/pwned)\`touch $T/pwned\`" "new
+line" "back\\slash" "'" ""; do
+    got=$(sh -c "printf '%s' $(sq "$v")")
+    check "sq: $(printf '%s' "$v" | tr '\n' '~') comes back as itself through sh -c" '[ "$got" = "$v" ] && [ ! -e "$T/pwned" ]'
+done
+# clean_host names directories exactly as the collector does (collector/save.c).
+COLLECT=${XKD%/*}/xen-kdump-collect
+for raw in "node-1.example" ".hidden" "h'\$(x)
+y/../z" "é"; do
+    rm -rf "$T/names"
+    "$COLLECT" --vmcore "$T/no-such-vmcore" --output "$T/names" --host "$raw" --quiet > /dev/null 2>&1
+    made=$(ls "$T/names" 2> /dev/null)
+    check "clean_host: $(printf '%s' "$raw" | tr '\n' '~') is named as by xen-kdump-collect ($made)" \
+        '[ -n "$made" ] && [ "${made%-*-*}" = "$(clean_host "$raw")" ]'
+done
 
 # 10. --failure (the unit's OnFailure) only takes the failure action.
 setup "failure_action poweroff"
