@@ -359,6 +359,9 @@ int xkd_collect(const struct xkd_collect_options *o, struct xkd_collect_result *
         } else
                 log_info("Dump saved: %s/%s", save.path, XKD_SAVE_VMCORE);
         write_final_report(&a, vm, &save, out, &t0);
+        if (out->reason[0] == 0)
+                /* Only a complete, synced and renamed dump may cost an old one. */
+                xkd_save_prune(&save);
 
         xkd_save_close(&save);
         xkd_vmcore_free(vm);

@@ -52,74 +52,204 @@ int xkd_save_name_is_dump(const char *name, char stamp[16]) {
         return 1;
 }
 
-/* Removes one dump directory: its files, then itself (no deeper levels). */
-static int remove_dump_dir(int parent, const char *name) {
-        int fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-        DIR *d;
-        struct dirent *de;
+/* What xen-kdump puts in a dump directory (the collector or the capture
+ * script); anything else there was added by someone else. */
+static const char *const dump_files[] = {
+        XKD_SAVE_VMCORE, XKD_SAVE_VMCORE_PARTIAL, XKD_SAVE_MARKER, XKD_SAVE_ID,
+        "report.txt", "report.json", "dmesg.txt", "vmcore.flat", NULL,
+};
+
+static bool is_dump_file(const char *name) {
+        for (size_t i = 0; dump_files[i]; i++)
+                if (strcmp(name, dump_files[i]) == 0)
+                        return true;
+        return false;
+}
+
+static bool is_regular_at(int dfd, const char *name) {
+        struct stat st;
+        return fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode);
+}
+
+static bool absent_at(int dfd, const char *name) {
+        struct stat st;
+        return fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT;
+}
+
+/* The id file says xen-kdump wrote this directory for host, and nothing else. */
+static bool id_names_host(int dfd, const char *host) {
+        char want[200], got[256];
+        int fd = openat(dfd, XKD_SAVE_ID, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+        struct stat st;
+        ssize_t n;
 
         if (fd < 0)
-                return -errno;
-        d = fdopendir(fd);
-        if (!d) {
+                return false;
+        if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size >= (off_t) sizeof(got)) {
                 close(fd);
-                return -errno;
+                return false;
+        }
+        n = read(fd, got, sizeof(got) - 1);
+        close(fd);
+        if (n < 0)
+                return false;
+        got[n] = '\0';
+        snprintf(want, sizeof(want), XKD_SAVE_ID_MAGIC "host %s\n", host);
+        return strcmp(got, want) == 0;
+}
+
+/* Opens parent/name when it is a complete dump of host written by xen-kdump
+ * (see save.h); otherwise -1 with why set. */
+static int open_own_complete_dump(int parent, const char *name, const char *host, const char **why) {
+        int fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+        struct dirent *de;
+        DIR *d;
+
+        if (fd < 0) {
+                *why = "not a directory";
+                return -1;
+        }
+        if (!id_names_host(fd, host))
+                *why = "no " XKD_SAVE_ID " naming this host: not written by xen-kdump for it";
+        else if (!absent_at(fd, XKD_SAVE_MARKER) || !absent_at(fd, XKD_SAVE_VMCORE_PARTIAL) ||
+                 !is_regular_at(fd, XKD_SAVE_VMCORE))
+                *why = "incomplete: incomplete dumps are never deleted by keep, nor counted";
+        else
+                *why = NULL;
+        if (*why) {
+                close(fd);
+                return -1;
+        }
+        d = fdopendir(dup(fd));
+        if (!d) {
+                *why = "cannot be listed";
+                close(fd);
+                return -1;
         }
         while ((de = readdir(d)))
-                if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
-                        (void) unlinkat(dirfd(d), de->d_name, 0);
+                if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0 &&
+                    (!is_dump_file(de->d_name) || !is_regular_at(fd, de->d_name))) {
+                        *why = "holds files xen-kdump did not write";
+                        break;
+                }
         closedir(d);
-        return unlinkat(parent, name, AT_REMOVEDIR) < 0 ? -errno : 0;
+        if (*why) {
+                close(fd);
+                return -1;
+        }
+        return fd;
+}
+
+/* Deletes the dump's files, the vmcore and the id file last (a half-deleted
+ * dump still looks complete and is deleted next time), then the directory. */
+static int remove_dump_dir(int parent, const char *name, const char *host) {
+        const char *why;
+        int fd = open_own_complete_dump(parent, name, host, &why), r = 0;
+
+        if (fd < 0)
+                return -ESTALE;
+        for (size_t i = 0; dump_files[i]; i++)
+                if (strcmp(dump_files[i], XKD_SAVE_VMCORE) != 0 && strcmp(dump_files[i], XKD_SAVE_ID) != 0 &&
+                    unlinkat(fd, dump_files[i], 0) < 0 && errno != ENOENT)
+                        r = -errno;
+        if (r == 0 && unlinkat(fd, XKD_SAVE_VMCORE, 0) < 0)
+                r = -errno;
+        if (r == 0 && unlinkat(fd, XKD_SAVE_ID, 0) < 0)
+                r = -errno;
+        close(fd);
+        if (r == 0 && unlinkat(parent, name, AT_REMOVEDIR) < 0)
+                r = -errno;
+        return r;
 }
 
 struct dump_entry {
         char stamp[16];
+        unsigned seq;                   /* the ".N" suffix */
         char name[256];
 };
 
+/* Newest first. */
 static int entry_cmp(const void *a, const void *b) {
         const struct dump_entry *x = a, *y = b;
-        int c = strcmp(x->stamp, y->stamp);
-        return c ? c : strcmp(x->name, y->name);
+        int c = strcmp(y->stamp, x->stamp);
+        return c ? c : (x->seq < y->seq) - (x->seq > y->seq);
 }
 
-/* Deletes the oldest dump directories until `remain` are left. */
-static int prune(const char *dir, unsigned remain) {
-        struct dump_entry *e = NULL;
-        size_t n = 0, cap = 0;
+/* name is <host>-<stamp>[.N] for exactly this host. */
+static bool name_is_hosts_dump(const char *name, const char *host, struct dump_entry *e) {
+        size_t hl = strlen(host), len = strlen(name);
+
+        if (len >= sizeof(e->name) || len < hl + 16 || strncmp(name, host, hl) != 0 || name[hl] != '-' ||
+            !xkd_save_name_is_dump(name, e->stamp))
+                return false;
+        /* The stamp must start right after "<host>-", not further on. */
+        if (strncmp(name + hl + 1, e->stamp, 15) != 0)
+                return false;
+        if (name[hl + 16] == '\0')
+                e->seq = 0;
+        else if (name[hl + 16] == '.' && name[hl + 17] && strlen(name + hl + 17) <= 5 &&
+                 strspn(name + hl + 17, "0123456789") == strlen(name + hl + 17))
+                e->seq = (unsigned) atoi(name + hl + 17) + 1;
+        else
+                return false;
+        strcpy(e->name, name);
+        return true;
+}
+
+int xkd_save_apply_retention(const char *dir, const char *host, unsigned keep, const char *newest) {
+        struct dump_entry *e = NULL, cur;
+        size_t n = 0, cap = 0, kept = 0;
         struct dirent *de;
         int deleted = 0, dfd;
         DIR *d;
 
+        if (keep == 0)
+                return 0;
         d = opendir(dir);
         if (!d)
-                return errno == ENOENT ? 0 : -errno;
+                return log_warning_errno(-errno, "Cannot list %s to apply keep %u: %m; nothing deleted", dir, keep);
+        dfd = dirfd(d);
         while ((de = readdir(d))) {
-                char stamp[16];
-                if (!xkd_save_name_is_dump(de->d_name, stamp) || strlen(de->d_name) >= 256)
+                const char *why;
+                int fd;
+
+                if ((newest && strcmp(de->d_name, newest) == 0) || !name_is_hosts_dump(de->d_name, host, &cur))
                         continue;
+                fd = open_own_complete_dump(dfd, de->d_name, host, &why);
+                if (fd < 0) {
+                        log_debug("Retention leaves %s/%s alone: %s", dir, de->d_name, why);
+                        continue;
+                }
+                close(fd);
                 if (n == cap) {
                         struct dump_entry *ne = realloc(e, (cap = cap ? cap * 2 : 16) * sizeof(*e));
                         if (!ne) {
                                 free(e);
                                 closedir(d);
-                                return -ENOMEM;
+                                return log_warning_errno(-ENOMEM, "Out of memory applying keep %u; nothing deleted",
+                                                         keep);
                         }
                         e = ne;
                 }
-                memcpy(e[n].stamp, stamp, sizeof(stamp));
-                strcpy(e[n].name, de->d_name);
-                n++;
+                e[n++] = cur;
         }
         if (n > 0)
                 qsort(e, n, sizeof(*e), entry_cmp);
-        dfd = dirfd(d);
-        for (size_t i = 0; i + remain < n; i++) {
-                int r = remove_dump_dir(dfd, e[i].name);
+        /* The new dump is one of the kept. */
+        kept = newest ? 1 : 0;
+        for (size_t i = 0; i < n; i++) {
+                int r;
+
+                if (kept < keep) {
+                        kept++;
+                        continue;
+                }
+                r = remove_dump_dir(dfd, e[i].name, host);
                 if (r < 0)
                         log_warning_errno(r, "Cannot delete old dump %s/%s: %m", dir, e[i].name);
                 else {
-                        log_notice("Deleted old dump %s/%s (retention: --keep)", dir, e[i].name);
+                        log_notice("Deleted old dump %s/%s: keep %u keeps this host's %u newest complete dumps%s%s",
+                                   dir, e[i].name, keep, keep, newest ? ", the new one " : "", newest ? newest : "");
                         deleted++;
                 }
         }
@@ -128,8 +258,8 @@ static int prune(const char *dir, unsigned remain) {
         return deleted;
 }
 
-int xkd_save_apply_retention(const char *dir, unsigned keep) {
-        return keep == 0 ? 0 : prune(dir, keep);
+int xkd_save_prune(const struct xkd_save *s) {
+        return xkd_save_apply_retention(s->dir, s->host, s->keep, s->name);
 }
 
 static void clean_host(const char *in, char *out, size_t size) {
@@ -146,7 +276,7 @@ static void clean_host(const char *in, char *out, size_t size) {
 }
 
 int xkd_save_begin(const struct xkd_save_options *o, struct xkd_save *s) {
-        char host[128], raw[128] = "", stamp[32], name[200];
+        char host[128], raw[128] = "", stamp[32], name[200], text[200];
         time_t now = o->now ? o->now : time(NULL);
         struct statvfs st;
         struct tm tm;
@@ -156,14 +286,12 @@ int xkd_save_begin(const struct xkd_save_options *o, struct xkd_save *s) {
         if (mkdir(o->dir, 0700) < 0 && errno != EEXIST)
                 return log_error_errno(-errno, "Cannot create the dump directory %s: %m: create it or choose another --output",
                                        o->dir);
-        if (o->keep > 0)
-                /* The new dump will be one more: make room for it. */
-                prune(o->dir, o->keep - 1);
-
+        /* Retention runs only after the new dump is complete (xkd_save_prune):
+         * a refused or failed capture must never cost an old dump. */
         if (o->reserve_bytes && statvfs(o->dir, &st) == 0 &&
             (uint64_t) st.f_bavail * st.f_frsize < o->reserve_bytes)
                 return log_error_errno(-ENOSPC, "Only %llu MiB free on %s, below the %llu MiB reserve: free space there, "
-                                       "lower --reserve or use --keep to rotate old dumps",
+                                       "or lower --reserve (no old dump is deleted to make room)",
                                        (unsigned long long) ((uint64_t) st.f_bavail * st.f_frsize >> 20), o->dir,
                                        (unsigned long long) (o->reserve_bytes >> 20));
 
@@ -192,6 +320,10 @@ int xkd_save_begin(const struct xkd_save_options *o, struct xkd_save *s) {
                 }
         }
         snprintf(s->path, sizeof(s->path), "%s/%s", o->dir, name);
+        snprintf(s->dir, sizeof(s->dir), "%s", o->dir);
+        snprintf(s->host, sizeof(s->host), "%s", host);
+        snprintf(s->name, sizeof(s->name), "%s", name);
+        s->keep = o->keep;
         s->dirfd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
         fsync(parent);
         close(parent);
@@ -204,6 +336,11 @@ int xkd_save_begin(const struct xkd_save_options *o, struct xkd_save *s) {
                           "The collector is still writing this dump, or was stopped before it finished.\n");
         if (r < 0)
                 return log_error_errno(r, "Cannot write %s/%s: %m", s->path, XKD_SAVE_MARKER);
+        /* Says who wrote this directory: retention deletes nothing without it. */
+        snprintf(text, sizeof(text), XKD_SAVE_ID_MAGIC "host %s\n", host);
+        r = write_file_at(s->dirfd, XKD_SAVE_ID, text);
+        if (r < 0)
+                return log_error_errno(r, "Cannot write %s/%s: %m", s->path, XKD_SAVE_ID);
         s->fd = openat(s->dirfd, XKD_SAVE_VMCORE_PARTIAL, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
         if (s->fd < 0)
                 return log_error_errno(-errno, "Cannot create %s/%s: %m", s->path, XKD_SAVE_VMCORE_PARTIAL);

@@ -6,11 +6,13 @@
  * when it is not:
  *   DIR/<host>-<YYYYmmdd-HHMMSS>/        mode 0700
  *       INCOMPLETE                       written first, says why; removed last
+ *       xen-kdump.id                     who wrote it: "xen-kdump-dump 1\nhost <host>\n"
  *       vmcore.incomplete -> vmcore      0600, renamed only once complete and synced
  *       report.txt, report.json          (the reader's report)
- * Older dumps are deleted only when a retention count (keep) says so, and
- * only directories with that name pattern.  A free-space reserve is checked
- * before starting (and by the file sink while writing).
+ * A free-space reserve is checked before starting (and by the file sink while
+ * writing); nothing is ever deleted to make room.  Retention (keep) runs only
+ * after the new dump is complete, and deletes only this host's complete dumps
+ * that xen-kdump wrote (see xkd_save_apply_retention).
  */
 
 #include <limits.h>
@@ -20,11 +22,13 @@
 #define XKD_SAVE_MARKER          "INCOMPLETE"
 #define XKD_SAVE_VMCORE          "vmcore"
 #define XKD_SAVE_VMCORE_PARTIAL  "vmcore.incomplete"
+#define XKD_SAVE_ID              "xen-kdump.id"
+#define XKD_SAVE_ID_MAGIC        "xen-kdump-dump 1\n"
 
 struct xkd_save_options {
         const char *dir;                /* created 0700 if missing */
         const char *host;               /* NULL: gethostname() */
-        unsigned keep;                  /* 0: never delete older dumps */
+        unsigned keep;                  /* for xkd_save_prune(); 0: never delete older dumps */
         uint64_t reserve_bytes;         /* refuse to start below this much free space */
         time_t now;                     /* 0: time(NULL) */
 };
@@ -32,7 +36,11 @@ struct xkd_save_options {
 struct xkd_save {
         int dirfd;                      /* the dump's directory */
         int fd;                         /* vmcore.incomplete, O_RDWR */
+        unsigned keep;
         char path[PATH_MAX];            /* DIR/<host>-<stamp> */
+        char dir[PATH_MAX];             /* DIR */
+        char host[128];                 /* <host>, as cleaned for the name */
+        char name[200];                 /* <host>-<stamp>[.N] */
 };
 
 /* Creates the dump directory, the marker and vmcore.incomplete.  Refuses
@@ -48,9 +56,24 @@ int xkd_save_commit(struct xkd_save *s);
 
 void xkd_save_close(struct xkd_save *s);
 
-/* Deletes the oldest dump directories under dir until at most keep remain
- * (keep == 0 deletes nothing).  Returns the number deleted. */
-int xkd_save_apply_retention(const char *dir, unsigned keep);
+/* Retention, after xkd_save_commit() succeeded: xkd_save_apply_retention()
+ * with this dump's directory, host and name.  Never call it for a dump that
+ * failed or was refused. */
+int xkd_save_prune(const struct xkd_save *s);
+
+/*
+ * Deletes this host's oldest complete dumps in dir so that keep complete ones
+ * remain, counting `newest` (the dump just written, never deleted itself).
+ * keep == 0 deletes nothing.  A directory is a candidate only when all hold:
+ *   - its name is <host>-<YYYYmmdd-HHMMSS>[.N] for exactly this host;
+ *   - it is a real directory holding xen-kdump.id that names this host;
+ *   - it is complete: a regular vmcore, no INCOMPLETE, no vmcore.incomplete;
+ *   - it holds only regular files xen-kdump writes (nothing added by hand).
+ * Incomplete dumps are neither counted nor deleted, so a crash loop of failed
+ * captures never rotates a good dump out (the reserve stops them filling the
+ * disk).  Every deletion is logged with why.  Returns the number deleted.
+ */
+int xkd_save_apply_retention(const char *dir, const char *host, unsigned keep, const char *newest);
 
 /* True for names like "host-20261128-091500" (optionally ".N"). */
 int xkd_save_name_is_dump(const char *name, char stamp[16]);

@@ -140,15 +140,32 @@ installkernel() {
     return 0
 }
 
+# NAME=VALUE for build.env, which the capture sources as root (dash too): the
+# value in single quotes, each ' as '\'', so any byte (quote, newline, $) is
+# data, never code.
+xkd_sh_assign() {
+    local v=$2
+    printf "%s='%s'\n" "$1" "${v//\'/\'\\\'\'}"
+}
+
 xkd_install_local() {
     local name=$1 dir=$2 spec
     spec=$(xkd_local_spec "$dir") || return 1
     set -- $spec
     {
-        printf "XKD_%s_DEVICE='%s'\n" "$name" "$1"
-        printf "XKD_%s_FSTYPE='%s'\n" "$name" "$2"
-        printf "XKD_%s_SUBDIR='%s'\n" "$name" "$3"
+        xkd_sh_assign "XKD_${name}_DEVICE" "$1"
+        xkd_sh_assign "XKD_${name}_FSTYPE" "$2"
+        xkd_sh_assign "XKD_${name}_SUBDIR" "$3"
     } >> "$initdir/etc/xen-kdump/build.env"
+}
+
+# The capture unit's own limit, a backstop behind the capture script's bound
+# (capture_timeout; auto is at most 24 h): that, plus the post_hook's timeout,
+# plus 10 minutes for the grace, the kills and the action.
+xkd_unit_timeout() {
+    local t=${XKD_CAPTURE_TIMEOUT:-auto}
+    [[ $t =~ ^[0-9]+$ ]] || t=86400
+    echo $((t + ${XKD_TIMEOUT:-120} + 600))
 }
 
 # known_hosts wants "host" for port 22 and "[host]:port" otherwise; IPv6 without brackets.
@@ -170,11 +187,12 @@ install() {
     chmod 0700 "$initdir/etc/xen-kdump"
     inst_simple "$xkd_env_file" /etc/xen-kdump/config.env
     : > "$initdir/etc/xen-kdump/build.env"
-    printf "XKD_HOSTNAME='%s'\n" "$(hostname -s 2> /dev/null || echo xen)" >> "$initdir/etc/xen-kdump/build.env"
+    xkd_sh_assign XKD_HOSTNAME "$(hostname -s 2> /dev/null || echo xen)" >> "$initdir/etc/xen-kdump/build.env"
 
     inst_script "$moddir/xen-kdump-capture.sh" /usr/lib/xen-kdump/capture
     chmod 0755 "$initdir/usr/lib/xen-kdump/capture"
-    inst_multiple mount umount mountpoint mkdir mv rm ls cat sync df awk date sleep timeout \
+    inst_simple "$moddir/xen-kdump-capture-lib.sh" /usr/lib/xen-kdump/capture-lib.sh
+    inst_multiple mount umount mountpoint mkdir mv rm rmdir ls cat sync df awk date sleep timeout \
         sort tail od tr chmod sh blkid cut
     if xkd_small; then
         inst_script "$moddir/xen-kdump-init.sh" /init
@@ -185,6 +203,9 @@ install() {
     else
         inst_simple "$moddir/xen-kdump-capture.service" "$systemdsystemunitdir/xen-kdump-capture.service"
         inst_simple "$moddir/xen-kdump-failure.service" "$systemdsystemunitdir/xen-kdump-failure.service"
+        mkdir -p "$initdir$systemdsystemunitdir/xen-kdump-capture.service.d"
+        printf '[Service]\nTimeoutStartSec=%s\n' "$(xkd_unit_timeout)" \
+            > "$initdir$systemdsystemunitdir/xen-kdump-capture.service.d/timeout.conf"
         mkdir -p "$initdir$systemdsystemunitdir/initrd.target.wants"
         ln_r "$systemdsystemunitdir/xen-kdump-capture.service" \
             "$systemdsystemunitdir/initrd.target.wants/xen-kdump-capture.service"

@@ -3,19 +3,27 @@
 # xen-kdump capture: runs once in the capture initramfs (xen-kdump-capture.service).
 # Saves /proc/vmcore to the configured target, then takes final_action; when
 # saving fails, takes failure_action.  Every wait (device, network) is bounded
-# by the config's timeout, so a dead target never keeps the machine down.
+# by the config's timeout, and the whole capture by capture_timeout (the
+# collector is told the time left and stops itself; what still runs GRACE
+# seconds after the bound is killed), so nothing keeps the machine down.
+# Nothing here deletes a dump unless keep says so, and then only after the new
+# dump is complete, and only this host's complete dumps that xen-kdump wrote.
 #
 # Usage: capture            save, then the final or failure action
 #        capture --failure  only the failure action (the unit's OnFailure)
 # The test suite runs it outside an initramfs with XKD_ETC, XKD_VMCORE,
 # XKD_RUN and XKD_ACTION_LOG pointing at scratch files.
 set -u
+export LC_ALL=C
 
 ETC=${XKD_ETC:-/etc/xen-kdump}
 VMCORE=${XKD_VMCORE:-/proc/vmcore}
 RUN=${XKD_RUN:-/run/xen-kdump}
 
 say() { echo "xen-kdump: $*"; }
+
+# shellcheck source=xen-kdump-capture-lib.sh
+. "${XKD_LIB:-/usr/lib/xen-kdump/capture-lib.sh}" || { say "no capture-lib.sh: image not built by xen-kdump rebuild"; exit 1; }
 
 # shellcheck disable=SC1091
 . "$ETC/config.env" || { say "no $ETC/config.env: image not built by xen-kdump rebuild"; exit 1; }
@@ -24,8 +32,45 @@ say() { echo "xen-kdump: $*"; }
 
 umask 077
 mkdir -p "$RUN"
+START=$(date +%s)
+# Seconds the collector gets after the bound to end its dump, before it is killed.
+GRACE=${XKD_GRACE:-30}
+# Images built before these keys existed.
+XKD_CAPTURE_TIMEOUT=${XKD_CAPTURE_TIMEOUT:-auto}
+XKD_HOSTNAME=${XKD_HOSTNAME:-}
+
+HOST=$(clean_host "$XKD_HOSTNAME")
 STAMP=$(date +%Y%m%d-%H%M%S)
-NAME="${XKD_HOSTNAME:-xen}-$STAMP"
+NAME="$HOST-$STAMP"
+
+# The bound of the whole capture in seconds: capture_timeout, or auto: 30
+# minutes plus 30 s per GiB of the vmcore (the host's RAM), at most 24 hours.
+capture_limit() {
+    case $XKD_CAPTURE_TIMEOUT in
+        auto)
+            ls -lnL "$VMCORE" 2> /dev/null | awk '
+                { t = 1800 + 30 * int($5 / 1073741824) }
+                END { if (t < 1800) t = 1800; if (t > 86400) t = 86400; print t }'
+            ;;
+        *[!0-9]* | '') echo 1800 ;;
+        *) echo "$XKD_CAPTURE_TIMEOUT" ;;
+    esac
+}
+LIMIT=$(capture_limit)
+# The failure unit (the capture unit died) has 5 minutes in all.
+[ "${1:-}" = --failure ] && LIMIT=240
+DEADLINE=$((START + LIMIT))
+
+# Seconds left until the bound (negative once it has passed).
+remaining() {
+    echo $((DEADLINE - $(date +%s)))
+}
+
+# The location of the saved dump, from inside a bounded subshell.
+saved() {
+    SAVED=$1
+    printf '%s\n' "$1" > "$RUN/saved"
+}
 
 # reboot | poweroff | shell; never returns in a real capture.
 act() {
@@ -110,29 +155,26 @@ mdf_args() {
 
 COLLECTOR=${XKD_COLLECTOR:-/usr/sbin/xen-kdump-collect}
 
-# The native engine: xen-kdump-collect, to a directory or ("-") as a flattened stream.
+# The native engine: xen-kdump-collect, to a directory or ("-") as a flattened
+# stream.  It applies keep itself, after its dump is complete.  It is told the
+# time left (--time-limit, when it knows the option): on expiry it ends the
+# dump, marked incomplete, and exits 1.
 collect() {
     out=$1
     shift
+    left=$(remaining)
+    [ "$left" -ge 1 ] || left=1
+    case $("$COLLECTOR" --help 2> /dev/null) in
+        *--time-limit*) set -- --time-limit "$left" "$@" ;;
+    esac
     "$COLLECTOR" --vmcore "$VMCORE" --output "$out" --level "$XKD_DUMP_LEVEL" \
         --compress "$XKD_COMPRESSION" --keep "$XKD_KEEP" --reserve "$XKD_RESERVE" \
-        --host "${XKD_HOSTNAME:-xen}" "$@"
+        --host "$HOST" "$@"
 }
 
 # Free MiB on the filesystem of $1.
 free_mib() {
     df -Pk "$1" | awk 'NR == 2 { print int($4 / 1024) }'
-}
-
-# After a dump is complete, keep the newest XKD_KEEP complete dumps in $1 (0 keeps all).
-prune() {
-    [ "$XKD_KEEP" -gt 0 ] || return 0
-    # shellcheck disable=SC2012
-    ls -1d "$1/${XKD_HOSTNAME:-xen}"-[0-9]* 2> /dev/null | sort -r | tail -n +$((XKD_KEEP + 1)) |
-        while read -r old; do
-            say "removing old dump $old (keep $XKD_KEEP)"
-            rm -rf "$old"
-        done
 }
 
 # Save into a local directory (the target path, an NFS mount, or save-local).
@@ -141,30 +183,42 @@ save_dir() {
     mkdir -p "$dir" && chmod 0700 "$dir" || return 1
     if [ "$XKD_ENGINE" = native ]; then
         collect "$dir" || return 1
-        SAVED=$dir
+        saved "$dir"
         return 0
     fi
-    # makedumpfile, with the collector's safety rules: reserve, incomplete name, retention.
+    # makedumpfile, with the collector's safety rules: reserve, incomplete
+    # marker and name, id file, retention only after the dump is complete.
     avail=$(free_mib "$dir")
     if [ "${avail:-0}" -le "$XKD_RESERVE" ]; then
-        say "only ${avail} MiB free in $dir, reserve is $XKD_RESERVE MiB: not saving"
+        say "only ${avail} MiB free in $dir, reserve is $XKD_RESERVE MiB: not saving (no old dump is deleted to make room)"
         return 1
     fi
-    tmp="$dir/.$NAME.incomplete"
-    mkdir -p "$tmp" || return 1
+    tmp=$(fresh_dir "$dir") || {
+        say "cannot create a fresh directory in $dir"
+        return 1
+    }
+    echo "$tmp" > "$RUN/partial"
+    echo "The capture is still writing this dump, or was stopped before it finished." > "$tmp/INCOMPLETE"
+    id_text > "$tmp/xen-kdump.id"
     makedumpfile --dump-dmesg "$VMCORE" "$tmp/dmesg.txt" > /dev/null 2>&1 ||
         say "no dmesg (needs dom0's VMCOREINFO)"
     # shellcheck disable=SC2046
     if ! makedumpfile $(mdf_args) "$VMCORE" "$tmp/vmcore"; then
+        echo "This dump is INCOMPLETE: makedumpfile failed (see the console log)." > "$tmp/INCOMPLETE"
         say "makedumpfile failed; the partial dump stays in $tmp"
         return 1
     fi
     chmod 0600 "$tmp"/* 2> /dev/null
     sync
-    mv "$tmp" "$dir/$NAME" && sync || return 1
-    say "saved $dir/$NAME"
-    SAVED="$dir/$NAME"
-    prune "$dir"
+    rm -f "$tmp/INCOMPLETE" && sync || return 1
+    final=$(final_name "$dir")
+    # -T: a directory (or a symlink to one) appearing at the final name is
+    # never moved into.
+    mv -T -- "$tmp" "$dir/$final" && sync || return 1
+    rm -f "$RUN/partial"
+    say "saved $dir/$final"
+    saved "$dir/$final"
+    prune "$dir" "$final"
 }
 
 ssh_run() {
@@ -197,31 +251,53 @@ dump_stream() {
     fi
 }
 
-# Stream the dump through ssh: no copy in the capture kernel's memory.  The
-# receiver checks the stream's end marker (16 bytes of 0xff) before it renames
-# the directory to its final name.
+# Stream the dump through ssh: no copy in the capture kernel's memory.  It is
+# written into a fresh directory of an unpredictable name on the server (mkdir
+# without -p: nothing planted there is followed), and renamed to its final
+# name by a second command only when the writer exited 0 (its status comes
+# back through a file: no pipefail in dash) and the stream's end marker (16
+# bytes of 0xff) arrived.  Old dumps on the server are never deleted from here.
 save_ssh() {
     if ! ssh_reachable; then
         say "ssh $XKD_TARGET_USER@$XKD_TARGET_HOST:$XKD_SSH_PORT unreachable for ${XKD_TIMEOUT}s"
         return 1
     fi
+    [ "$XKD_KEEP" -gt 0 ] &&
+        say "keep $XKD_KEEP is not applied on an ssh target: nothing there is deleted from here"
     d=$XKD_TARGET_DIR
-    t="$d/.$NAME.incomplete"
+    tn=".$NAME.$(rand).incomplete"
+    qd=$(sq "$d")
+    qt=$(sq "$tn")
+    start="umask 077 && mkdir -p -- $qd && cd -- $qd && mkdir -- $qt &&
+        printf '%s\\n' 'The capture is still writing this dump, or was stopped before it finished.' > $qt/INCOMPLETE &&
+        printf 'xen-kdump-dump 1\\nhost %s\\n' $(sq "$HOST") > $qt/xen-kdump.id"
     if command -v makedumpfile > /dev/null &&
         makedumpfile --dump-dmesg "$VMCORE" "$RUN/dmesg.txt" > /dev/null 2>&1; then
-        ssh_run "umask 077 && mkdir -p '$t' && cat > '$t/dmesg.txt'" < "$RUN/dmesg.txt" || return 1
+        ssh_run "$start && cat > $qt/dmesg.txt" < "$RUN/dmesg.txt" || return 1
     else
-        ssh_run "umask 077 && mkdir -p '$t'" < /dev/null || return 1
+        ssh_run "$start" < /dev/null || return 1
     fi
-    dump_stream |
-        ssh_run "umask 077 && cat > '$t/vmcore.flat' &&
-            [ \"\$(tail -c 16 '$t/vmcore.flat' | od -An -v -tx1 | tr -d ' \n')\" = ffffffffffffffffffffffffffffffff ] &&
-            mv '$t' '$d/$NAME'" || {
-        say "streaming to $XKD_TARGET_HOST failed or ended early; it stays as $t there"
+    rm -f "$RUN/stream.rc"
+    {
+        dump_stream
+        echo $? > "$RUN/stream.rc"
+    } | ssh_run "cd -- $qd && cat > $qt/vmcore.flat"
+    sent=$?
+    wrote=$(cat "$RUN/stream.rc" 2> /dev/null)
+    if [ "$sent" -ne 0 ] || [ "${wrote:-x}" != 0 ]; then
+        say "streaming to $XKD_TARGET_HOST failed (writer status ${wrote:-none: stopped}, ssh status $sent); it stays as $d/$tn there, marked incomplete"
+        return 1
+    fi
+    final=$(ssh_run "cd -- $qd &&
+        [ \"\$(tail -c 16 $qt/vmcore.flat | od -An -v -tx1 | tr -d ' \\n')\" = ffffffffffffffffffffffffffffffff ] &&
+        rm -f -- $qt/INCOMPLETE && f=$(sq "$NAME") && n=0 &&
+        while [ -e \"\$f\" ] || [ -L \"\$f\" ]; do n=\$((n + 1)); f=$(sq "$NAME").\$n; done &&
+        mv -- $qt \"\$f\" && echo \"\$f\"" < /dev/null) && [ -n "$final" ] || {
+        say "the stream to $XKD_TARGET_HOST ended without its end marker, or the rename failed; it stays as $d/$tn there"
         return 1
     }
-    say "saved $XKD_TARGET_HOST:$d/$NAME (flattened: makedumpfile -R turns it into a normal dump)"
-    SAVED="$XKD_TARGET_HOST:$d/$NAME"
+    say "saved $XKD_TARGET_HOST:$d/$final (flattened: makedumpfile -R turns it into a normal dump)"
+    saved "$XKD_TARGET_HOST:$d/$final"
 }
 
 save_nfs() {
@@ -248,13 +324,46 @@ save_target() {
     esac
 }
 
+# The part of the capture the bound covers: pre_hook, then the target.
+capture() {
+    run_hook "$XKD_PRE_HOOK"
+    save_target
+}
+
+save_local() {
+    dir=$(mount_local "$XKD_LOCAL_DEVICE" "$XKD_LOCAL_FSTYPE" "$XKD_LOCAL_SUBDIR" "$RUN/local") &&
+        save_dir "$dir"
+}
+
+# After a dump is saved: post_hook (bounded too), then final_action.
+finish() {
+    SAVED=$(cat "$RUN/saved" 2> /dev/null)
+    left=$(remaining)
+    [ "$left" -ge "$XKD_TIMEOUT" ] || left=$XKD_TIMEOUT
+    bounded "$left" run_hook "$XKD_POST_HOOK" "$SAVED" ||
+        say "post_hook $XKD_POST_HOOK did not finish; carrying on"
+    act "$XKD_FINAL_ACTION"
+}
+
+# $1: the status of the bounded capture.
 failure() {
+    if [ "${1:-0}" = 124 ]; then
+        say "capture_timeout: the capture did not end within ${LIMIT}s (+${GRACE}s); what was written is kept, marked incomplete"
+        if [ -s "$RUN/partial" ]; then
+            p=$(cat "$RUN/partial")
+            echo "This dump is INCOMPLETE: stopped after capture_timeout (${LIMIT}s)." > "$p/INCOMPLETE"
+        fi
+    fi
     say "capture failed; failure_action $XKD_FAILURE_ACTION"
     if [ "$XKD_FAILURE_ACTION" = save-local ]; then
-        if dir=$(mount_local "$XKD_LOCAL_DEVICE" "$XKD_LOCAL_FSTYPE" "$XKD_LOCAL_SUBDIR" \
-            "$RUN/local") && save_dir "$dir"; then
-            run_hook "$XKD_POST_HOOK" "$SAVED"
-            act "$XKD_FINAL_ACTION"
+        left=$(remaining)
+        if [ "$left" -le 0 ]; then
+            say "no time left within capture_timeout (${LIMIT}s) to save locally"
+        else
+            rm -f "$RUN/saved" "$RUN/partial"
+            bounded $((left + GRACE)) save_local && finish
+            rc=$?
+            [ "$rc" = 124 ] && say "saving locally did not end within capture_timeout"
         fi
         say "saving locally failed too"
         act reboot
@@ -278,9 +387,7 @@ if [ ! -r "$VMCORE" ]; then
 fi
 
 SAVED=
-run_hook "$XKD_PRE_HOOK"
-if save_target; then
-    run_hook "$XKD_POST_HOOK" "$SAVED"
-    act "$XKD_FINAL_ACTION"
-fi
-failure
+rm -f "$RUN/saved" "$RUN/partial" "$RUN/expired"
+say "capture bound: ${LIMIT}s (capture_timeout $XKD_CAPTURE_TIMEOUT)"
+bounded $((LIMIT + GRACE)) capture && finish
+failure $?

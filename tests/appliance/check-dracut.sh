@@ -48,7 +48,7 @@ build --kver "$kver"
 check "ssh: rebuild succeeds (${took}s)" '[ $rc -eq 0 ] && [ -s "$img" ] || { cat "$T/out"; false; }'
 check "ssh: image is 0600" '[ "$(stat -c %a "$img")" = 600 ]'
 lsinitrd "$img" > "$T/ls" 2> /dev/null
-for f in usr/lib/xen-kdump/capture usr/lib/systemd/system/xen-kdump-capture.service \
+for f in usr/lib/xen-kdump/capture usr/lib/xen-kdump/capture-lib.sh usr/lib/systemd/system/xen-kdump-capture.service \
 	usr/lib/systemd/system/xen-kdump-failure.service \
 	usr/lib/systemd/system/initrd.target.wants/xen-kdump-capture.service \
 	etc/xen-kdump/config.env etc/xen-kdump/build.env etc/xen-kdump/id etc/xen-kdump/known_hosts \
@@ -67,6 +67,8 @@ check "ssh: DHCP by systemd-networkd, wait bounded by timeout (120)" \
 	 lsinitrd -f usr/lib/systemd/system/systemd-networkd-wait-online.service.d/xen-kdump.conf "$img" | grep -q -- "--any --timeout=120$"'
 check "ssh: the capture waits for the network (drop-in)" \
 	'lsinitrd -f usr/lib/systemd/system/xen-kdump-capture.service.d/network.conf "$img" | grep -q "^After=network-online.target$"'
+check "ssh: the capture unit is bounded: capture_timeout auto (24 h) + timeout + 10 min" \
+	'lsinitrd -f usr/lib/systemd/system/xen-kdump-capture.service.d/timeout.conf "$img" | grep -q "^TimeoutStartSec=87120$"'
 size_ssh=$(stat -c %s "$img")
 
 # 2. --if-stale: nothing to do, then a config change rebuilds.
@@ -99,7 +101,7 @@ truncate -s 16M "$T/disk.img" && mkfs.ext4 -q -F "$T/disk.img" && mkdir -p "$T/d
 trap 'umount "$T/disk" 2> /dev/null; [ -n "${loop:-}" ] && losetup -d "$loop"; rm -rf "$T"' EXIT
 uuid=$(blkid -s UUID -o value "${loop:-none}" 2> /dev/null)
 check "path: scratch ext4 on a loop device (uuid ${uuid:-none})" '[ -n "$uuid" ]'
-conf "target path $T/disk/var/crash"
+conf "target path $T/disk/var/crash" "capture_timeout 600"
 build
 check "path: rebuild succeeds (${took}s)" '[ $rc -eq 0 ] || { cat "$T/out"; false; }'
 lsinitrd -f etc/xen-kdump/build.env "$img" > "$T/env" 2> /dev/null
@@ -107,7 +109,13 @@ check "path: target filesystem by UUID, type and subdirectory" \
 	'grep -q "^XKD_TARGET_DEVICE=.UUID=$uuid.$" "$T/env" && grep -q "^XKD_TARGET_FSTYPE=.ext4.$" "$T/env" && grep -q "^XKD_TARGET_SUBDIR=./var/crash.$" "$T/env"'
 lsinitrd "$img" > "$T/ls" 2> /dev/null
 check "path: ext4 driver, no network, no ssh, no wait for the network" \
-	'grep -q "/ext4.ko" "$T/ls" && ! has etc/cmdline.d/99xen-kdump.conf && ! has usr/bin/ssh && ! grep -q "xen-kdump-capture.service.d" "$T/ls"'
+	'grep -q "/ext4.ko" "$T/ls" && ! has etc/cmdline.d/99xen-kdump.conf && ! has usr/bin/ssh && ! grep -q "xen-kdump-capture.service.d/network.conf" "$T/ls"'
+check "path: the capture unit is bounded: capture_timeout 600 + timeout 120 + 10 min" \
+	'[ "$(lsinitrd -f usr/lib/systemd/system/xen-kdump-capture.service.d/timeout.conf "$img")" = "[Service]
+TimeoutStartSec=1320" ]'
+check "path: the host name is quoted in build.env" \
+	"grep -q \"^XKD_HOSTNAME='\" \"\$T/env\""
+check "path: rmdir for retention" 'has usr/bin/rmdir'
 
 # 4b. the same target for a minimal kernel (release "-xkd", every driver built in): the small
 # flavour, without kernel modules, systemd or udev.  Only the setup header is read, so a
@@ -125,7 +133,7 @@ lsinitrd "$mimg" > "$T/ls" 2> /dev/null
 check "minimal: no kernel modules, no systemd, no udev" \
 	'! grep -q "\.ko" "$T/ls" && ! has usr/bin/systemctl && ! grep -q "systemd/systemd$" "$T/ls" && ! has usr/bin/udevadm'
 check "minimal: our /init, the capture script, the collector, dash" \
-	'lsinitrd -f init "$mimg" | grep -q "small capture image" && has usr/lib/xen-kdump/capture && has usr/sbin/xen-kdump-collect && has usr/bin/dash'
+	'lsinitrd -f init "$mimg" | grep -q "small capture image" && has usr/lib/xen-kdump/capture && has usr/lib/xen-kdump/capture-lib.sh && has usr/sbin/xen-kdump-collect && has usr/bin/dash'
 lsinitrd -f etc/xen-kdump/build.env "$mimg" > "$T/env" 2> /dev/null
 check "minimal: target filesystem by UUID" 'grep -q "^XKD_TARGET_DEVICE=.UUID=$uuid.$" "$T/env"'
 size_minimal=$(stat -c %s "$mimg" 2> /dev/null || echo 0)

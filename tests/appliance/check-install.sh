@@ -18,7 +18,7 @@ check "kernel hooks, executable, naming /usr/sbin" \
 	'[ "$(mode /etc/kernel/postinst.d/zz-xen-kdump)" = 755 ] && [ "$(mode /etc/kernel/postrm.d/zz-xen-kdump)" = 755 ] && grep -q "^xkd=/usr/sbin/xen-kdump$" "$D/etc/kernel/postinst.d/zz-xen-kdump"'
 m=/usr/lib/dracut/modules.d/99xen-kdump
 check "dracut module in $m" \
-	'[ "$(mode $m/module-setup.sh)" = 755 ] && [ "$(mode $m/xen-kdump-capture.sh)" = 755 ] && [ "$(mode $m/xen-kdump-capture.service)" = 644 ] && [ -f "$D$m/xen-kdump-failure.service" ]'
+	'[ "$(mode $m/module-setup.sh)" = 755 ] && [ "$(mode $m/xen-kdump-capture.sh)" = 755 ] && [ "$(mode $m/xen-kdump-capture.service)" = 644 ] && [ -f "$D$m/xen-kdump-failure.service" ] && [ "$(mode $m/xen-kdump-capture-lib.sh)" = 644 ]'
 check "small image /init of the dracut module" '[ "$(mode $m/xen-kdump-init.sh)" = 755 ]'
 # The minimal kernel ships when it is built (make crashkernel), and never otherwise.
 check "minimal kernel in /usr/lib/xen-kdump when built, else absent" \

@@ -33,6 +33,14 @@ for u in xen-kdump-capture.service xen-kdump-failure.service; do
 	check "verify (initramfs) $u${out:+: $out}" '[ -z "$out" ]'
 done
 
+# Nothing waits forever: the capture unit has a finite limit (module-setup.sh
+# replaces it with one from capture_timeout), and a timed-out capture takes
+# its collector with it.
+check "capture unit: finite TimeoutStartSec, KillMode=mixed" \
+	'grep -q "^TimeoutStartSec=25h 10min$" "$top/initramfs/99xen-kdump/xen-kdump-capture.service" &&
+	 ! grep -qi "^TimeoutStartSec=infinity" "$top"/initramfs/99xen-kdump/*.service &&
+	 grep -q "^KillMode=mixed$" "$top/initramfs/99xen-kdump/xen-kdump-capture.service"'
+
 # Kernel hooks, with a fake dracut that records its arguments.
 cat > "$T/dracut" << 'EOS'
 #!/bin/sh

@@ -9,7 +9,9 @@ set -u
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 XKD=${XKD:-$top/build/xen-kdump}
+case $XKD in /*) ;; *) XKD=$PWD/$XKD ;; esac
 CAPTURE=$top/initramfs/99xen-kdump/xen-kdump-capture.sh
+LIB=$top/initramfs/99xen-kdump/xen-kdump-capture-lib.sh
 HOST_KEY="ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFXDCwlKkWVoU416wqAH8FMFwxXQsoIpEAyUJR0ZLoRq"
 
 T=$(mktemp -d /tmp/xkd-capture.XXXXXX)
@@ -27,15 +29,19 @@ cat > "$T/bin/makedumpfile" << 'EOF'
 #!/bin/sh
 echo "makedumpfile $*" >> "$FAKE_LOG"
 [ "$1" = --dump-dmesg ] && { echo "dmesg of the crashed dom0" > "$3"; exit 0; }
+echo $$ > "${FAKE_LOG%/*}/makedumpfile.pid"
 [ -n "${FAKE_MDF_FAIL:-}" ] && exit 1
 case " $* " in *" -F "*)
     printf 'makedumpfile\0\0\0\0flattened-data'
+    [ -n "${FAKE_HANG:-}" ] && sleep 1000
     [ -n "${FAKE_TRUNCATE:-}" ] && exit 1
     printf '\377\377\377\377\377\377\377\377\377\377\377\377\377\377\377\377'
     exit 0 ;;
 esac
 for last; do :; done
 echo "kdump-compressed" > "$last"
+[ -n "${FAKE_HANG:-}" ] && sleep 1000
+exit 0
 EOF
 # ssh: the remote side is this machine; the command is the last argument.
 cat > "$T/bin/ssh" << 'EOF'
@@ -50,14 +56,24 @@ cat > "$T/bin/mount" << 'EOF'
 echo "mount $*" >> "$FAKE_LOG"
 exit 32
 EOF
-# collector: records its arguments; "--output -" streams a flattened file.
+# collector: records its arguments; "--output -" streams a flattened file, and
+# always ends it with the end marker, as the real one does even when it fails
+# (FAKE_COLLECTOR_FAIL: exit 1).  --help names --time-limit with FAKE_TIME_LIMIT.
 cat > "$T/bin/collector" << 'EOF'
 #!/bin/sh
+if [ "$1" = --help ]; then
+    echo "  --output DIR"
+    [ -n "${FAKE_TIME_LIMIT:-}" ] && echo "  --time-limit SECONDS"
+    exit 0
+fi
 echo "collector $*" >> "$FAKE_LOG"
+echo $$ > "${FAKE_LOG%/*}/collector.pid"
+[ -n "${FAKE_HANG:-}" ] && sleep 1000
 case " $* " in *" --output - "*)
     printf 'makedumpfile\0\0\0\0native-data'
     printf '\377\377\377\377\377\377\377\377\377\377\377\377\377\377\377\377' ;;
 esac
+[ -z "${FAKE_COLLECTOR_FAIL:-}" ]
 EOF
 cat > "$T/bin/hook" << 'EOF'
 #!/bin/sh
@@ -65,10 +81,12 @@ echo "hook $*" >> "$FAKE_LOG"
 EOF
 chmod +x "$T/bin/"*
 echo "not really a vmcore" > "$T/vmcore"
+# The remote ssh command runs here: anything a host name could inject lands in $T.
+cd "$T" || exit 1
 
 # setup CONFIG-TEXT: a fresh etc/ with config.env from the real 'xen-kdump show --shell'.
 setup() {
-    rm -rf "$T/etc" "$T/run" "$T/root" "$T/remote" "$T/actions" "$T/log"
+    rm -rf "$T/etc" "$T/run" "$T/root" "$T/remote" "$T/actions" "$T/log" "$T"/*.pid
     mkdir -p "$T/etc" "$T/root/var/crash" "$T/root/local" "$T/remote"
     # The makedumpfile cases below predate the native default: keep them on makedumpfile
     # (mask 33) unless the case chooses its own engine or level.
@@ -77,38 +95,111 @@ setup() {
     case "$1" in *dump_level*) ;; *) echo "dump_level 33" >> "$T/conf" ;; esac
     "$XKD" show --shell --config "$T/conf" --kver 6.1.0-test > "$T/etc/config.env" || return 1
     cat > "$T/etc/build.env" << EOF
-XKD_HOSTNAME='testhost'
+XKD_HOSTNAME='${HOSTNAME_QUOTED:-testhost}'
 XKD_TARGET_DEVICE='UUID=1111' XKD_TARGET_FSTYPE='ext4' XKD_TARGET_SUBDIR='/var/crash'
 XKD_LOCAL_DEVICE='UUID=2222' XKD_LOCAL_FSTYPE='ext4' XKD_LOCAL_SUBDIR='/local'
 EOF
 }
 
 run() {
-    PATH="$T/bin:$PATH" XKD_ETC="$T/etc" XKD_VMCORE="$T/vmcore" XKD_RUN="$T/run" \
+    PATH="$T/bin:$PATH" XKD_LIB="$LIB" XKD_ETC="$T/etc" XKD_VMCORE="$T/vmcore" XKD_RUN="$T/run" \
         XKD_ACTION_LOG="$T/actions" XKD_TEST_ROOT="$T/root" FAKE_LOG="$T/log" \
         XKD_COLLECTOR="${COLLECTOR:-/nonexistent}" sh "$CAPTURE" "$@" > "$T/out" 2>&1
 }
 
 mode() { stat -c %a "$1"; }
+C=$T/root/var/crash
+
+# own DIR NAME HOST [incomplete]: a dump directory as xen-kdump leaves it.
+own() {
+    mkdir -p "$1/$2"
+    printf 'xen-kdump-dump 1\nhost %s\n' "$3" > "$1/$2/xen-kdump.id"
+    echo "report" > "$1/$2/report.txt"
+    if [ -n "${4:-}" ]; then
+        echo "stopped" > "$1/$2/INCOMPLETE"
+        echo "partial" > "$1/$2/vmcore.incomplete"
+    else
+        echo "dump" > "$1/$2/vmcore"
+    fi
+}
+# bound SECONDS: shorten the capture's bound below what the config allows (60).
+bound() { echo "XKD_CAPTURE_TIMEOUT='$1'" >> "$T/etc/config.env"; }
+gone() { [ -s "$T/$1.pid" ] && ! kill -0 "$(cat "$T/$1.pid")" 2> /dev/null; }
+# plant DIR: symlinks to $T/evil at the names a capture starting now could use
+# (the old fixed temporary name and the final name) for the next few seconds.
+plant() {
+    rm -rf "$T/evil"
+    mkdir -p "$T/evil" "$1"
+    now=$(date +%s)
+    for i in 0 1 2 3 4; do
+        st=$(date -d "@$((now + i))" +%Y%m%d-%H%M%S)
+        ln -s "$T/evil" "$1/.testhost-$st.incomplete"
+        ln -s "$T/evil" "$1/testhost-$st"
+    done
+}
 
 # 1. local path target, makedumpfile engine, final action.
 setup "final_action poweroff"
+own "$C" testhost-20200101-000000 testhost
 run
-d=$(ls -d "$T"/root/var/crash/testhost-* 2> /dev/null | head -n 1)
+d=$(ls -d "$T"/root/var/crash/testhost-* 2> /dev/null | tail -n 1)
 check "path: dump saved under its final name" '[ -n "$d" ] && [ -s "$d/vmcore" ] && [ -s "$d/dmesg.txt" ]'
 check "path: no incomplete directory left" '! ls -d "$T"/root/var/crash/.*incomplete > /dev/null 2>&1'
 check "path: directory 0700, files 0600" '[ "$(mode "$d")" = 700 ] && [ "$(mode "$d/vmcore")" = 600 ]'
 check "path: mask 33 is -X -d 1, lzo is -l" 'grep -q "makedumpfile -l -X -d 1 $T/vmcore" "$T/log"'
 check "path: final_action taken" '[ "$(cat "$T/actions")" = poweroff ]'
+check "path: the dump says who wrote it (xen-kdump.id), no INCOMPLETE left" \
+    '[ "$(cat "$d/xen-kdump.id")" = "$(printf "xen-kdump-dump 1\nhost testhost")" ] && [ ! -e "$d/INCOMPLETE" ]'
+check "path: keep defaults to 0: the old dump is still there" '[ -f "$C/testhost-20200101-000000/vmcore" ]'
+check "path: the capture's bound is auto, 30 min for a small vmcore" 'grep -q "capture bound: 1800s (capture_timeout auto)" "$T/out"'
 
-# 2. retention: keep 2 leaves the two newest complete dumps.
+# The temporary name is fresh and unpredictable, made without -p: symlinks
+# planted at the names a capture could use are never followed.
+setup ""
+plant "$C"
+run
+check "planted symlinks: nothing written through them" '[ -z "$(ls -A "$T/evil")" ]'
+check "planted symlinks: saved beside them under NAME.1" 'ls "$C"/testhost-*.1/vmcore > /dev/null 2>&1'
+check "planted symlinks: the temporary name has a random part" \
+    'grep -Eq "makedumpfile .* $C/\.testhost-[0-9]{8}-[0-9]{6}\.[0-9]+\.incomplete/vmcore$" "$T/log"'
+
+# 2. retention, after the new dump is complete: keep 2 leaves this host's two
+# newest complete dumps (the new one among them), and touches nothing else.
 setup "keep 2
 compression zlib"
-mkdir -p "$T/root/var/crash/testhost-20200101-000000" "$T/root/var/crash/testhost-20210101-000000" \
-    "$T/root/var/crash/testhost-20220101-000000"
+own "$C" testhost-20200101-000000 testhost
+own "$C" testhost-20210101-000000 testhost
+own "$C" testhost-20220101-000000 testhost
+own "$C" other-20190101-000000 other
+own "$C" testhost-20190102-000000 other
+mkdir -p "$C/testhost-20190103-000000" && echo "mine" > "$C/testhost-20190103-000000/vmcore"
+own "$C" testhost-20190104-000000 testhost incomplete
+# Renamed but not yet declared complete: vmcore and the marker both there.
+own "$C" testhost-20190106-000000 testhost && echo "stopped" > "$C/testhost-20190106-000000/INCOMPLETE"
+own "$C" testhost-20190105-000000 testhost && echo "notes" > "$C/testhost-20190105-000000/analysis.txt"
 run
-check "keep: two newest remain" '[ "$(ls "$T/root/var/crash" | wc -l)" = 2 ] && [ -d "$T/root/var/crash/testhost-20220101-000000" ]'
+new=$(ls -d "$C"/testhost-2* | tail -n 1)
+check "keep: the new dump and the newest old one remain" \
+    '[ -f "$new/vmcore" ] && [ "$new" != "$C/testhost-20220101-000000" ] && [ -f "$C/testhost-20220101-000000/vmcore" ]'
+check "keep: the older complete ones are deleted" '[ ! -e "$C/testhost-20210101-000000" ] && [ ! -e "$C/testhost-20200101-000000" ]'
+check "keep: another host's dump is untouched" '[ -f "$C/other-20190101-000000/vmcore" ]'
+check "keep: a dump whose id names another host is untouched" '[ -f "$C/testhost-20190102-000000/vmcore" ]'
+check "keep: a look-alike folder without xen-kdump.id is untouched" '[ -f "$C/testhost-20190103-000000/vmcore" ]'
+check "keep: incomplete dumps are untouched" \
+    '[ -f "$C/testhost-20190104-000000/vmcore.incomplete" ] && [ -f "$C/testhost-20190106-000000/vmcore" ]'
+check "keep: a dump with files added by hand is untouched" \
+    '[ -f "$C/testhost-20190105-000000/analysis.txt" ] && [ -f "$C/testhost-20190105-000000/vmcore" ]'
+check "keep: each deletion is logged with why" \
+    '[ "$(grep -c "deleted old dump" "$T/out")" = 2 ] &&
+     grep -q "deleted old dump $C/testhost-20200101-000000: keep 2 keeps this host.s 2 newest complete dumps" "$T/out"'
 check "keep: zlib is -c" 'grep -q "makedumpfile -c -X" "$T/log"'
+
+# A failed capture deletes nothing, whatever keep says.
+setup "keep 1
+failure_action poweroff"
+own "$C" testhost-20200101-000000 testhost
+FAKE_MDF_FAIL=1 run
+check "keep: a failed capture deletes nothing" '[ -f "$C/testhost-20200101-000000/vmcore" ] && ! grep -q "deleted" "$T/out"'
 
 setup "dump_level 31
 compression none"
@@ -117,15 +208,19 @@ check "mask 31 without 32 keeps domU pages: no -X; none: no flag" 'grep -q "make
 
 # 3. reserve larger than the free space: nothing saved, failure_action.
 setup "reserve 1048576
-failure_action poweroff"
+failure_action poweroff
+keep 1"
+own "$C" testhost-20200101-000000 testhost
 run
-check "reserve: refuses to fill the disk" '! ls "$T"/root/var/crash/testhost-* > /dev/null 2>&1 && grep -q "reserve is 1048576" "$T/out"'
+check "reserve: refuses to fill the disk" '[ "$(ls "$C")" = testhost-20200101-000000 ] && grep -q "reserve is 1048576" "$T/out"'
+check "reserve: no old dump deleted to make room" '[ -f "$C/testhost-20200101-000000/vmcore" ]'
 check "reserve: failure_action taken" '[ "$(cat "$T/actions")" = poweroff ]'
 
 # 4. makedumpfile fails: the partial dump keeps its incomplete name.
 setup "failure_action shell"
 FAKE_MDF_FAIL=1 run
 check "engine failure: incomplete name kept, failure_action" 'ls -d "$T"/root/var/crash/.*incomplete > /dev/null && [ "$(cat "$T/actions")" = shell ]'
+check "engine failure: the marker says so" 'grep -q "makedumpfile failed" "$C"/.*incomplete/INCOMPLETE'
 
 SSH="target ssh dump@backup:$T/remote
 ssh_known_host $HOST_KEY
@@ -143,6 +238,58 @@ check "ssh: dump under its final name on the server" '[ -n "$r" ] && [ -s "$r/vm
 check "ssh: flattened stream, pinned host key, port, batch mode" 'grep -q "makedumpfile -F -l -X -d 1" "$T/log" && grep -q "StrictHostKeyChecking=yes" "$T/log" && grep -q -- "-p 2222" "$T/log" && grep -q "BatchMode=yes" "$T/log"'
 check "ssh: hooks ran, post with the location" '[ "$(grep -c "^hook" "$T/log")" = 2 ] && grep -q "^hook backup:$T/remote/testhost-" "$T/log"'
 check "ssh: final_action" '[ "$(cat "$T/actions")" = reboot ]'
+check "ssh: id file, no INCOMPLETE, nothing left under a temporary name" \
+    '[ -f "$r/xen-kdump.id" ] && [ ! -e "$r/INCOMPLETE" ] && ! ls -d "$T"/remote/.*incomplete > /dev/null 2>&1'
+
+# Even a symlink at the exact random name (fixed here) is refused, never followed.
+setup "failure_action poweroff"
+plant "$C"
+st=$(date +%Y%m%d-%H%M%S)
+for i in 0 1 2 3; do
+    st=$(date -d "@$(($(date +%s) + i))" +%Y%m%d-%H%M%S)
+    ln -s "$T/evil" "$C/.testhost-$st.4242.incomplete"
+done
+XKD_TEST_RAND=4242 run
+check "guessed temporary name: refused, nothing written through it" \
+    '[ -z "$(ls -A "$T/evil")" ] && grep -q "cannot create a fresh directory" "$T/out" && [ "$(cat "$T/actions")" = poweroff ]'
+
+# ssh: symlinks planted on the server are never followed either.
+setup "$SSH
+keep 1"
+plant "$T/remote"
+own "$T/remote" testhost-20200101-000000 testhost
+run
+check "ssh planted symlinks: nothing written through them, saved as NAME.1" \
+    '[ -z "$(ls -A "$T/evil")" ] && ls "$T"/remote/testhost-*.1/vmcore.flat > /dev/null 2>&1'
+setup "$SSH"
+plant "$T/remote"
+for i in 0 1 2 3; do
+    st=$(date -d "@$(($(date +%s) + i))" +%Y%m%d-%H%M%S)
+    ln -s "$T/evil" "$T/remote/.testhost-$st.4242.incomplete"
+done
+XKD_TEST_RAND=4242 run
+check "ssh guessed temporary name: refused on the server, nothing written through it" \
+    '[ -z "$(ls -A "$T/evil")" ] && ! ls "$T"/remote/testhost-*/vmcore.flat > /dev/null 2>&1'
+setup "$SSH
+keep 1"
+plant "$T/remote"
+own "$T/remote" testhost-20200101-000000 testhost
+run
+check "ssh: keep is not applied on the server, and says so" \
+    '[ -f "$T/remote/testhost-20200101-000000/vmcore" ] && grep -q "keep 1 is not applied on an ssh target" "$T/out"'
+
+# A host name with quotes, \$( ), backquotes, a newline and ../ is data: in
+# build.env (quoted as module-setup.sh does), in paths, in the ssh command.
+raw="h'\$(touch pwned)\`touch pwned\`;.
+/.."
+HOSTNAME_QUOTED=$(printf '%s' "$raw" | sed "s/'/'\\\\''/g")
+setup "$SSH"
+unset HOSTNAME_QUOTED
+run
+clean="h___touch_pwned__touch_pwned__.__.."
+check "hostile host name: nothing ran" '[ ! -e "$T/pwned" ] && [ ! -e "$T/remote/pwned" ]'
+check "hostile host name: saved as the collector would name it" \
+    'ls "$T/remote/$clean"-*/vmcore.flat > /dev/null 2>&1 && grep -q "^host $clean$" "$T/remote/$clean"-*/xen-kdump.id'
 
 # 6. ssh stream ends early: never a complete-looking dump; save-local is the default.
 setup "$SSH"
@@ -157,7 +304,7 @@ final_action poweroff"
 start=$(date +%s)
 FAKE_SSH_DOWN=1 run
 took=$(($(date +%s) - start))
-check "ssh unreachable: bounded (${took}s for timeout 3)" '[ "$took" -le 8 ] && grep -q "unreachable for 3s" "$T/out"'
+check "ssh unreachable: bounded (${took}s for timeout 3)" '[ "$took" -le 12 ] && grep -q "unreachable for 3s" "$T/out"'
 check "ssh unreachable: dump saved locally" 'ls "$T"/root/local/testhost-*/vmcore > /dev/null'
 check "ssh unreachable: final_action after save-local" '[ "$(cat "$T/actions")" = poweroff ]'
 
@@ -177,12 +324,83 @@ COLLECTOR=$T/bin/collector run
 check "native: collector called with level, compression, keep, reserve, host" 'grep -q "collector --vmcore $T/vmcore --output $T/root/var/crash --level 63 --compress none --keep 3 --reserve 100 --host testhost$" "$T/log"'
 check "native: no makedumpfile" '! grep -q "^makedumpfile -" "$T/log"'
 
+# 9a. a stream whose writer failed (its end marker written all the same) is
+# never renamed to its final name: the writer's status is checked, not only ssh's.
+setup "$SSH
+engine native"
+FAKE_COLLECTOR_FAIL=1 COLLECTOR=$T/bin/collector run
+check "native ssh, writer failed: the server keeps only the incomplete name, marked" \
+    '! ls -d "$T"/remote/testhost-* > /dev/null 2>&1 && ls "$T"/remote/.*incomplete/INCOMPLETE > /dev/null 2>&1'
+check "native ssh, writer failed: reported as failed, never as saved" \
+    'grep -q "writer status 1, ssh status 0" "$T/out" && ! grep -q "saved backup" "$T/out"'
+
 # 9b. engine native over ssh: the collector streams, the server renames when complete.
 setup "$SSH
 engine native"
 COLLECTOR=$T/bin/collector run
 r=$(ls -d "$T"/remote/testhost-* 2> /dev/null | head -n 1)
 check "native ssh: collector streams (--output - --quiet), complete on the server" 'grep -q "collector .* --output - .*--quiet" "$T/log" && [ -n "$r" ] && grep -q native-data "$r/vmcore.flat"'
+
+# 11. capture_timeout: nothing waits forever.  A hung collector is stopped
+# GRACE seconds after the bound, with everything it started, and
+# failure_action runs; the collector is told the time left when it knows how.
+setup "engine native
+failure_action poweroff"
+bound 3
+start=$(date +%s)
+FAKE_HANG=1 FAKE_TIME_LIMIT=1 XKD_GRACE=1 COLLECTOR=$T/bin/collector run
+took=$(($(date +%s) - start))
+check "bound: a hung collector is stopped (${took}s for 3 s + 1 s grace + 5 s)" \
+    '[ "$took" -ge 4 ] && [ "$took" -le 14 ] && grep -q "did not end within 3s" "$T/out"'
+check "bound: failure_action after it" '[ "$(cat "$T/actions")" = poweroff ]'
+check "bound: the collector process is gone" 'gone collector'
+check "bound: the collector was given --time-limit (the seconds left)" \
+    'grep -Eq "^collector --vmcore .* --time-limit [1-3]$" "$T/log"'
+
+setup "failure_action shell"
+bound 3
+FAKE_HANG=1 XKD_GRACE=1 run
+check "bound: a hung makedumpfile is stopped, the partial dump kept, marked why" \
+    'gone makedumpfile && grep -q "capture_timeout" "$C"/.*incomplete/INCOMPLETE && [ -s "$(ls "$C"/.*incomplete/vmcore)" ]'
+check "bound: ... and failure_action shell taken" '[ "$(cat "$T/actions")" = shell ]'
+
+setup "$SSH"
+bound 3
+FAKE_HANG=1 XKD_GRACE=1 run
+check "bound: a hung ssh stream is stopped; the server keeps only the incomplete name" \
+    'gone makedumpfile && ! ls -d "$T"/remote/testhost-* > /dev/null 2>&1 && ls -d "$T"/remote/.*incomplete > /dev/null'
+check "bound: no save-local once the bound is spent; reboot" \
+    'grep -q "no time left" "$T/out" && ! ls "$T"/root/local/testhost-* > /dev/null 2>&1 && [ "$(cat "$T/actions")" = reboot ]'
+
+# auto scales with the RAM in the vmcore (its size), at most 24 hours.
+setup ""
+truncate -s 100G "$T/vmcore"
+run
+check "bound: auto for 100 GiB of RAM is 30 min + 100 x 30 s" 'grep -q "capture bound: 4800s (capture_timeout auto)" "$T/out"'
+truncate -s 4T "$T/vmcore"
+setup ""
+run
+check "bound: auto is at most 24 h" 'grep -q "capture bound: 86400s (capture_timeout auto)" "$T/out"'
+truncate -s 0 "$T/vmcore" && echo "not really a vmcore" > "$T/vmcore"
+
+# 12. The library's pieces on their own.
+# shellcheck source=../../initramfs/99xen-kdump/xen-kdump-capture-lib.sh
+. "$LIB"
+for v in "plain" "it's" "a'b'c''" "\$(touch $T/pwned)\`touch $T/pwned\`" "new
+line" "back\\slash" "'" ""; do
+    got=$(sh -c "printf '%s' $(sq "$v")")
+    check "sq: $(printf '%s' "$v" | tr '\n' '~') comes back as itself through sh -c" '[ "$got" = "$v" ] && [ ! -e "$T/pwned" ]'
+done
+# clean_host names directories exactly as the collector does (collector/save.c).
+COLLECT=${XKD%/*}/xen-kdump-collect
+for raw in "node-1.example" ".hidden" "h'\$(x)
+y/../z" "é"; do
+    rm -rf "$T/names"
+    "$COLLECT" --vmcore "$T/no-such-vmcore" --output "$T/names" --host "$raw" --quiet > /dev/null 2>&1
+    made=$(ls "$T/names" 2> /dev/null)
+    check "clean_host: $(printf '%s' "$raw" | tr '\n' '~') is named as by xen-kdump-collect ($made)" \
+        '[ -n "$made" ] && [ "${made%-*-*}" = "$(clean_host "$raw")" ]'
+done
 
 # 10. --failure (the unit's OnFailure) only takes the failure action.
 setup "failure_action poweroff"

@@ -53,4 +53,22 @@ expect "depends: a module-less kernel with a local target gets the small image" 
 XKD_TARGET_KIND=ssh
 expect "depends: ... but a network target keeps systemd" '[ "$(depends)" = "systemd bash fs-lib network" ]'
 unset XKD_NO_KERNEL_MODULES
+
+# build.env is sourced as root by dash in the capture kernel: any host name
+# (quotes, $( ), backquotes, a newline) must come back as the same bytes and run nothing.
+T=$(mktemp -d /tmp/xkd-module-setup.XXXXXX)
+raw=$'h\'o$(touch '"$T"$'/pwned)`touch '"$T"$'/pwned`\nx\\y\'\''
+xkd_sh_assign XKD_HOSTNAME "$raw" > "$T/build.env"
+printf '%s' "$raw" > "$T/want"
+dash -c '. "$1/build.env" && printf "%s" "$XKD_HOSTNAME" > "$1/got"' sh "$T"
+expect "build.env: a hostile host name is data, not code" '[ ! -e "$T/pwned" ] && cmp -s "$T/want" "$T/got"'
+xkd_sh_assign XKD_TARGET_SUBDIR "/var/crash" > "$T/build.env"
+expect "build.env: plain values stay plain" '[ "$(cat "$T/build.env")" = "XKD_TARGET_SUBDIR='"'/var/crash'"'" ]'
+rm -rf "$T"
+
+# The capture unit's backstop follows capture_timeout: never infinite.
+XKD_TIMEOUT=120 XKD_CAPTURE_TIMEOUT=600
+expect "unit timeout: capture_timeout 600 + timeout 120 + 10 min" '[ "$(xkd_unit_timeout)" = 1320 ]'
+XKD_CAPTURE_TIMEOUT=auto
+expect "unit timeout: auto is bounded by its 24 h maximum" '[ "$(xkd_unit_timeout)" = 87120 ]'
 finish module-setup

@@ -2,7 +2,7 @@
 /*
  * The whole collection on synthetic Xen vmcores (the reader's generator):
  * what is kept and excluded page by page per page_info layout, the saved
- * directory, the stream, the makedumpfile engine, retention and reserve.
+ * directory, the stream, the makedumpfile engine and the reserve.
  */
 #include <dirent.h>
 #include <endian.h>
@@ -197,36 +197,7 @@ TEST(reserve_refuses_to_start) {
         free_host(&h);
 }
 
-TEST(retention_deletes_only_the_oldest_dumps) {
-        struct host h;
-        struct xkd_collect_result res;
-        struct xkd_collect_options o;
-        char p[256];
-
-        make_host(&h, 17, FREE_XSA402, (struct vmgen_config) { 0 });
-        mkdir(h.out, 0700);
-        const char *names[] = { "a-20250101-000000", "b-20250102-000000", "c-20250103-000000.1", "notes-2025" };
-        for (unsigned i = 0; i < 4; i++) {
-                snprintf(p, sizeof(p), "%s/%s", h.out, names[i]);
-                ASSERT_EQ(mkdir(p, 0700), 0);
-                snprintf(p, sizeof(p), "%s/%s/vmcore", h.out, names[i]);
-                close(open(p, O_CREAT | O_WRONLY, 0600));
-        }
-        o = host_opts(&h);
-        o.keep = 2;
-        ASSERT_EQ(xkd_collect(&o, &res), 0);
-        ASSERT_FALSE(exists_at(h.out, names[0]));
-        ASSERT_FALSE(exists_at(h.out, names[1]));
-        ASSERT_TRUE(exists_at(h.out, names[2]));
-        ASSERT_TRUE(exists_at(h.out, names[3]));        /* not a dump name: never touched */
-        ASSERT_TRUE(exists_at(res.path, XKD_SAVE_VMCORE));
-        /* keep 0: nothing is ever deleted */
-        o.keep = 0;
-        o.now = 1;                                      /* a different stamp */
-        ASSERT_EQ(xkd_collect(&o, &res), 0);
-        ASSERT_TRUE(exists_at(h.out, names[2]));
-        free_host(&h);
-}
+/* Retention (keep) has its own tests: test-retention.c. */
 
 TEST(dump_names) {
         char stamp[16];

@@ -84,7 +84,8 @@ TEST(defaults_have_default_origins) {
         ASSERT_EQ(xkd_config_target(c)->kind, XKD_TARGET_PATH);
         ASSERT_STREQ(xkd_config_target(c)->dir, "/var/crash");
         ASSERT_EQ(xkd_config_get_number(c, XKD_CONF_DUMP_LEVEL), 63);
-        ASSERT_EQ(xkd_config_get_number(c, XKD_CONF_KEEP), 5);
+        ASSERT_EQ(xkd_config_get_number(c, XKD_CONF_KEEP), 0);           /* nothing deleted out of the box */
+        ASSERT_STREQ(xkd_config_get(c, XKD_CONF_CAPTURE_TIMEOUT), "auto");  /* finite: the script computes it */
         ASSERT_EQ(xkd_config_get_number(c, XKD_CONF_RESERVE), 256);
         ASSERT_EQ(xkd_config_get_number(c, XKD_CONF_TIMEOUT), 120);
         ASSERT_EQ(xkd_config_get_number(c, XKD_CONF_SSH_PORT), 22);
@@ -204,6 +205,7 @@ TEST(every_key_from_file_with_file_line_origin) {
                 "ssh_port 2222\n"
                 "local_path /var/crash\n"
                 "timeout 30\n"
+                "capture_timeout 900\n"
                 "dump_level 0\n"
                 "engine native\n"
                 "compression none\n"
@@ -232,6 +234,8 @@ TEST(every_key_from_file_with_file_line_origin) {
         ASSERT_EQ(xkd_config_get_number(c, XKD_CONF_SSH_PORT), 2222);
         ASSERT_STREQ(xkd_config_get(c, XKD_CONF_LOCAL_PATH), "/var/crash");
         ASSERT_EQ(xkd_config_get_number(c, XKD_CONF_TIMEOUT), 30);
+        ASSERT_EQ(xkd_config_get_number(c, XKD_CONF_CAPTURE_TIMEOUT), 900);
+        ASSERT_STREQ(xkd_config_get(c, XKD_CONF_CAPTURE_TIMEOUT), "900");
         ASSERT_EQ(xkd_config_get_number(c, XKD_CONF_DUMP_LEVEL), 0);
         ASSERT_EQ(xkd_config_get_choice(c, XKD_CONF_ENGINE), XKD_ENGINE_NATIVE);
         ASSERT_EQ(xkd_config_get_choice(c, XKD_CONF_COMPRESSION), XKD_COMPRESSION_NONE);
@@ -296,6 +300,11 @@ TEST(numbers_strict) {
         ASSERT_CONTAINS(parse_error("keep -1\n"), "keep: '-1' is not a decimal number");
         ASSERT_CONTAINS(parse_error("keep 0x10\n"), "keep: '0x10' is not a decimal number");
         ASSERT_CONTAINS(parse_error("keep 010\n"), "leading zero");
+        /* The capture is always bounded: no 0, no "infinity"; only capture_timeout knows auto. */
+        ASSERT_CONTAINS(parse_error("capture_timeout 0\n"), "capture_timeout: 0 is out of range; allowed: seconds 60-604800");
+        ASSERT_CONTAINS(parse_error("capture_timeout infinity\n"), "'infinity' is not a decimal number");
+        ASSERT_CONTAINS(parse_error("capture_timeout autox\n"), "'autox' is not a decimal number");
+        ASSERT_CONTAINS(parse_error("keep auto\n"), "keep: 'auto' is not a decimal number");
         ASSERT_CONTAINS(parse_error("reserve 99999999999999999999\n"), "reserve: '99999999999999999999' is not a number");
         ASSERT_CONTAINS(parse_error("reserve 1048577\n"), "1048577 is out of range");
         ASSERT_CONTAINS(parse_error("timeout 0\n"), "timeout: 0 is out of range");
@@ -386,7 +395,8 @@ TEST(failed_parse_changes_nothing) {
         xkd_config *c = parsed("keep 3\nengine makedumpfile\ndump_level 99\n", &r);
 
         ASSERT_EQ(r, -EINVAL);
-        ASSERT_EQ(xkd_config_get_number(c, XKD_CONF_KEEP), 5);
+        ASSERT_EQ(xkd_config_get_number(c, XKD_CONF_KEEP), 0);           /* nothing deleted out of the box */
+        ASSERT_STREQ(xkd_config_get(c, XKD_CONF_CAPTURE_TIMEOUT), "auto");  /* finite: the script computes it */
         ASSERT_EQ(xkd_config_get_choice(c, XKD_CONF_ENGINE), XKD_ENGINE_NATIVE);
         ASSERT_EQ(xkd_config_origin(c, XKD_CONF_KEEP)->kind, XKD_ORIGIN_DEFAULT);
         xkd_config_free(c);

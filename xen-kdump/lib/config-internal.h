@@ -19,6 +19,7 @@ struct xkd_key_info {
         enum xkd_value_type type;
         const char *const *choices;     /* NULL-terminated, index = enum value */
         uint64_t min, max;
+        const char *number_word;        /* NUMBER only: this word is also accepted, as 0 */
         const char *default_value;      /* NULL: derived from other keys in validate() */
         bool expand_release;            /* %r → kernel release */
         const char *allowed;            /* "what is allowed", for error messages */

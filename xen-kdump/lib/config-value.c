@@ -136,6 +136,10 @@ static int parse_number(const struct xkd_key_info *k, const char *value, uint64_
         size_t len = strcspn(value, " \t");
         char ex[48];
 
+        if (k->number_word && len == strlen(k->number_word) && memcmp(value, k->number_word, len) == 0) {
+                *ret = 0;
+                return 0;
+        }
         if (len == 0 || len > 19)
                 return why_set(why, why_size, "'%s' is not a number",
                                excerpt(value, len, ex, sizeof(ex)));

@@ -50,6 +50,12 @@ const struct xkd_key_info xkd_key_infos[_XKD_CONF_MAX] = {
         [XKD_CONF_TIMEOUT] = { "timeout", XKD_VALUE_NUMBER, .min = 1, .max = 3600,
                 .default_value = "120",
                 .allowed = "seconds 1-3600 to reach the target (mount, ssh connect)" },
+        /* Nothing waits forever: a hung capture would keep a dead host down.
+         * auto scales with the RAM in the vmcore (xen-kdump-capture.sh). */
+        [XKD_CONF_CAPTURE_TIMEOUT] = { "capture_timeout", XKD_VALUE_NUMBER, .min = 60, .max = 604800,
+                .number_word = "auto", .default_value = "auto",
+                .allowed = "seconds 60-604800 for the whole capture, or auto (30 min + 30 s per GiB "
+                           "of RAM, at most 24 h)" },
         /* The collector's exclusion mask; the default is the collector's own. */
         [XKD_CONF_DUMP_LEVEL] = { "dump_level", XKD_VALUE_NUMBER, .min = 0, .max = 63,
                 .default_value = "63", .allowed = "an exclusion mask 0-63: 1 zero, 2/4 cache, "
@@ -63,7 +69,9 @@ const struct xkd_key_info xkd_key_infos[_XKD_CONF_MAX] = {
                 .choices = compression_choices,
                 .allowed = "zstd or none (engine native); lzo, zlib or none (engine makedumpfile)" },
         [XKD_CONF_KEEP] = { "keep", XKD_VALUE_NUMBER, .min = 0, .max = 100000,
-                .default_value = "5", .allowed = "how many dumps to keep, 0-100000 (0: all)" },
+                /* Like kdump-tools and kdump-utils: nothing deletes a dump out of the box. */
+                .default_value = "0", .allowed = "how many of this host's complete dumps to keep, "
+                           "0-100000 (0: all, never delete)" },
         [XKD_CONF_RESERVE] = { "reserve", XKD_VALUE_NUMBER, .min = 0, .max = 1048576,
                 .default_value = "256",
                 .allowed = "MiB 0-1048576 to leave free on the target" },

@@ -33,6 +33,7 @@ enum xkd_config_key {
         XKD_CONF_SSH_PORT,
         XKD_CONF_LOCAL_PATH,
         XKD_CONF_TIMEOUT,
+        XKD_CONF_CAPTURE_TIMEOUT,
         XKD_CONF_DUMP_LEVEL,
         XKD_CONF_ENGINE,
         XKD_CONF_COMPRESSION,
