@@ -18,21 +18,33 @@ ESSENTIAL = True
 # it at the crash.  The level-63 dump (cache pages excluded) must lack every marker
 # page, a level-1 dump of the same vmcore (only zero pages excluded) must keep them,
 # and the raw vmcore must hold them (pagescan), or nothing was tested.
-# The shell's builtin printf writes the file straight from its own (anonymous, also
-# excluded at 63) memory: no pipe, no other process.  Copied through a pipe or
-# sendfile, the marker also sits in kernel pages that are not the file's (a pipe's
-# spare page, freed pages on per-CPU lists) and that level 63 rightly keeps
-# (seen: 219 such pages through `yes | head`, 1 through busybox cat's sendfile).
+# The writer must leave no copy of the marker in memory that level 63 rightly keeps:
+# a pipe's pages, or the pages of a process that exited, which wait on per-CPU free
+# lists that no filter can tell from used memory (seen: 219 such pages through
+# `yes | head`, 1 through busybox cat's sendfile, 13 from the exited shell's heap).
+# So a subshell builds the marker with builtins only (no fork, no pipe), writes the
+# file with the builtin printf, and stays alive until the crash, blocked opening a
+# FIFO: its copies stay in its anonymous memory, which level 63 excludes as user data.
 pcache_marker = b"XKD-dom0-PCACHE\n"
 pcache_pages = 256
 DOM0_SCRIPT = _report.DOM0_SCRIPT + """
-p=XKD
-v="$p-dom0-PCACHE
+mkfifo /pcache-hold
+(
+	p=XKD
+	v="$p-dom0-PCACHE
 "
+	i=0
+	while [ $i -lt 8 ]; do v="$v$v"; i=$((i + 1)); done
+	i=0
+	while [ $i -lt %d ]; do printf '%%s' "$v"; i=$((i + 1)); done > /pcache-file
+	: > /pcache-written
+	read -r _ < /pcache-hold
+) < /dev/null > /dev/null 2>&1 &
 i=0
-while [ $i -lt 8 ]; do v="$v$v"; i=$((i + 1)); done
-i=0
-while [ $i -lt %d ]; do printf '%%s' "$v"; i=$((i + 1)); done > /pcache-file
+until [ -e /pcache-written ]; do
+	i=$((i + 1)); [ $i -lt 600 ] || { echo "the page-cache file was not written in 60 s"; exit 1; }
+	sleep 0.1
+done
 [ "$(stat -c %%s /pcache-file)" = %d ] || { echo "the page-cache file is $(stat -c %%s /pcache-file) bytes"; exit 1; }
 """ % (pcache_pages, pcache_pages * 4096)
 CAPTURE_SCRIPT = _report.CAPTURE_SCRIPT + """
