@@ -184,6 +184,7 @@ def _nmi_until_panic(m, left):
                 cpus = m.monitor("info cpus")
             except MachineError as e2:
                 regs, cpus = "monitor: %s" % e2, ""
+            regs, cpus = (re.sub(r"\x1b\[[0-9;]*[A-Za-z]|\r", "", t) for t in (regs, cpus))  # the monitor's echo
             with open(os.path.join(m.outdir, "nmi-attempt-%d.txt" % attempt), "w") as f:
                 f.write("no Xen output %d s after NMI %d\n%s\n%s\n" % (NMI_WAIT, attempt, cpus, regs))
             m.log.write("[harness] no Xen output %d s after NMI %d (registers in nmi-attempt-%d.txt)\n"
