@@ -159,8 +159,7 @@ TEST(list_as_non_root_says_root_only) {
 
         setup();
         if (geteuid() != 0 || !nobody_can_run_cli()) {
-                printf("# skipped: needs root, and a build directory user nobody can reach\n");
-                return;
+                TEST_SKIP("needs root, and a build directory user nobody can reach");
         }
         two_dumps(&h, p1, p2);
         ASSERT_EQ(chmod(h.dir, 0755), 0);

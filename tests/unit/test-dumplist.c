@@ -419,8 +419,7 @@ TEST(root_only_dumps_are_unreadable_never_complete) {
         int status;
 
         if (geteuid() != 0) {
-                printf("# skipped: needs root to drop privileges\n");
-                return;
+                TEST_SKIP("needs root to drop privileges");
         }
         make_host(&h, 17, FREE_XSA402, (struct vmgen_config) { 0 });
         collect_one(&h, 0, path, sizeof(path));

@@ -95,8 +95,7 @@ TEST(sha256_matches_sha256sum) {
         static uint8_t buf[65537];
 
         if (access("/usr/bin/sha256sum", X_OK) != 0) {
-                printf("# sha256sum missing, skipped\n");
-                return;
+                TEST_SKIP("/usr/bin/sha256sum missing (apt-get install coreutils)");
         }
         for (size_t i = 0; i < sizeof(buf); i++)
                 buf[i] = (uint8_t) ((i * 2654435761u) >> 13);

@@ -2,12 +2,13 @@
 #include "test.h"
 
 bool test_failed_;
+char test_skip_reason_[256];
 struct test_case test_cases_[TEST_MAX];
 unsigned test_count_;
 
 /* Run every registered test (or only those named on the command line). */
 int test_main_(int argc, char **argv) {
-        unsigned passed = 0, failed = 0;
+        unsigned passed = 0, failed = 0, skipped = 0, n = 0;
 
         for (unsigned i = 0; i < test_count_; i++) {
                 bool selected = argc < 2;
@@ -18,14 +19,21 @@ int test_main_(int argc, char **argv) {
                         continue;
 
                 test_failed_ = false;
+                test_skip_reason_[0] = '\0';
                 test_cases_[i].fn();
-                printf("%s - %s\n", test_failed_ ? "not ok" : "ok", test_cases_[i].name);
-                fflush(stdout);
-                if (test_failed_)
+                n++;
+                if (test_failed_) {
+                        printf("not ok %u - %s\n", n, test_cases_[i].name);
                         failed++;
-                else
+                } else if (test_skip_reason_[0]) {
+                        printf("ok %u - %s # SKIP %s\n", n, test_cases_[i].name, test_skip_reason_);
+                        skipped++;
+                } else {
+                        printf("ok %u - %s\n", n, test_cases_[i].name);
                         passed++;
+                }
+                fflush(stdout);
         }
-        printf("# %u passed, %u failed\n", passed, failed);
+        printf("1..%u\n# %u passed, %u failed, %u skipped\n", n, passed, failed, skipped);
         return failed ? 1 : 0;
 }

@@ -402,3 +402,4 @@ def check_destroyed(run, mb):
     mk["marker_pages"] = {m.decode(): v[1] for m, v in got.items()}
     save_measure(run, measure)
     print("vm:   %s: %s" % (run.scenario.name, measure))
+    return dump

@@ -20,18 +20,41 @@ echo "dom0 marker: xen-kdump report scenario" > /dev/kmsg
 CAPTURE_SCRIPT = """
 export TMPDIR=/tmp
 rc=0
+# The collector must make its files 0600 and its directory 0700 itself, whatever the umask.
+umask 022
 xen-kdump-collect --vmcore "$VMCORE" --output /out/collect --host vmhost --quiet || rc=$?
 echo "XKD-RESULT collect rc=$rc"
+# The modes as the collector left them: the harness later chmods every output 0600.
+for f in /out/collect/*/ /out/collect/*/*; do [ -e "$f" ] && stat -c '%a %F %n' "$f"; done > /out/collect-modes.txt
 makedumpfile -E -X -d 1 "$VMCORE" "$DUMP" > /out/makedumpfile.log 2>&1 || echo "makedumpfile rc=$?"
 ls -lR /out/collect
 """
 
 
+def collector_modes(run):
+    """{path in the capture kernel: (octal mode, type)} of what xen-kdump-collect
+    wrote, as stat saw it there (collect-modes.txt), before the harness's chmod."""
+    checks.require(run.exists("collect-modes.txt"), "the capture kernel saved no collect-modes.txt")
+    modes = {}
+    for line in run.text("collect-modes.txt").splitlines():
+        mode, rest = line.split(" ", 1)
+        kind, path = rest.rsplit(" ", 1)
+        modes[path.rstrip("/")] = (mode, kind)
+    return modes
+
+
 def report(run):
     found = sorted(glob.glob(os.path.join(run.out, "collect", "vmhost-*", "report.json")))
     checks.require(found, "xen-kdump-collect wrote no report.json under collect/vmhost-*/")
-    st = os.stat(found[-1])
-    checks.require(st.st_mode & 0o777 == 0o600, "report.json mode %o, want 600" % (st.st_mode & 0o777))
+    guest = "/out/" + os.path.relpath(found[-1], run.out)
+    modes = collector_modes(run)
+    checks.require(guest in modes, "collect-modes.txt does not list %s: %s" % (guest, sorted(modes)))
+    checks.require(modes[guest][0] == "600", "report.json mode %s as the collector wrote it, want 600"
+                   % modes[guest][0])
+    for path, (mode, kind) in sorted(modes.items()):
+        want = "700" if kind == "directory" else "600"
+        checks.require(mode == want, "%s (%s) mode %s as the collector wrote it, want %s (umask 022)"
+                       % (path, kind, mode, want))
     with open(found[-1]) as f:
         return json.load(f)
 

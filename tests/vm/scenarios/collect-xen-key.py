@@ -5,6 +5,7 @@ from _report import DOM0_BINARIES, CAPTURE_BINARIES, DOM0_SCRIPT, CAPTURE_SCRIPT
 
 DESCRIPTION = "xen-kdump load + collect; Xen debug key C; 4 CPUs; report vs serial console"
 CRASH = "xen-key"
+ESSENTIAL = True
 SMP = 4
 XEN_ARGS = "console_timestamps=datems"
 

@@ -6,6 +6,7 @@ from _report import DOM0_BINARIES, CAPTURE_BINARIES, DOM0_SCRIPT, CAPTURE_SCRIPT
 
 DESCRIPTION = "xen-kdump load + collect; Xen panics; report reason and time vs serial console"
 CRASH = "xen-panic"
+ESSENTIAL = True
 XEN_ARGS = "console_timestamps=boot"
 
 

@@ -1,6 +1,7 @@
 """Play one scenario: build its images, boot, crash, capture, assert."""
 import json
 import os
+import re
 import shutil
 import time
 
@@ -151,7 +152,45 @@ def _crash(m, sc, left):
     elif sc.crash == "xen-panic":
         m.wait_phase("ready", left("ready"))
         m.mark("crash")
+        _nmi_until_panic(m, left)
+
+
+# What Xen prints once an NMI reached it (nmi=fatal): the first line comes at once.
+NMI_SEEN_RE = r"NMI received for unknown reason|FATAL TRAP|Panic on CPU"
+NMI_WAIT = 45      # seconds for Xen to print that after one NMI (TCG under load: ~1 s idle)
+NMI_ATTEMPTS = 4
+
+
+def _nmi_until_panic(m, left):
+    """Send the monitor's `nmi` until Xen says it took one.  Seen once: an NMI
+    after `ready` produced no Xen output at all for 180 s.  Each attempt that
+    goes unanswered saves the CPUs' registers (nmi-attempt-N.txt): CPUs idle in
+    Xen with nothing printed mean the NMI was lost, not that Xen stalled."""
+    for attempt in range(1, NMI_ATTEMPTS + 1):
+        start = len(m.lines)
         m.monitor("nmi")
+        m.phases["nmi_sent"] = attempt
+        try:
+            m.wait_for(lambda: any(re.search(NMI_SEEN_RE, t) for _, t in m.lines[start:]),
+                       min(NMI_WAIT, left("crash")), "Xen's panic after NMI %d" % attempt)
+            if attempt > 1:
+                m.log.write("[harness] Xen answered NMI %d; the earlier one(s) were lost\n" % attempt)
+            return
+        except MachineError as e:
+            if "timed out" not in str(e):
+                raise
+            try:
+                regs = m.monitor("info registers -a")
+                cpus = m.monitor("info cpus")
+            except MachineError as e2:
+                regs, cpus = "monitor: %s" % e2, ""
+            regs, cpus = (re.sub(r"\x1b\[[0-9;]*[A-Za-z]|\r", "", t) for t in (regs, cpus))  # the monitor's echo
+            with open(os.path.join(m.outdir, "nmi-attempt-%d.txt" % attempt), "w") as f:
+                f.write("no Xen output %d s after NMI %d\n%s\n%s\n" % (NMI_WAIT, attempt, cpus, regs))
+            m.log.write("[harness] no Xen output %d s after NMI %d (registers in nmi-attempt-%d.txt)\n"
+                        % (NMI_WAIT, attempt, attempt))
+    raise MachineError("Xen printed nothing after %d NMIs %d s apart (nmi-attempt-*.txt: the CPUs' "
+                       "registers after each)" % (NMI_ATTEMPTS, NMI_WAIT))
 
 
 def _play(m, sc, t, deadline):
@@ -172,7 +211,15 @@ def _play(m, sc, t, deadline):
             pass  # dom0's poweroff may only halt Xen; the scenario is over either way
         return
     _crash(m, sc, left)
-    m.wait_phase("capture_init", left("capture_init"))
+    try:
+        m.wait_phase("capture_init", left("capture_init"))
+    except MachineError as e:
+        if sc.crash == "xen-panic":  # Xen did panic (_nmi_until_panic saw it): say where it stopped
+            kexec = "kexec_exec" in m.phases
+            raise MachineError("Xen panicked but never reached the capture kernel's /init (%s): %s"
+                               % ("Xen did print 'Executing kexec image'" if kexec
+                                  else "Xen never printed 'Executing kexec image'", e))
+        raise
     m.wait_phase("capture_done", left("capture_done"))
     if sc.reboots:
         m.wait_phase("rebooted", left("rebooted"))

@@ -333,6 +333,45 @@ def timings_json_orders_phases_and_steps():
         shutil.rmtree(tmp)
 
 
+class _NmiMachine:
+    """Machine's surface _nmi_until_panic uses: Xen answers the answer_at-th NMI."""
+
+    def __init__(self, outdir, answer_at):
+        self.outdir, self.answer_at = outdir, answer_at
+        self.lines, self.phases, self.sent = [], {}, []
+        self.log = open(os.path.join(outdir, "serial.log"), "w")
+
+    def monitor(self, command):
+        self.sent.append(command)
+        if command == "nmi" and self.sent.count("nmi") == self.answer_at:
+            self.lines.append((1.0, "(XEN) Uhhuh. NMI received for unknown reason 31."))
+        return "(qemu) "
+
+    def wait_for(self, predicate, timeout, what):
+        if not predicate():
+            raise runner.MachineError("timed out after %d s waiting for %s" % (timeout, what))
+
+
+@test
+def a_lost_nmi_is_sent_again_and_xen_silent_after_all_fails():
+    tmp = tempfile.mkdtemp(prefix="xkd-selftest-")
+    try:
+        left = lambda phase: 60  # noqa: E731
+        m = _NmiMachine(tmp, answer_at=1)
+        runner._nmi_until_panic(m, left)
+        assert m.sent == ["nmi"] and m.phases["nmi_sent"] == 1, m.sent
+        m = _NmiMachine(tmp, answer_at=3)  # two NMIs lost
+        runner._nmi_until_panic(m, left)
+        assert m.sent.count("nmi") == 3 and m.phases["nmi_sent"] == 3, m.sent
+        assert os.path.exists(os.path.join(tmp, "nmi-attempt-2.txt"))
+        assert "info registers -a" in m.sent  # what the CPUs did when Xen said nothing
+        m = _NmiMachine(tmp, answer_at=99)
+        expect_raises(runner.MachineError, runner._nmi_until_panic, m, left)
+        assert m.sent.count("nmi") == runner.NMI_ATTEMPTS, m.sent
+    finally:
+        shutil.rmtree(tmp)
+
+
 def main():
     passed = failed = 0
     for i, fn in enumerate(TESTS, 1):
