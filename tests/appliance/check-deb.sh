@@ -59,7 +59,7 @@ for b in xen-kdump xen-kdump-collect; do
 		'readelf -W -d "$T/x/usr/sbin/$b" | grep -q "FLAGS.*BIND_NOW\|(BIND_NOW)\|FLAGS_1.*NOW" &&
 		 readelf -W -h "$T/x/usr/sbin/$b" | grep -q "Type:.*DYN" &&
 		 readelf -W --dyn-syms "$T/x/usr/sbin/$b" | grep -q __stack_chk_fail &&
-		 readelf -W --dyn-syms "$T/x/usr/sbin/$b" | grep -q "__[a-z]*_chk"'
+		 readelf -W --dyn-syms "$T/x/usr/sbin/$b" | grep -Eq "__[a-z]+_chk@"'
 done
 check "package built with -Wall -Wextra -Werror and dpkg-buildflags' CPPFLAGS" \
 	'grep -q -- "-Werror .*-D_FORTIFY_SOURCE=2 .*-fstack-protector-strong" "$BUILD/deb/build.log"'
