@@ -121,11 +121,12 @@ static int estimated_size(char *arg, size_t size) {
                 return log_error_errno(-EINVAL, "'xen-kdump estimate' failed (exit %d, see above); fix "
                                        "that or pass --size SIZE", r);
         const char *p = strstr(out, "\n  needed ");
-        p = p ? strstr(p, "-> crashkernel=") : NULL;
-        if (!p)
+        const char *eol = p ? strchr(p + 1, '\n') : NULL;
+        p = p ? strstr(p, "crashkernel=") : NULL;
+        if (!p || (eol && p > eol))
                 return log_error_errno(-EINVAL, "'xen-kdump estimate' printed no crashkernel= size; "
                                        "pass --size SIZE");
-        p += strlen("-> crashkernel=");
+        p += strlen("crashkernel=");
         snprintf(arg, size, "%.*s", (int) strcspn(p, " \n"), p);
         return 0;
 }

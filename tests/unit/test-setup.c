@@ -181,4 +181,50 @@ TEST(update_grub_failure_and_bad_size) {
         ASSERT_EQ(run("setup", "--root", root, "--size", "512M", NULL), 1);
         ASSERT_CONTAINS(out, "grub-mkconfig -o /boot/grub/grub.cfg");
 }
+/* Without --size: the size 'xen-kdump estimate' recommends for this host (the simulated Xen,
+ * a fake kernel and a real cpio initramfs), the same number it prints. */
+TEST(default_size_is_estimates) {
+        char p[512], text[4096], kernel[512], initrd[512], want[64] = "";
+        size_t size;
+
+        make_root(grub_both, 0);
+        snprintf(p, sizeof(p), "%s/sim.conf", root);
+        snprintf(text, sizeof(text), "%sstate %s/sim-state\n", fake_host_config, root);
+        write_text(p, text);
+        snprintf(text, sizeof(text), "sim:%s", p);
+        setenv("XKD_HV", text, 1);
+        setenv("XKD_SYSROOT", fake_sysroot(), 1);
+        uint8_t *k = fake_bzimage(&(struct fake_kernel) { .payload = 200000, .init_size = 0x600000 }, &size);
+        snprintf(kernel, sizeof(kernel), "%s/vmlinuz", root);
+        FILE *f = fopen(kernel, "we");
+        ASSERT_TRUE(f != NULL);
+        fwrite(k, 1, size, f);
+        fclose(f);
+        free(k);
+        snprintf(initrd, sizeof(initrd), "%s/initrd.img", root);
+        snprintf(text, sizeof(text), "cd %s && head -c 3000000 /dev/urandom > blob && "
+                 "echo blob | cpio -o -H newc --quiet > %s", root, initrd);
+        ASSERT_EQ(system(text), 0);
+        snprintf(p, sizeof(p), "%s/xen-kdump.conf", root);
+        snprintf(text, sizeof(text), "kernel %s\ninitrd %s\n", kernel, initrd);
+        write_text(p, text);
+        setenv("XEN_KDUMP_CONF", p, 1);
+
+        ASSERT_EQ(run("estimate", NULL), 0);
+        const char *n = strstr(out, "\n  needed ");
+        ASSERT_TRUE(n != NULL);
+        n = strstr(n, "crashkernel=");
+        ASSERT_TRUE(n != NULL);
+        snprintf(want, sizeof(want), "crashkernel=%.*s", (int) strcspn(n + 12, " \n"), n + 12);
+        ASSERT_EQ(run("setup", "--root", root, "--dry-run", NULL), 0);
+        ASSERT_CONTAINS(out, want);
+        ASSERT_EQ(run("setup", "--root", root, NULL), 0);
+        char v[1024], expect[1200];
+        effective("XEN_DEFAULT", v, sizeof(v));
+        snprintf(expect, sizeof(expect), "dom0_mem=2G,max:2G loglvl=all %s", want);
+        ASSERT_STREQ(v, expect);
+        unsetenv("XKD_HV");
+        unsetenv("XKD_SYSROOT");
+}
+
 TEST_MAIN()
