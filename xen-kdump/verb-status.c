@@ -151,6 +151,11 @@ int verb_status(int argc, char **argv) {
                         }
                         printf("}");
                 }
+                char test_line[1024];
+                if (xkd_test_status_line(test_line, sizeof(test_line)) >= 0) {
+                        printf(",\"last_test\":");
+                        json_string(test_line);
+                }
                 printf("}\n");
         } else {
                 printf("Crash image: %s (%s)\n", truth_text, why);

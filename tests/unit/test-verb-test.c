@@ -14,6 +14,7 @@
 #include "cli-run.h"
 #include "collect-host.h"
 #include "collect.h"
+#include "json-mini.h"
 /* The collector's and the loader's headers both name the page size (the same 4096). */
 #undef XKD_PAGE_SIZE
 #include "loader-fixtures.h"
@@ -154,6 +155,12 @@ TEST(after_reboot_new_dump_complete_old_ones_ignored) {
         ASSERT_CONTAINS(out, res.path);
         ASSERT_CONTAINS(out, " COMPLETE");
         ASSERT_FALSE(strstr(out, "INCOMPLETE"));
+        run("status", "--json", NULL);
+        ASSERT_CONTAINS(out, "\"last_test\":\"last test ");
+        struct json *j = json_parse(out);
+        ASSERT_TRUE(j != NULL);
+        ASSERT_CONTAINS(json_get_string(j, "last_test"), " COMPLETE");
+        json_free(j);
         free_host(&bad);
         free_host(&h);
 }
