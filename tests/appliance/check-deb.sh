@@ -42,9 +42,9 @@ check "dracut module, man pages (compressed)" \
 check "state directory 0700, no /var/crash shipped (dumps are never the package's)" \
 	'[ "$(mode /var/lib/xen-kdump)" = 700 ] && [ ! -e "$T/x/var/crash" ]'
 check "nothing of the build tree leaks in (no $top path)" '! grep -rqs "$top" "$T/x/etc" "$T/x/lib"'
-if [ -f "$T/x/usr/share/bash-completion/completions/xen-kdump" ] || [ -f "$top/units/xen-kdump.bash-completion" ]; then
-	check "bash completion installed" '[ "$(mode /usr/share/bash-completion/completions/xen-kdump)" = 644 ]'
-fi
+check "bash completion installed, 0644" \
+	'[ "$(mode /usr/share/bash-completion/completions/xen-kdump)" = 644 ] &&
+	 cmp -s "$top/completion/xen-kdump.bash" "$T/x/usr/share/bash-completion/completions/xen-kdump"'
 if k=$("$top/crashkernel/build" --path 2>/dev/null); then
 	check "minimal capture kernel shipped (make crashkernel cached it)" \
 		'[ "$(mode /usr/lib/xen-kdump/vmlinuz-minimal)" = 644 ] && cmp -s "$k" "$T/x/usr/lib/xen-kdump/vmlinuz-minimal"'
