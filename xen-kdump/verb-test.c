@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "dumplist.h"
 #include "host.h"
 #include "log.h"
@@ -67,6 +68,23 @@ static int trigger_crash(void) {
                 return r;
         }
         close(fd);
+        return 0;
+}
+
+/* Where the test's dump will be: the local directory, or "remote:" and the ssh/nfs target,
+ * whose dumps status cannot look at. */
+static int target_dir(char *buf, size_t size) {
+        xkd_config *c = NULL;
+        int r = xkd_config_load(&c, NULL);
+
+        if (r < 0)
+                return r;
+        const struct xkd_target *t = xkd_config_target(c);
+        if (t->kind == XKD_TARGET_PATH)
+                snprintf(buf, size, "%s", t->dir);
+        else
+                snprintf(buf, size, XKD_TEST_REMOTE "%s", xkd_config_get(c, XKD_CONF_TARGET));
+        xkd_config_free(c);
         return 0;
 }
 
@@ -122,17 +140,19 @@ int verb_test(int argc, char **argv) {
                           "xen-kdump'), then test again.", r);
                 return 1;
         }
-        r = xkd_dumps_default_dir(m.dir, sizeof(m.dir));
+        r = target_dir(m.dir, sizeof(m.dir));
         if (r < 0)
                 return r;
-        r = xkd_dumps_scan(m.dir, &dumps, &n);
-        if (r < 0 && r != -ENOENT)
-                return log_error_errno(r, "Cannot read the dump directory %s: %m; fix that first, or "
-                                       "the test could not be checked afterwards", m.dir);
-        r = xkd_test_marker_set_before(&m, dumps, n);
-        free(dumps);
-        if (r < 0)
-                goto out;
+        if (strncmp(m.dir, XKD_TEST_REMOTE, strlen(XKD_TEST_REMOTE)) != 0) {
+                r = xkd_dumps_scan(m.dir, &dumps, &n);
+                if (r < 0 && r != -ENOENT)
+                        return log_error_errno(r, "Cannot read the dump directory %s: %m; fix that first, "
+                                               "or the test could not be checked afterwards", m.dir);
+                r = xkd_test_marker_set_before(&m, dumps, n);
+                free(dumps);
+                if (r < 0)
+                        goto out;
+        }
 
         if (!yes) {
                 r = confirm();

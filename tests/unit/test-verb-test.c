@@ -165,6 +165,22 @@ TEST(after_reboot_new_dump_complete_old_ones_ignored) {
         free_host(&h);
 }
 
+TEST(remote_target_is_not_checked_here) {
+        char d[] = "/tmp/xkd-vtest-dumps-XXXXXX", p[512];
+
+        ASSERT_TRUE(mkdtemp(d) != NULL);
+        host(d);
+        snprintf(p, sizeof(p), "%s/xen-kdump.conf", dir);
+        write_text(p, "target nfs nas.example:/export/crash\n");
+        ASSERT_EQ(run("load", "--kernel", kernel, "--initrd", initrd, NULL), 0);
+        ASSERT_EQ(run("test", "--yes", NULL), 0);
+        ASSERT_STREQ(slurp(trigger), "c");
+        ASSERT_CONTAINS(slurp(marker), "DIR=remote:nfs nas.example:/export/crash\n");
+        reboot();
+        run("status", NULL);
+        ASSERT_CONTAINS(out, "the dump went to nfs nas.example:/export/crash: check it there");
+}
+
 TEST(evaluate_rules) {
         struct xkd_test_marker m = { .time = 1795856400, .boot_id = "A", .dir = "/var/crash" };
         struct xkd_dump d[3] = {};

@@ -142,6 +142,10 @@ void xkd_test_evaluate(const struct xkd_test_marker *m, const char *boot_id,
         bool same_boot = boot_id && boot_id[0] && strcmp(boot_id, m->boot_id) == 0;
         const struct xkd_dump *found = NULL;
 
+        if (strncmp(m->dir, XKD_TEST_REMOTE, strlen(XKD_TEST_REMOTE)) == 0) {
+                ret->outcome = same_boot ? XKD_TEST_PENDING : XKD_TEST_REMOTE_TARGET;
+                return;
+        }
         /* dumps are oldest first: the first new one is the test's (later ones are later crashes). */
         for (size_t i = 0; i < n && !found; i++)
                 if (!was_there(m, dumps[i].name))
@@ -177,6 +181,10 @@ void xkd_test_describe(const struct xkd_test_marker *m, const struct xkd_test_re
         case XKD_TEST_INCOMPLETE:
                 snprintf(buf, size, "last test %s: dump %s/%s INCOMPLETE (%s)", when, m->dir, r->dump, r->why);
                 break;
+        case XKD_TEST_REMOTE_TARGET:
+                snprintf(buf, size, "last test %s: the host crashed and rebooted; the dump went to %s: "
+                         "check it there", when, m->dir + strlen(XKD_TEST_REMOTE));
+                break;
         case XKD_TEST_NO_DUMP:
                 snprintf(buf, size, "last test %s: FAILED: no dump in %s", when, m->dir);
                 break;
@@ -199,7 +207,8 @@ int xkd_test_status_line(char *buf, size_t size) {
                 return r;
         xkd_boot_id(boot_id, sizeof(boot_id));
         /* A missing directory is a test without a dump, not an error of status. */
-        if (access(m.dir, F_OK) == 0 && xkd_dumps_scan(m.dir, &dumps, &n) < 0)
+        if (strncmp(m.dir, XKD_TEST_REMOTE, strlen(XKD_TEST_REMOTE)) != 0 && access(m.dir, F_OK) == 0 &&
+            xkd_dumps_scan(m.dir, &dumps, &n) < 0)
                 n = 0;
         xkd_test_evaluate(&m, boot_id, dumps, n, &res);
         xkd_test_describe(&m, &res, buf, size);

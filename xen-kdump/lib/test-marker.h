@@ -15,11 +15,13 @@
 #include "dumplist.h"
 
 #define XKD_TEST_MARKER_MAX_BEFORE 4096
+#define XKD_TEST_REMOTE "remote:"
 
 struct xkd_test_marker {
         time_t time;
         char boot_id[64];
-        char dir[4096];                 /* the dump directory checked afterwards */
+        char dir[4096];                 /* the dump directory checked afterwards, or
+                                         * XKD_TEST_REMOTE + the ssh/nfs target */
         char **before;                  /* dump names present at test time */
         size_t n_before;
 };
@@ -29,6 +31,7 @@ enum xkd_test_outcome {
         XKD_TEST_COMPLETE,
         XKD_TEST_INCOMPLETE,            /* a dump, marked or found incomplete */
         XKD_TEST_NO_DUMP,
+        XKD_TEST_REMOTE_TARGET,         /* rebooted; the dump went to a server, not checked here */
 };
 
 struct xkd_test_result {
