@@ -99,6 +99,9 @@ TEST(core_collector) {
         e = parse_error("core_collector makedumpfile -F -c -d17\n");
         ASSERT_STREQ(value_after(followed(e, ""), XKD_CONF_COMPRESSION), "zlib");
         ASSERT_STREQ(value_after(followed(e, ""), XKD_CONF_DUMP_LEVEL), "17");
+        /* A trailing -d without its level (found by fuzz-config). */
+        e = parse_error("core_collector makedumpfile -c -d\n");
+        ASSERT_CONTAINS(e, "'engine makedumpfile', 'compression zlib'");
         e = parse_error("core_collector cp\n");
         ASSERT_CONTAINS(e, "no other collector command: remove the line");
 }

@@ -54,9 +54,12 @@ static void collector(const char *v, char *buf, size_t size) {
                 return;
         }
         while ((w = strtok_r(NULL, " \t", &save))) {
-                if (strcmp(w, "-d") == 0 && (w = strtok_r(NULL, " \t", &save)))
-                        level = strtol(w, NULL, 10);
-                else if (strncmp(w, "-d", 2) == 0 && w[2])
+                if (strcmp(w, "-d") == 0) {
+                        const char *arg = strtok_r(NULL, " \t", &save);
+                        if (!arg)
+                                break;  /* "-d" last: no level given */
+                        level = strtol(arg, NULL, 10);
+                } else if (strncmp(w, "-d", 2) == 0 && w[2])
                         level = strtol(w + 2, NULL, 10);
                 else if (strcmp(w, "-c") == 0)
                         comp = "zlib";
