@@ -147,7 +147,7 @@ clean:
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(if $(Q),@echo "  CC      $<")
-	$(Q)$(CC) $(XKD_CFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
+	$(Q)$(CC) $(XKD_CFLAGS) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
 
 $(BUILD)/libxenkdump.a: $(LIB_OBJS) $(LIB_EXTRA_OBJS)
 	@mkdir -p $(dir $@)

@@ -2,3 +2,5 @@
 # simulated hypervisor), so it must exist before they do.
 $(BUILD)/tests/test-cli: $(BUILD)/xen-kdump
 $(BUILD)/tests/test-dumplist-cli: $(BUILD)/xen-kdump
+$(BUILD)/tests/test-setup: $(BUILD)/xen-kdump
+$(BUILD)/tests/test-verb-test: $(BUILD)/xen-kdump

@@ -18,6 +18,7 @@
 #include "log.h"
 #include "sha256.h"
 #include "state.h"
+#include "test-marker.h"
 #include "verbs.h"
 
 #define EXIT_NOT_LOADED 3
@@ -150,6 +151,11 @@ int verb_status(int argc, char **argv) {
                         }
                         printf("}");
                 }
+                char test_line[1024];
+                if (xkd_test_status_line(test_line, sizeof(test_line)) >= 0) {
+                        printf(",\"last_test\":");
+                        json_string(test_line);
+                }
                 printf("}\n");
         } else {
                 printf("Crash image: %s (%s)\n", truth_text, why);
@@ -183,5 +189,8 @@ int verb_status(int argc, char **argv) {
                         printf("  Loaded at:      %s\n", when);
                 }
         }
+        char last_test[1024];
+        if (!json && xkd_test_status_line(last_test, sizeof(last_test)) >= 0)
+                printf("  Test:           %s\n", last_test);
         return truth == LOADED ? 0 : truth == NOT_LOADED ? EXIT_NOT_LOADED : EXIT_UNKNOWN;
 }

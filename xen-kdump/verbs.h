@@ -23,6 +23,8 @@ int verb_estimate(int argc, char **argv);
 int verb_list(int argc, char **argv);
 int verb_info(int argc, char **argv);
 int verb_debug(int argc, char **argv);
+int verb_setup(int argc, char **argv);
+int verb_test(int argc, char **argv);
 
 #define VERBS_LIST                                                              \
         { "load",   "Build the crash image and load it into Xen", verb_load },   \
@@ -33,4 +35,6 @@ int verb_debug(int argc, char **argv);
         { "estimate", "Size the crash region: needed vs reserved, and crashkernel=", verb_estimate }, \
         { "list",   "List the saved dumps, oldest first",        verb_list },   \
         { "info",   "Show one saved dump and its crash report",  verb_info },   \
-        { "debug",  "Open a saved dump in crash with dom0's debug vmlinux", verb_debug },
+        { "debug",  "Open a saved dump in crash with dom0's debug vmlinux", verb_debug }, \
+        { "setup",  "Put crashkernel= on Xen's command line (GRUB) and run update-grub", verb_setup }, \
+        { "test",   "Crash the host on purpose to test the capture (asks first)", verb_test },

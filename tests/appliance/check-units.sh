@@ -20,6 +20,12 @@ check "service: dom0 only, privcmd, load/unload, stays active" \
 	 grep -q "^ExecStop=$BUILD/xen-kdump unload$" "$T/xen-kdump.service" &&
 	 grep -q "^RemainAfterExit=yes" "$T/xen-kdump.service"'
 
+check "service: conflicts with the other kdump services (one Xen crash slot)" \
+	'grep -q "^Conflicts=kdump-tools.service kdump.service$" "$T/xen-kdump.service"'
+check "service: reload rebuilds if stale, then loads" \
+	'[ "$(grep "^ExecReload=" "$T/xen-kdump.service")" = "ExecReload=$BUILD/xen-kdump rebuild --if-stale
+ExecReload=$BUILD/xen-kdump load" ]'
+
 # verify is not a rubber stamp: a broken copy must fail.
 sed 's/^Type=oneshot/Type=oneshoot/' "$T/xen-kdump.service" > "$T/broken.service"
 out=$(MANPATH=$T/man systemd-analyze verify "$T/broken.service" 2>&1)

@@ -277,8 +277,8 @@ TEST(nfs_and_ipv6_targets_split) {
 }
 
 TEST(unknown_key_names_line_and_allowed_keys) {
-        const char *m = parse_error("keep 3\n\ncore_collector makedumpfile -c\n");
-        ASSERT_CONTAINS(m, "t.conf:3: unknown key 'core_collector'");
+        const char *m = parse_error("keep 3\n\ncrash_collector makedumpfile -c\n");
+        ASSERT_CONTAINS(m, "t.conf:3: unknown key 'crash_collector'");
         ASSERT_CONTAINS(m, "allowed keys: kernel, initrd, append, target");
         ASSERT_CONTAINS(m, "post_hook");
         /* Keys are case-sensitive: nothing is guessed. */
@@ -323,7 +323,7 @@ TEST(trailing_garbage_every_single_word_type) {
 TEST(choices_strict) {
         ASSERT_CONTAINS(parse_error("engine crash\n"), "t.conf:1: engine: 'crash' is not a known value; allowed: native or makedumpfile");
         ASSERT_CONTAINS(parse_error("compression gzip\n"), "compression: 'gzip' is not a known value");
-        ASSERT_CONTAINS(parse_error("failure_action halt\n"), "allowed: save-local, reboot, poweroff or shell");
+        ASSERT_CONTAINS(parse_error("failure_action stop\n"), "allowed: save-local, reboot, poweroff or shell");
         /* save-local only makes sense when the dump has somewhere else to go. */
         ASSERT_CONTAINS(parse_error("final_action save-local\n"), "final_action: 'save-local' is not a known value");
         ASSERT_CONTAINS(parse_error("engine NATIVE\n"), "'NATIVE' is not a known value");

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "capture-kernel.h"
+#include "config-compat.h"
 #include "config-internal.h"
 #include "log.h"
 
@@ -350,7 +351,7 @@ static void excerpt(const char *s, size_t len, char *buf, size_t size) {
  */
 static int parse_line(xkd_config *c, const char *file, unsigned lineno, const char *line,
                       size_t len, struct xkd_value *staged) {
-        char ex[64], why[256], *value;
+        char ex[64], why[256], hint[512], *value;
         size_t i = 0, key_len;
         int key, r;
 
@@ -374,6 +375,11 @@ static int parse_line(xkd_config *c, const char *file, unsigned lineno, const ch
                 key_len++;
         key = key_from_span(line + i, key_len);
         if (key < 0) {
+                size_t v = i + key_len;
+                while (v < len && (line[v] == ' ' || line[v] == '\t'))
+                        v++;
+                if (xkd_config_compat_hint(line + i, key_len, line + v, len - v, hint, sizeof(hint)) == 0)
+                        return set_error(c, "%s:%u: %s", file, lineno, hint);
                 excerpt(line + i, key_len, ex, sizeof(ex));
                 return set_error(c, "%s:%u: unknown key '%s'; allowed keys: %s",
                                  file, lineno, ex, all_key_names());
@@ -396,6 +402,9 @@ static int parse_line(xkd_config *c, const char *file, unsigned lineno, const ch
                 return -ENOMEM;
         r = xkd_value_parse(k, c->release, value, &staged[key], why, sizeof(why));
         free(value);
+        if (r == -EINVAL && xkd_config_compat_hint(k->name, strlen(k->name), line + i, len - i, hint,
+                                                   sizeof(hint)) == 0)
+                return set_error(c, "%s:%u: %s", file, lineno, hint);
         if (r == -EINVAL)
                 return set_error(c, "%s:%u: %s: %s; allowed: %s", file, lineno, k->name, why,
                                  k->allowed);
