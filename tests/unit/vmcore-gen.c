@@ -201,7 +201,10 @@ void vmgen_cpu_run(struct vmgen *g, unsigned cpu, uint64_t domain_vaddr, int vcp
         uint64_t v = vmgen_alloc_page(g);
         int32_t head[2] = { vcpu_id, (int32_t) cpu };
         vmgen_write_maddr(g, v, head, sizeof(head));
-        gen_put64(g, v + 16, domain_vaddr);
+        /* struct vcpu's domain: after vcpu_info (8 bytes) up to 4.17, after
+         * struct guest_area vcpu_info_area (16 bytes) from 4.18 (sched.h). */
+        bool area = g->cfg.xen_major > 4 || (g->cfg.xen_major == 4 && g->cfg.xen_minor >= 18);
+        gen_put64(g, v + (area ? 24 : 16), domain_vaddr);
         gen_put64(g, g->percpu_page[cpu], gen_directmap(v));
 }
 
