@@ -283,6 +283,55 @@ static void refused(const char *const *over, const char *why) {
         free_host(&h);
 }
 
+/* The frame table read with a pdx rule that is not this Xen's (e.g. 4.21's
+ * offset compression without its lookup tables): every entry answers for
+ * another frame.  The guard sees dom0's struct domain not as Xen heap and
+ * nothing at all is excluded by owner (nor by dom0 type); the report says why. */
+static void shift_by_one(struct host *h) { vmgen_shift_frame_table(h->g, 1); }
+static void guard_case(void (*tweak)(struct host *h), const char *why) {
+        struct host h;
+        struct xkd_collect_result res;
+        struct xkd_collect_options o;
+        char file[PATH_MAX + 16];
+        struct kcheck k;
+        uint64_t ram = 0, dumped = 0;
+
+        make_dom0_host_with(&h, NULL, tweak);
+        global_g = h.g;
+        o = host_opts(&h);
+        o.level = XKD_DL_MAX;
+        ASSERT_EQ(xkd_collect(&o, &res), 0);
+        ASSERT_CONTAINS(res.filter_note, "Xen's frame table fails its check");
+        ASSERT_CONTAINS(res.filter_note, why);
+        snprintf(file, sizeof(file), "%s/vmcore", res.path);
+        ASSERT_EQ(kcheck_open(file, &k), 0);
+        ASSERT_EQ(k.sub.dump_level & (XKD_DL_XEN | XKD_DL_DOM0_ANY), 0);
+        for (uint64_t m = 0; m < k.max_mapnr; m++) {
+                ram += kcheck_is_ram(&k, m);
+                dumped += kcheck_is_ram(&k, m) && kcheck_is_dumped(&k, m);
+        }
+        ASSERT_TRUE(ram > 1000);
+        ASSERT_U64_EQ(dumped, ram);
+        kcheck_close(&k);
+        char *txt = report_text(res.path);
+        ASSERT_TRUE(txt != NULL);
+        ASSERT_CONTAINS(txt, "Filter: Xen's frame table fails its check");
+        free(txt);
+        free_host(&h);
+}
+TEST(guard_shifted_frame_table_keeps_every_page) {
+        guard_case(shift_by_one, "dom0's struct domain");
+}
+/* A Xen whose page_info entries give Xen's image frame a domain owner. */
+static void image_owned(struct host *h) {
+        uint64_t first = (VMGEN_XEN_PHYS_START + VMGEN_IMAGE_OFFSET) / 4096;
+        for (uint64_t m = first; m < first + 64; m++)
+                vmgen_set_page_info(h->g, m, ALLOCATED | 1, vmgen_dom0_domain(h->g));
+}
+TEST(guard_image_frame_with_an_owner_keeps_every_page) {
+        guard_case(image_owned, "Xen's own image frame");
+}
+
 /* Neither PG_slab (<= 6.9) nor PAGE_SLAB_MAPCOUNT_VALUE (>= 6.10): a slab
  * page cannot be told from a user page, so nothing of dom0 is excluded. */
 TEST(dom0_no_slab_information_refused) {
