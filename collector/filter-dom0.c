@@ -41,11 +41,15 @@
  * How a kernel marks a page's type in the 32 bits at OFFSET(page._mapcount)
  * (a union of _mapcount and page_type), as its VMCOREINFO exports it:
  *   - up to 4.17: PAGE_BUDDY_MAPCOUNT_VALUE is one exact value (-128);
- *   - 4.18 to 6.11 (include/linux/page-flags.h, PAGE_TYPE_BASE 0xf0000000):
- *     a type is a bit cleared in page_type, VMCOREINFO exports ~bit
- *     (PAGE_BUDDY_MAPCOUNT_VALUE = ~PG_buddy = -129; from 6.10, where "mm:
- *     turn PG_slab into a page type" removed the PG_slab flag,
- *     PAGE_SLAB_MAPCOUNT_VALUE = ~0x1000 and no NUMBER(PG_slab));
+ *   - 4.18 to 6.11 (include/linux/page-flags.h, PageType(): page_type &
+ *     (PAGE_TYPE_BASE | bit) == PAGE_TYPE_BASE): a type is a bit cleared in
+ *     page_type, VMCOREINFO exports ~bit (PAGE_BUDDY_MAPCOUNT_VALUE =
+ *     ~PG_buddy = -129; from 6.10, where "mm: turn PG_slab into a page type"
+ *     removed the PG_slab flag, PAGE_SLAB_MAPCOUNT_VALUE = ~0x1000 and no
+ *     NUMBER(PG_slab)).  PAGE_TYPE_BASE was 0xf0000000 with bits 0x80..0x1000;
+ *     the 6.11 rework letting types reuse the low 16 bits moved it to
+ *     0x80000000 with bits 0x40000000 downwards.  Testing against the top
+ *     bit alone is right for both (the other base bits are set in both);
  *   - 6.12 on (page-flags.h enum pagetype, PGTY_buddy = 0xf0 ...
  *     PGTY_slab = 0xf5): the type is page_type's top byte, the lower 24
  *     bits are the type's own data, VMCOREINFO exports PGTY_x << 24
@@ -61,7 +65,7 @@ struct page_type {
 };
 
 static bool page_type_is(const struct page_type *t, uint32_t page_type) {
-        const uint32_t base = 0xf0000000u;
+        const uint32_t base = 0x80000000u;
 
         if (!t->known)
                 return false;
@@ -74,8 +78,8 @@ static bool page_type_is(const struct page_type *t, uint32_t page_type) {
 
 /* Any page type at all, in the scheme the buddy value shows.  6.12+: PGTY_*
  * are top bytes 0xf0..0xfe, 0xff.. is "no type" (_mapcount -1), a mapped
- * page's _mapcount is small.  4.18-6.11: below PAGE_MAPCOUNT_RESERVE (-128)
- * with PAGE_TYPE_BASE's nibble. */
+ * page's _mapcount is small.  4.18-6.11: below PAGE_MAPCOUNT_RESERVE (-128;
+ * 6.11 reserves down to -65536: those underflow values are then kept too). */
 static bool page_type_any(const struct page_type *buddy, uint32_t page_type) {
         if (!buddy->known)
                 return false;
@@ -83,7 +87,7 @@ static bool page_type_any(const struct page_type *buddy, uint32_t page_type) {
                 return page_type >> 24 >= 0xf0 && page_type >> 24 < 0xff;
         if (buddy->value == (uint32_t) -128)
                 return false;
-        return (page_type & 0xf0000000u) == 0xf0000000u && (int32_t) page_type < -128;
+        return (page_type & 0x80000000u) && (int32_t) page_type < -128;
 }
 
 static void load_page_type(const struct xkd_dom0_source *d, const char *key, struct page_type *t) {
@@ -102,8 +106,8 @@ static void load_page_type(const struct xkd_dom0_source *d, const char *key, str
         t->value = (uint32_t) v;
         t->top_byte = (t->value & 0x00ffffffu) == 0;
         /* Only values a kernel can have: a top byte in PGTY_* range, or a
-         * ~bit in PAGE_TYPE_BASE's scheme (top nibble 0xf), or -128. */
-        if (t->top_byte ? t->value >> 24 < 0xf0 || t->value >> 24 == 0xff : (t->value & 0xf0000000u) != 0xf0000000u)
+         * ~bit with the top (base) bit set, or -128. */
+        if (t->top_byte ? t->value >> 24 < 0xf0 || t->value >> 24 == 0xff : !(t->value & 0x80000000u) || t->value == UINT32_MAX)
                 return;
         t->known = true;
 }

@@ -61,17 +61,18 @@ static struct vmgen *global_g;
 
 /* Which Linux's page-type scheme the synthetic dom0 uses (facts: see
  * collector/filter-dom0.c; 6.12's values as a real 6.12.118 dom0 exports them). */
-enum kern { K61, K69, K610, K612 };
+enum kern { K61, K69, K610, K611, K612 };
 static enum kern kern = K61;
 
 /* page_type/_mapcount word, slab flag and VMCOREINFO lines for each scheme. */
-static uint32_t kern_buddy(void) { return kern == K612 ? 0xf0000000u : (uint32_t) -129; }
+/* K611: the rework that moved PAGE_TYPE_BASE to 0x80000000 (PG_buddy 0x40000000, PG_table 0x10000000, PG_slab 0x02000000). */
+static uint32_t kern_buddy(void) { return kern == K612 ? 0xf0000000u : kern == K611 ? ~0x40000000u : (uint32_t) -129; }
 static uint32_t kern_slab_type(void) {
-        return kern == K612 ? 0xf5000000u | 0x123 : kern == K610 ? ~0x1000u : (uint32_t) -1;
+        return kern == K612 ? 0xf5000000u | 0x123 : kern == K611 ? ~0x02000000u : kern == K610 ? ~0x1000u : (uint32_t) -1;
 }
 /* A page-table page (PG_table ~0x200 in 6.10, PGTY_table 0xf2 in 6.12) whose other words look like an LRU anon page. */
 static uint32_t kern_table_type(void) {
-        return kern == K612 ? 0xf2000000u : kern == K610 ? ~0x200u : (uint32_t) -1;
+        return kern == K612 ? 0xf2000000u : kern == K611 ? ~0x10000000u : kern == K610 ? ~0x200u : (uint32_t) -1;
 }
 static unsigned kern_pg_slab(void) { return kern == K69 ? 7 : 9; }
 
@@ -210,6 +211,7 @@ TEST(dom0_free_pages_only) { dom0_level(XKD_DL_XEN | XKD_DL_DOM0_FREE); }
 TEST(dom0_linux_6_1_pg_slab_flag) { kern = K61; dom0_level(XKD_DL_MAX); }
 TEST(dom0_linux_6_9_pg_slab_flag) { kern = K69; dom0_level(XKD_DL_MAX); kern = K61; }
 TEST(dom0_linux_6_10_slab_page_type) { kern = K610; dom0_level(XKD_DL_MAX); kern = K61; }
+TEST(dom0_linux_6_11_page_type_base_0x80000000) { kern = K611; dom0_level(XKD_DL_MAX); kern = K61; }
 TEST(dom0_linux_6_12_page_type_top_byte) { kern = K612; dom0_level(XKD_DL_MAX); kern = K61; }
 TEST(dom0_linux_6_12_free_only) { kern = K612; dom0_level(XKD_DL_XEN | XKD_DL_DOM0_FREE); kern = K61; }
 TEST(dom0_cache_without_private) { dom0_level(XKD_DL_XEN | XKD_DL_DOM0_CACHE); }
