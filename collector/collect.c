@@ -99,6 +99,7 @@ static void run_native(const struct xkd_collect_options *a, struct xkd_vmcore *v
         struct xkd_progress prog;
         struct xkd_xen *xen = NULL;
         char release[320] = "";
+        char guard[320] = "";
         int r;
 
         if (xkd_xen_open(vm, &xen) == 0) {
@@ -108,6 +109,12 @@ static void run_native(const struct xkd_collect_options *a, struct xkd_vmcore *v
                                  (unsigned long long) ci->minor, ci->extra_version.text);
                 if (xkd_frame_source_from_xen(xen, &src, &fr) == 0)
                         srcp = &src;
+                /* Nothing is excluded by owner unless known frames read right. */
+                if (srcp && (a->level & XKD_DL_XEN) && xkd_frame_source_guard(xen, srcp, guard, sizeof(guard)) < 0) {
+                        log_warning("Xen's frame table fails its check, nothing is excluded by owner and every page "
+                                    "is kept: %s", guard);
+                        srcp = NULL;
+                }
         }
         /* The dom0 walk trusts dom0's description of its memory: a quarter of
          * the capture's time at most, so that writing always gets the rest. */
@@ -124,6 +131,9 @@ static void run_native(const struct xkd_collect_options *a, struct xkd_vmcore *v
         }
         log_filter_stats(&st);
         note_filter(out, &st);
+        if (guard[0])
+                snprintf(out->filter_note, sizeof(out->filter_note), "Xen's frame table fails its check (level bits "
+                         "2-32 not applied, every page is kept): %s", guard);
 
         xkd_progress_init(&prog, stderr, a->quiet);
         struct xkd_kdump_options opt = {

@@ -37,14 +37,88 @@
 #define PAGE_MAPPING_ANON       UINT64_C(1)
 #define MAX_BUDDY_ORDER         20u
 
+/*
+ * How a kernel marks a page's type in the 32 bits at OFFSET(page._mapcount)
+ * (a union of _mapcount and page_type), as its VMCOREINFO exports it:
+ *   - up to 4.17: PAGE_BUDDY_MAPCOUNT_VALUE is one exact value (-128);
+ *   - 4.18 to 6.11 (include/linux/page-flags.h, PageType(): page_type &
+ *     (PAGE_TYPE_BASE | bit) == PAGE_TYPE_BASE): a type is a bit cleared in
+ *     page_type, VMCOREINFO exports ~bit (PAGE_BUDDY_MAPCOUNT_VALUE =
+ *     ~PG_buddy = -129; from 6.10, where "mm: turn PG_slab into a page type"
+ *     removed the PG_slab flag, PAGE_SLAB_MAPCOUNT_VALUE = ~0x1000 and no
+ *     NUMBER(PG_slab)).  PAGE_TYPE_BASE was 0xf0000000 with bits 0x80..0x1000;
+ *     the 6.11 rework letting types reuse the low 16 bits moved it to
+ *     0x80000000 with bits 0x40000000 downwards.  Testing against the top
+ *     bit alone is right for both (the other base bits are set in both);
+ *   - 6.12 on (page-flags.h enum pagetype, PGTY_buddy = 0xf0 ...
+ *     PGTY_slab = 0xf5): the type is page_type's top byte, the lower 24
+ *     bits are the type's own data, VMCOREINFO exports PGTY_x << 24
+ *     (seen in a real 6.12.118 dom0 note: buddy -268435456 = 0xf0000000,
+ *     slab -184549376 = 0xf5000000).
+ * The value itself says which: a top-byte value has its low 24 bits clear,
+ * a ~bit value has them (nearly) all set.
+ */
+struct page_type {
+        bool known;
+        bool top_byte;          /* 6.12+: compare the top byte */
+        uint32_t value;
+};
+
+static bool page_type_is(const struct page_type *t, uint32_t page_type) {
+        const uint32_t base = 0x80000000u;
+
+        if (!t->known)
+                return false;
+        if (t->top_byte)
+                return page_type >> 24 == t->value >> 24;
+        if (t->value == (uint32_t) -128)        /* before 4.18: an exact _mapcount value */
+                return page_type == t->value;
+        return (page_type & (base | ~t->value)) == base;
+}
+
+/* Any page type at all, in the scheme the buddy value shows.  6.12+: PGTY_*
+ * are top bytes 0xf0..0xfe, 0xff.. is "no type" (_mapcount -1), a mapped
+ * page's _mapcount is small.  4.18-6.11: below PAGE_MAPCOUNT_RESERVE (-128;
+ * 6.11 reserves down to -65536: those underflow values are then kept too). */
+static bool page_type_any(const struct page_type *buddy, uint32_t page_type) {
+        if (!buddy->known)
+                return false;
+        if (buddy->top_byte)
+                return page_type >> 24 >= 0xf0 && page_type >> 24 < 0xff;
+        if (buddy->value == (uint32_t) -128)
+                return false;
+        return (page_type & 0x80000000u) && (int32_t) page_type < -128;
+}
+
+static void load_page_type(const struct xkd_dom0_source *d, const char *key, struct page_type *t) {
+        char buf[64];
+        char *end;
+        long long v;
+
+        t->known = false;
+        /* A negative decimal, e.g. -129: parsed here, not as an unsigned number. */
+        if (!d->info_string || d->info_string(d->ctx, key, buf, sizeof(buf)) < 0)
+                return;
+        errno = 0;
+        v = strtoll(buf, &end, 0);
+        if (errno || end == buf || v < INT32_MIN || v > UINT32_MAX)
+                return;
+        t->value = (uint32_t) v;
+        t->top_byte = (t->value & 0x00ffffffu) == 0;
+        /* Only values a kernel can have: a top byte in PGTY_* range, or a
+         * ~bit with the top (base) bit set, or -128. */
+        if (t->top_byte ? t->value >> 24 < 0xf0 || t->value >> 24 == 0xff : !(t->value & 0x80000000u) || t->value == UINT32_MAX)
+                return;
+        t->known = true;
+}
+
 struct dom0_layout {
         uint64_t mem_section, roots, section_size, off_section_mem_map, section_size_bits;
         uint64_t max_physmem_bits;
         uint64_t page_size, off_flags, off_mapping, off_mapcount, off_private;
         uint64_t off_compound_head;     /* UINT64_MAX if unknown */
-        uint64_t pg_lru, pg_private, pg_swapcache, pg_slab;
-        int64_t buddy_mapcount;
-        bool have_buddy;
+        uint64_t pg_lru, pg_private, pg_swapcache, pg_slab;   /* pg_slab UINT64_MAX: not a flag */
+        struct page_type buddy, slab;
         bool extreme;
 };
 
@@ -71,7 +145,6 @@ static int need(const struct xkd_dom0_source *d, const char *key, uint64_t *v, c
 
 static int load_layout(const struct xkd_dom0_source *d, struct dom0_layout *l, char *why, size_t why_size) {
         const char *missing = NULL;
-        char buf[64];
         uint64_t nr_sections;
 
         need(d, "SYMBOL(mem_section)", &l->mem_section, &missing);
@@ -88,17 +161,23 @@ static int load_layout(const struct xkd_dom0_source *d, struct dom0_layout *l, c
         need(d, "NUMBER(PG_lru)", &l->pg_lru, &missing);
         need(d, "NUMBER(PG_private)", &l->pg_private, &missing);
         need(d, "NUMBER(PG_swapcache)", &l->pg_swapcache, &missing);
-        need(d, "NUMBER(PG_slab)", &l->pg_slab, &missing);
         if (missing) {
                 snprintf(why, why_size, "dom0's VMCOREINFO lacks %s", missing);
                 return -ENOENT;
         }
         if (d->info_get(d->ctx, "OFFSET(page.compound_head)", &l->off_compound_head) < 0)
                 l->off_compound_head = UINT64_MAX;
-        /* A negative decimal, e.g. -129: parsed here, not as an unsigned number. */
-        if (d->info_string && d->info_string(d->ctx, "NUMBER(PAGE_BUDDY_MAPCOUNT_VALUE)", buf, sizeof(buf)) == 0) {
-                l->buddy_mapcount = strtoll(buf, NULL, 0);
-                l->have_buddy = true;
+        load_page_type(d, "NUMBER(PAGE_BUDDY_MAPCOUNT_VALUE)", &l->buddy);
+        load_page_type(d, "NUMBER(PAGE_SLAB_MAPCOUNT_VALUE)", &l->slab);
+        /* Slab pages must be told apart (their mapping word is not a
+         * mapping): up to 6.9 by the PG_slab flag, from 6.10 by page type. */
+        if (d->info_get(d->ctx, "NUMBER(PG_slab)", &l->pg_slab) < 0) {
+                l->pg_slab = UINT64_MAX;
+                if (!l->slab.known) {
+                        snprintf(why, why_size, "dom0's VMCOREINFO has neither NUMBER(PG_slab) (Linux <= 6.9) nor "
+                                 "a usable NUMBER(PAGE_SLAB_MAPCOUNT_VALUE) (Linux >= 6.10)");
+                        return -ENOENT;
+                }
         }
         /* Every value below came from the crashed machine. */
         if (l->section_size_bits != X86_64_SECTION_SIZE_BITS)
@@ -111,7 +190,7 @@ static int load_layout(const struct xkd_dom0_source *d, struct dom0_layout *l, c
             !field_fits(l->off_flags, 8, l->page_size) || !field_fits(l->off_mapping, 8, l->page_size) ||
             !field_fits(l->off_mapcount, 4, l->page_size) || !field_fits(l->off_private, 8, l->page_size) ||
             (l->off_compound_head != UINT64_MAX && !field_fits(l->off_compound_head, 8, l->page_size)) ||
-            l->pg_lru > 63 || l->pg_private > 63 || l->pg_swapcache > 63 || l->pg_slab > 63)
+            l->pg_lru > 63 || l->pg_private > 63 || l->pg_swapcache > 63 || (l->pg_slab > 63 && l->pg_slab != UINT64_MAX))
                 return refuse(why, why_size, "dom0's VMCOREINFO describes a struct page (SIZE(page)=%llu) x86_64 Linux "
                               "does not have", (unsigned long long) l->page_size);
         if (l->section_size < 8 || l->section_size > 64 || l->section_size % 8 ||
@@ -187,12 +266,12 @@ static void exclude_pfn(struct walk *w, uint64_t pfn, uint64_t *counter) {
 static uint64_t classify_page(const struct dom0_layout *l, const uint8_t *p, unsigned level,
                               int *what) {
         uint64_t flags, mapping, private;
-        int32_t mapcount;
+        uint32_t page_type;
         bool lru, priv, swapcache, slab, anon;
 
         memcpy(&flags, p + l->off_flags, 8);
         memcpy(&mapping, p + l->off_mapping, 8);
-        memcpy(&mapcount, p + l->off_mapcount, 4);
+        memcpy(&page_type, p + l->off_mapcount, 4);
         memcpy(&private, p + l->off_private, 8);
         *what = 0;
 
@@ -202,7 +281,7 @@ static uint64_t classify_page(const struct dom0_layout *l, const uint8_t *p, uns
                 if (head & 1)
                         return 1;       /* a compound tail: kept with its head's fate unknown */
         }
-        if (l->have_buddy && mapcount == (int32_t) l->buddy_mapcount) {
+        if (page_type_is(&l->buddy, page_type)) {
                 if ((level & XKD_DL_DOM0_FREE) && private <= MAX_BUDDY_ORDER) {
                         *what = XKD_DL_DOM0_FREE;
                         return UINT64_C(1) << private;
@@ -212,7 +291,11 @@ static uint64_t classify_page(const struct dom0_layout *l, const uint8_t *p, uns
         lru = flags & (UINT64_C(1) << l->pg_lru);
         priv = flags & (UINT64_C(1) << l->pg_private);
         swapcache = flags & (UINT64_C(1) << l->pg_swapcache);
-        slab = flags & (UINT64_C(1) << l->pg_slab);
+        slab = (l->pg_slab != UINT64_MAX && (flags & (UINT64_C(1) << l->pg_slab))) || page_type_is(&l->slab, page_type);
+        /* Other typed pages (offline, page table, guard, hugetlb, zsmalloc,
+         * unaccepted, ...): nothing here says what they hold, so kept. */
+        if (!slab && page_type_any(&l->buddy, page_type))
+                return 1;
         /* KSM pages carry ANON|MOVABLE: still user data. */
         anon = (mapping & PAGE_MAPPING_ANON) && !slab;
 

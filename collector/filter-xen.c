@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -146,5 +147,61 @@ int xkd_frame_source_from_xen(struct xkd_xen *x, struct xkd_frame_source *src, s
                 log_warning_errno(n, "Cannot walk Xen's domain list (%s)", xkd_xen_strerror(n));
         free(doms);
         *ret = fr;
+        return 0;
+}
+
+/*
+ * Frames whose owner is known without the frame table, read through it
+ * before anything is excluded by owner.  A frame table read with the wrong
+ * pdx rule (Xen 4.21's offset compression without its lookup tables, a
+ * mask the loader did not save) or the wrong page_info (CONFIG_BIGMEM's
+ * 64-bit _domain) answers for some other frame: then dom0's pages could
+ * read as free or domU pages.  Facts (xen-project/xen, RELEASE-4.17.0 to
+ * RELEASE-4.22.0): alloc_domain_struct() (xen/arch/x86/domain.c) takes
+ * struct domain from alloc_xenheap_pages(), so its frame has PGC_xen_heap
+ * (PG_mask(1, 2), bit 62, asm/mm.h); Xen's image is not a domain's; the
+ * p2m frame-list-list CRASH_INFO names is dom0's own page.
+ */
+#define PGC_XEN_HEAP_BIT 62
+
+static bool owner_is_system(const struct xkd_frame_source *src, uint64_t owner) {
+        for (unsigned i = 0; i < src->n_system_owners; i++)
+                if (src->system_owners[i] && owner == src->system_owners[i])
+                        return true;
+        return false;
+}
+
+int xkd_frame_source_guard(struct xkd_xen *x, const struct xkd_frame_source *src, char *why, size_t size) {
+        uint64_t maddr, ci, owner, v;
+        int r;
+
+        if (!src->dom0)
+                return 0;       /* the filter refuses the Xen bit on its own, saying why */
+        r = xkd_xen_virt_to_maddr(x, src->dom0, &maddr);
+        if (r < 0 || (r = src->page_info(src->ctx, maddr >> 12, &ci, &owner)) < 0) {
+                snprintf(why, size, "the frame table entry of dom0's struct domain (%#llx) cannot be read (%s)",
+                         (unsigned long long) src->dom0, xkd_xen_strerror(r));
+                return -EBADMSG;
+        }
+        if (!((ci >> PGC_XEN_HEAP_BIT) & 1)) {
+                snprintf(why, size, "the frame table does not show dom0's struct domain (mfn %#llx) as Xen heap "
+                         "(count_info %#llx): its index is not this Xen's (PDX compression or CONFIG_BIGMEM not decoded)",
+                         (unsigned long long) (maddr >> 12), (unsigned long long) ci);
+                return -EBADMSG;
+        }
+        if (xkd_xen_symbol(x, "domain_list", &v) == 0 && xkd_xen_virt_to_maddr(x, v, &maddr) == 0 &&
+            src->page_info(src->ctx, maddr >> 12, &ci, &owner) == 0 && owner && !owner_is_system(src, owner)) {
+                snprintf(why, size, "the frame table gives Xen's own image frame %#llx an owner (%#llx): its index "
+                         "is not this Xen's (PDX compression or CONFIG_BIGMEM not decoded)",
+                         (unsigned long long) (maddr >> 12), (unsigned long long) owner);
+                return -EBADMSG;
+        }
+        if (src->dom0_p2m_fll_mfn && src->page_info(src->ctx, src->dom0_p2m_fll_mfn, &ci, &owner) == 0 &&
+            owner != src->dom0) {
+                snprintf(why, size, "the frame table does not give dom0's p2m page (mfn %#llx) to dom0: its index "
+                         "is not this Xen's (PDX compression or CONFIG_BIGMEM not decoded)",
+                         (unsigned long long) src->dom0_p2m_fll_mfn);
+                return -EBADMSG;
+        }
         return 0;
 }

@@ -406,8 +406,26 @@ int xkd_xen_dom0_read_virt(struct xkd_xen *x, uint64_t vaddr, void *buf, size_t 
         return read_virt_with(x, xkd_xen_dom0_virt_to_maddr, vaddr, buf, len);
 }
 
+/* Where struct vcpu's `domain` pointer is (xen/include/xen/sched.h): after
+ * `int vcpu_id; int processor;` comes `vcpu_info_t *vcpu_info` up to 4.17
+ * (RELEASE-4.17.0), then `struct guest_area vcpu_info_area` (two pointers,
+ * xen/include/xen/domain.h) from RELEASE-4.18.0 through 4.22.0.
+ * VMCOREINFO_XEN exports no OFFSET(vcpu.domain) (xen/common/kexec.c,
+ * crash_save_vmcoreinfo(), 4.17-4.22); honoured should a Xen ever add it.
+ * Without a version the cross-check in the caller decides. */
+static int vcpu_domain_offset(const struct xkd_xen *x, uint64_t *ret) {
+        const struct xkd_xen_crash_info *ci;
+
+        if (xkd_xen_info_get(x, "OFFSET(vcpu.domain)", ret) == 0 && *ret < 4096)
+                return 0;
+        if (xkd_xen_crash_info(x, &ci) < 0)
+                return -ENODATA;
+        *ret = ci->major > 4 || (ci->major == 4 && ci->minor >= 18) ? 24 : 16;
+        return 0;
+}
+
 int xkd_xen_cpu_vcpu(struct xkd_xen *x, unsigned cpu, struct xkd_xen_cpu_vcpu *ret) {
-        uint64_t curr_sym, offsets, idle_arr, off, vcpu, idle, dom;
+        uint64_t curr_sym, offsets, idle_arr, off, vcpu, idle, dom, dom_off;
         struct { int32_t vcpu_id, processor; } head;
         int r;
 
@@ -422,8 +440,9 @@ int xkd_xen_cpu_vcpu(struct xkd_xen *x, unsigned cpu, struct xkd_xen_cpu_vcpu *r
         *ret = (struct xkd_xen_cpu_vcpu) { .vcpu = vcpu, .idle = vcpu == idle, .vcpu_id = -1 };
         if (ret->idle)
                 return 0;
-        if ((r = xkd_xen_read_virt(x, vcpu, &head, sizeof(head))) < 0 ||
-            (r = xkd_xen_read_virt(x, vcpu + 16, &dom, 8)) < 0)
+        if ((r = vcpu_domain_offset(x, &dom_off)) < 0 ||
+            (r = xkd_xen_read_virt(x, vcpu, &head, sizeof(head))) < 0 ||
+            (r = xkd_xen_read_virt(x, vcpu + dom_off, &dom, 8)) < 0)
                 return r;
         if (head.processor != (int32_t) cpu || head.vcpu_id < 0)
                 return -EBADMSG;

@@ -30,6 +30,49 @@ static bool release_is_sane(const char *r) {
         return true;
 }
 
+/* "6.12.118+deb13-amd64" -> 6, 12; false when it does not start with N.N. */
+static bool release_version(const char *r, unsigned *major, unsigned *minor) {
+        return sscanf(r, "%u.%u", major, minor) == 2;
+}
+
+/* The installed crash's version ("crash 8.0.2" on its first line), or false
+ * when it cannot be told (not installed, prints something else). */
+static bool crash_version(unsigned v[3]) {
+        char line[128] = "";
+        FILE *p = popen("crash --version </dev/null 2>/dev/null", "re");
+        bool ok;
+
+        if (!p)
+                return false;
+        ok = fgets(line, sizeof(line), p) != NULL;
+        while (ok && fgetc(p) != EOF)
+                ;
+        pclose(p);
+        return ok && sscanf(line, "crash %u.%u.%u", &v[0], &v[1], &v[2]) == 3;
+}
+
+/* A Linux 6.12 dom0 dump needs crash 8.0.6 (Debian 13's; proven in the
+ * trixie VM); Debian 12's 8.0.2 stops at "invalid structure member offset:
+ * module_core_size".  0 when fine or unknown, -ENOEXEC with the line said. */
+static int check_crash_for_release(const char *release, bool force) {
+        unsigned major, minor, v[3];
+
+        if (!release_version(release, &major, &minor) || major < 6 || (major == 6 && minor < 12))
+                return 0;
+        if (!crash_version(v))
+                return 0;
+        if (v[0] > 8 || (v[0] == 8 && (v[1] > 0 || v[2] >= 6)))
+                return 0;
+        if (force) {
+                log_warning("crash %u.%u.%u is older than 8.0.6, which Linux %u.%u needs; trying anyway (--force).",
+                            v[0], v[1], v[2], major, minor);
+                return 0;
+        }
+        return log_error_errno(-ENOEXEC, "crash %u.%u.%u cannot open a Linux %u.%u dom0 dump: install crash 8.0.6 or "
+                               "newer (Debian 13 trixie's crash package), or pass --force to try anyway",
+                               v[0], v[1], v[2], major, minor);
+}
+
 int verb_debug(int argc, char **argv) {
         static const struct option options[] = {
                 { "dir",     required_argument, NULL, 'd' },
@@ -107,6 +150,9 @@ int verb_debug(int argc, char **argv) {
                 return log_error_errno(-errno, "Cannot read --vmlinux %s: %m: give dom0's debug vmlinux "
                                        "(from linux-image-RELEASE-dbg)", vmlinux);
 
+        if (d.header.release[0] && release_is_sane(d.header.release) &&
+            check_crash_for_release(d.header.release, force) < 0)
+                return -ENOEXEC;
         snprintf(core, sizeof(core), "%s/%s", d.path, d.file);
         if (d.state != XKD_DUMP_COMPLETE)
                 log_warning("Opening INCOMPLETE dump %s (%s) because of --force; crash may fail or show missing pages.",

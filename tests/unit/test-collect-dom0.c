@@ -36,7 +36,6 @@
 #define D0_FIRST      200u
 #define D0_LAST       600u
 #define PG_LRU        4
-#define PG_SLAB       9
 #define PG_SWAPCACHE  10
 #define PG_PRIVATE    13
 
@@ -59,6 +58,23 @@ static bool d0_excluded(uint64_t pfn, unsigned level) {
 }
 
 static struct vmgen *global_g;
+
+/* Which Linux's page-type scheme the synthetic dom0 uses (facts: see
+ * collector/filter-dom0.c; 6.12's values as a real 6.12.118 dom0 exports them). */
+enum kern { K61, K69, K610, K611, K612 };
+static enum kern kern = K61;
+
+/* page_type/_mapcount word, slab flag and VMCOREINFO lines for each scheme. */
+/* K611: the rework that moved PAGE_TYPE_BASE to 0x80000000 (PG_buddy 0x40000000, PG_table 0x10000000, PG_slab 0x02000000). */
+static uint32_t kern_buddy(void) { return kern == K612 ? 0xf0000000u : kern == K611 ? ~0x40000000u : (uint32_t) -129; }
+static uint32_t kern_slab_type(void) {
+        return kern == K612 ? 0xf5000000u | 0x123 : kern == K611 ? ~0x02000000u : kern == K610 ? ~0x1000u : (uint32_t) -1;
+}
+/* A page-table page (PG_table ~0x200 in 6.10, PGTY_table 0xf2 in 6.12) whose other words look like an LRU anon page. */
+static uint32_t kern_table_type(void) {
+        return kern == K612 ? 0xf2000000u : kern == K611 ? ~0x10000000u : kern == K610 ? ~0x200u : (uint32_t) -1;
+}
+static unsigned kern_pg_slab(void) { return kern == K69 ? 7 : 9; }
 
 static void put(uint8_t *p, size_t off, uint64_t v, size_t n) { memcpy(p + off, &v, n); }
 
@@ -93,7 +109,7 @@ static void make_dom0_host_with(struct host *h, const char *const *over, void (*
                         for (unsigned i = 0; i < 4096; i += 8)
                                 put(data, i, pfn * 0x100000001ull + i, 8);
                         switch (d0kind(pfn)) {
-                        case D0_BUDDY: put(sp, 48, (uint32_t) -129, 4); put(sp, 40, 1, 8); break;
+                        case D0_BUDDY: put(sp, 48, kern_buddy(), 4); put(sp, 40, 1, 8); break;
                         case D0_BUDDY_TAIL: break;
                         case D0_CACHE: put(sp, 0, 1u << PG_LRU, 8); put(sp, 24, 0xffff888000100000ull, 8); break;
                         case D0_CACHE_PRIV:
@@ -101,8 +117,19 @@ static void make_dom0_host_with(struct host *h, const char *const *over, void (*
                                 put(sp, 24, 0xffff888000100000ull, 8);
                                 break;
                         case D0_ANON: put(sp, 0, 1u << PG_LRU, 8); put(sp, 24, 0xffff888000200001ull, 8); break;
-                        case D0_SLAB: put(sp, 0, 1u << PG_SLAB, 8); put(sp, 24, 0xffff888000300001ull, 8); break;
-                        case D0_KERNEL: break;
+                        case D0_SLAB:
+                                if (kern <= K69)
+                                        put(sp, 0, 1u << kern_pg_slab(), 8);
+                                put(sp, 48, kern_slab_type(), 4);
+                                put(sp, 24, 0xffff888000300001ull, 8);
+                                break;
+                        case D0_KERNEL:
+                                if (kern >= K610) {
+                                        put(sp, 48, kern_table_type(), 4);
+                                        put(sp, 0, 1u << PG_LRU, 8);
+                                        put(sp, 24, 0xffff888000200001ull, 8);
+                                }
+                                break;
                         case D0_TAIL: put(sp, 8, d0_va(D0_VMEMMAP) | 1, 8); put(sp, 0, 1u << PG_LRU, 8);
                                 put(sp, 24, 0xffff888000200001ull, 8); break;
                         }
@@ -118,11 +145,21 @@ static void make_dom0_host_with(struct host *h, const char *const *over, void (*
                 "NUMBER(SECTION_SIZE_BITS)=27", "NUMBER(MAX_PHYSMEM_BITS)=46", "SIZE(page)=64",
                 "OFFSET(page.flags)=0", "OFFSET(page.compound_head)=8", "OFFSET(page.mapping)=24",
                 "OFFSET(page.private)=40", "OFFSET(page._mapcount)=48", "NUMBER(PG_lru)=4",
-                "NUMBER(PG_private)=13", "NUMBER(PG_swapcache)=10", "NUMBER(PG_slab)=9",
-                "NUMBER(PAGE_BUDDY_MAPCOUNT_VALUE)=-129",
+                "NUMBER(PG_private)=13", "NUMBER(PG_swapcache)=10",
         };
         for (unsigned i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
                 vmgen_add_info(h->g, XKD_INFO_DOM0, key_or_override(keys[i], over));
+        /* The scheme's own lines; an override "KEY=" (no value) leaves KEY out. */
+        char k_slab[64], k_buddy[64], k_slabtype[64];
+        snprintf(k_slab, sizeof(k_slab), "NUMBER(PG_slab)=%u", kern_pg_slab());
+        snprintf(k_buddy, sizeof(k_buddy), "NUMBER(PAGE_BUDDY_MAPCOUNT_VALUE)=%d", (int32_t) kern_buddy());
+        snprintf(k_slabtype, sizeof(k_slabtype), "NUMBER(PAGE_SLAB_MAPCOUNT_VALUE)=%d", (int32_t) kern_slab_type());
+        const char *scheme[] = { kern <= K69 ? k_slab : k_slabtype, k_buddy };
+        for (unsigned i = 0; i < 2; i++) {
+                const char *line_i = key_or_override(scheme[i], over);
+                if (line_i[strlen(line_i) - 1] != '=')
+                        vmgen_add_info(h->g, XKD_INFO_DOM0, line_i);
+        }
         if (tweak)
                 tweak(h);
         if (vmgen_write(h->g, h->vmcore) < 0)
@@ -169,6 +206,14 @@ static void dom0_level(unsigned level) {
 }
 
 TEST(dom0_free_pages_only) { dom0_level(XKD_DL_XEN | XKD_DL_DOM0_FREE); }
+/* Each Linux page-type scheme at level 63: slab pages (whose mapping word
+ * has bit 0 set) kept, buddy/cache/user excluded, a typed page-table page kept. */
+TEST(dom0_linux_6_1_pg_slab_flag) { kern = K61; dom0_level(XKD_DL_MAX); }
+TEST(dom0_linux_6_9_pg_slab_flag) { kern = K69; dom0_level(XKD_DL_MAX); kern = K61; }
+TEST(dom0_linux_6_10_slab_page_type) { kern = K610; dom0_level(XKD_DL_MAX); kern = K61; }
+TEST(dom0_linux_6_11_page_type_base_0x80000000) { kern = K611; dom0_level(XKD_DL_MAX); kern = K61; }
+TEST(dom0_linux_6_12_page_type_top_byte) { kern = K612; dom0_level(XKD_DL_MAX); kern = K61; }
+TEST(dom0_linux_6_12_free_only) { kern = K612; dom0_level(XKD_DL_XEN | XKD_DL_DOM0_FREE); kern = K61; }
 TEST(dom0_cache_without_private) { dom0_level(XKD_DL_XEN | XKD_DL_DOM0_CACHE); }
 TEST(dom0_all_types_like_d31) { dom0_level(XKD_DL_MAX); }
 TEST(dom0_types_ignored_without_xen_bit) { dom0_level(XKD_DL_DOM0_ANY | XKD_DL_ZERO); }
@@ -240,6 +285,62 @@ static void refused(const char *const *over, const char *why) {
         free_host(&h);
 }
 
+/* The frame table read with a pdx rule that is not this Xen's (e.g. 4.21's
+ * offset compression without its lookup tables): every entry answers for
+ * another frame.  The guard sees dom0's struct domain not as Xen heap and
+ * nothing at all is excluded by owner (nor by dom0 type); the report says why. */
+static void shift_by_one(struct host *h) { vmgen_shift_frame_table(h->g, 1); }
+static void guard_case(void (*tweak)(struct host *h), const char *why) {
+        struct host h;
+        struct xkd_collect_result res;
+        struct xkd_collect_options o;
+        char file[PATH_MAX + 16];
+        struct kcheck k;
+        uint64_t ram = 0, dumped = 0;
+
+        make_dom0_host_with(&h, NULL, tweak);
+        global_g = h.g;
+        o = host_opts(&h);
+        o.level = XKD_DL_MAX;
+        ASSERT_EQ(xkd_collect(&o, &res), 0);
+        ASSERT_CONTAINS(res.filter_note, "Xen's frame table fails its check");
+        ASSERT_CONTAINS(res.filter_note, why);
+        snprintf(file, sizeof(file), "%s/vmcore", res.path);
+        ASSERT_EQ(kcheck_open(file, &k), 0);
+        ASSERT_EQ(k.sub.dump_level & (XKD_DL_XEN | XKD_DL_DOM0_ANY), 0);
+        for (uint64_t m = 0; m < k.max_mapnr; m++) {
+                ram += kcheck_is_ram(&k, m);
+                dumped += kcheck_is_ram(&k, m) && kcheck_is_dumped(&k, m);
+        }
+        ASSERT_TRUE(ram > 1000);
+        ASSERT_U64_EQ(dumped, ram);
+        kcheck_close(&k);
+        char *txt = report_text(res.path);
+        ASSERT_TRUE(txt != NULL);
+        ASSERT_CONTAINS(txt, "Filter: Xen's frame table fails its check");
+        free(txt);
+        free_host(&h);
+}
+TEST(guard_shifted_frame_table_keeps_every_page) {
+        guard_case(shift_by_one, "dom0's struct domain");
+}
+/* A Xen whose page_info entries give Xen's image frame a domain owner. */
+static void image_owned(struct host *h) {
+        uint64_t first = (VMGEN_XEN_PHYS_START + VMGEN_IMAGE_OFFSET) / 4096;
+        for (uint64_t m = first; m < first + 64; m++)
+                vmgen_set_page_info(h->g, m, ALLOCATED | 1, vmgen_dom0_domain(h->g));
+}
+TEST(guard_image_frame_with_an_owner_keeps_every_page) {
+        guard_case(image_owned, "Xen's own image frame");
+}
+
+/* Neither PG_slab (<= 6.9) nor PAGE_SLAB_MAPCOUNT_VALUE (>= 6.10): a slab
+ * page cannot be told from a user page, so nothing of dom0 is excluded. */
+TEST(dom0_no_slab_information_refused) {
+        kern = K612;
+        refused((const char *const[]) { "NUMBER(PAGE_SLAB_MAPCOUNT_VALUE)=", NULL }, "neither NUMBER(PG_slab)");
+        kern = K61;
+}
 TEST(dom0_max_physmem_bits_beyond_52_refused) {
         refused((const char *const[]) { "NUMBER(MAX_PHYSMEM_BITS)=60", NULL }, "MAX_PHYSMEM_BITS=60");
 }

@@ -220,6 +220,51 @@ TEST(info_shows_facts_and_a_safe_report) {
         free_host(&h);
 }
 
+/* A Linux 6.12 dom0 dump needs crash >= 8.0.6: an older crash is not run,
+ * one line says what to install; 8.0.6 runs; --force runs the old one. */
+static int debug_with_crash(struct host *h, const char *version, bool force, char *vmlinux) {
+        char bin[PATH_MAX], fake[PATH_MAX + 16], path_env[PATH_MAX * 2];
+        snprintf(bin, sizeof(bin), "%s/bin", h->dir);
+        mkdir(bin, 0700);
+        snprintf(fake, sizeof(fake), "%s/crash", bin);
+        FILE *f = fopen(fake, "we");
+        fprintf(f, "#!/bin/sh\n[ \"$1\" = --version ] && { echo 'crash %s'; exit 0; }\nexit 7\n", version);
+        fclose(f);
+        chmod(fake, 0700);
+        char *old_path = strdup(getenv("PATH") ? getenv("PATH") : "/usr/bin:/bin");
+        snprintf(path_env, sizeof(path_env), "%s:%s", bin, old_path);
+        setenv("PATH", path_env, 1);
+        int r = force ? run("debug", "--dir", h->out, "--vmlinux", vmlinux, "--force", NULL)
+                      : run("debug", "--dir", h->out, "--vmlinux", vmlinux, NULL);
+        setenv("PATH", old_path, 1);
+        free(old_path);
+        return r;
+}
+
+TEST(debug_linux_6_12_needs_crash_8_0_6) {
+        struct host h;
+        struct xkd_collect_options o;
+        struct xkd_collect_result res;
+        char vmlinux[PATH_MAX + 16];
+
+        setup();
+        make_host(&h, 20, FREE_XSA402, (struct vmgen_config) { .loadinfo = true, .crashing_cpu = 1,
+                                                               .dom0_osrelease = "6.12.118+deb13-amd64" });
+        o = host_opts(&h);
+        ASSERT_EQ(xkd_collect(&o, &res), 0);
+        snprintf(vmlinux, sizeof(vmlinux), "%s/vmlinux", h.dir);
+        FILE *f = fopen(vmlinux, "we");
+        fputs("not really ELF", f);
+        fclose(f);
+        ASSERT_EQ(debug_with_crash(&h, "8.0.2", false, vmlinux), 1);
+        ASSERT_EQ(count_lines(out), 1);
+        ASSERT_CONTAINS(out, "crash 8.0.2 cannot open a Linux 6.12 dom0 dump: install crash 8.0.6 or newer");
+        ASSERT_EQ(debug_with_crash(&h, "8.0.6", false, vmlinux), 7);
+        ASSERT_EQ(debug_with_crash(&h, "9.0.0", false, vmlinux), 7);
+        ASSERT_EQ(debug_with_crash(&h, "8.0.2", true, vmlinux), 7);
+        free_host(&h);
+}
+
 TEST(debug_runs_crash_or_says_what_is_missing) {
         struct host h;
         char p1[PATH_MAX], p2[PATH_MAX], bin[PATH_MAX], fake[PATH_MAX + 16], vmlinux[PATH_MAX + 16],

@@ -145,6 +145,28 @@ TEST(vcpu_loaded_on_each_cpu) {
         vmgen_free(g);
 }
 
+/* struct vcpu's domain pointer moved from 16 to 24 in Xen 4.18 (vcpu_info_area,
+ * xen/include/xen/sched.h at RELEASE-4.17.0 vs 4.18.0 .. 4.21.0): the running
+ * vCPU is found for each version the docs claim. */
+TEST(vcpu_domain_offset_per_xen_version) {
+        for (unsigned minor = 17; minor <= 22; minor++) {
+                struct vmgen *g = vmgen_new(&(struct vmgen_config) { .nr_cpus = 2, .loadinfo = true, .dom0 = true,
+                                                                      .xen_major = 4, .xen_minor = minor });
+                struct xkd_vmcore *vm = NULL;
+                struct xkd_xen *x = NULL;
+                struct xkd_xen_cpu_vcpu v;
+
+                vmgen_cpu_run(g, 1, vmgen_dom0_domain(g), 1);
+                ASSERT_EQ(open_gen(g, &vm, &x), 0);
+                ASSERT_EQ(xkd_xen_cpu_vcpu(x, 1, &v), 0);
+                ASSERT_EQ(v.domain_id, 0);
+                ASSERT_EQ(v.vcpu_id, 1);
+                xkd_xen_free(x);
+                xkd_vmcore_free(vm);
+                vmgen_free(g);
+        }
+}
+
 TEST(translation_direct_map_image_and_page_walk) {
         struct vmgen *g = vmgen_new(NULL);
         struct xkd_vmcore *vm = NULL;

@@ -161,6 +161,8 @@ static uint64_t new_domain_struct(struct vmgen *g, uint16_t id) {
 
 uint64_t vmgen_add_domain(struct vmgen *g, uint16_t id) {
         uint64_t d = new_domain_struct(g, id);
+        /* As Xen's alloc_domain_struct(): a Xen-heap page (PGC_xen_heap, bit 62), no owner. */
+        vmgen_set_page_info(g, (d - XKD_XEN_DIRECTMAP_START) / PAGE, UINT64_C(1) << 62, 0);
         if (g->last_domain)
                 gen_put64(g, g->last_domain - XKD_XEN_DIRECTMAP_START + DOMAIN_OFF_NEXT, d);
         else
@@ -171,6 +173,25 @@ uint64_t vmgen_add_domain(struct vmgen *g, uint16_t id) {
 
 uint64_t vmgen_dom_xen(const struct vmgen *g) { return g->dom_xen; }
 uint64_t vmgen_dom_io(const struct vmgen *g) { return g->dom_io; }
+
+static uint64_t page_info_maddr(struct vmgen *g, uint64_t mfn) {
+        uint64_t pi = XKD_XEN_FRAMETABLE_START + mfn * PAGE_INFO_SIZE, table = g->l4;
+        for (int level = 4; level >= 1; level--) {
+                uint64_t e = gen_get64(g, table + ((pi >> (12 + 9 * (level - 1))) & 511) * 8);
+                assert(e & 1);
+                table = e & UINT64_C(0x000ffffffffff000);
+        }
+        return table + (pi & (PAGE - 1));
+}
+
+void vmgen_shift_frame_table(struct vmgen *g, uint64_t k) {
+        for (uint64_t mfn = vmgen_max_pfn(g); mfn-- > 0;) {
+                uint8_t e[PAGE_INFO_SIZE] = { 0 };
+                if (mfn >= k)
+                        memcpy(e, gen_mem_at(g, page_info_maddr(g, mfn - k), PAGE_INFO_SIZE), PAGE_INFO_SIZE);
+                memcpy(gen_mem_at(g, page_info_maddr(g, mfn), PAGE_INFO_SIZE), e, PAGE_INFO_SIZE);
+        }
+}
 
 void vmgen_set_page_info(struct vmgen *g, uint64_t mfn, uint64_t count_info, uint64_t owner) {
         uint64_t pi = XKD_XEN_FRAMETABLE_START + mfn * PAGE_INFO_SIZE;
@@ -201,7 +222,10 @@ void vmgen_cpu_run(struct vmgen *g, unsigned cpu, uint64_t domain_vaddr, int vcp
         uint64_t v = vmgen_alloc_page(g);
         int32_t head[2] = { vcpu_id, (int32_t) cpu };
         vmgen_write_maddr(g, v, head, sizeof(head));
-        gen_put64(g, v + 16, domain_vaddr);
+        /* struct vcpu's domain: after vcpu_info (8 bytes) up to 4.17, after
+         * struct guest_area vcpu_info_area (16 bytes) from 4.18 (sched.h). */
+        bool area = g->cfg.xen_major > 4 || (g->cfg.xen_major == 4 && g->cfg.xen_minor >= 18);
+        gen_put64(g, v + (area ? 24 : 16), domain_vaddr);
         gen_put64(g, g->percpu_page[cpu], gen_directmap(v));
 }
 

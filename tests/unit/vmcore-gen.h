@@ -82,6 +82,9 @@ uint64_t vmgen_add_domain(struct vmgen *g, uint16_t id);        /* -> struct dom
 uint64_t vmgen_dom_xen(const struct vmgen *g);
 uint64_t vmgen_dom_io(const struct vmgen *g);
 void vmgen_set_page_info(struct vmgen *g, uint64_t mfn, uint64_t count_info, uint64_t owner_vaddr);
+/* Moves every frame-table entry k frames up (the entry read for mfn is
+ * mfn - k's), as a pdx rule the collector does not know would look. */
+void vmgen_shift_frame_table(struct vmgen *g, uint64_t k);
 void vmgen_console_write(struct vmgen *g, const char *text);
 struct xkd_xen_cpu *vmgen_cpu(struct vmgen *g, unsigned i);
 /* Makes a guest vCPU (of the domain at domain_vaddr) the one loaded on a CPU;
