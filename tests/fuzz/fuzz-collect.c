@@ -63,19 +63,36 @@ static void run(struct xkd_vmcore *vm, unsigned level, bool stream) {
         xkd_xen_free(x);
 }
 
+/* A smaller quarantine than ASan's 256 MiB: with it every allocation of an
+ * iteration landed on fresh pages (page faults were a third of the time).
+ * Use after free within an iteration is still caught. */
+const char *__asan_default_options(void);
+const char *__asan_default_options(void) {
+        return "quarantine_size_mb=16";
+}
+
+/* One memfd for the whole run, overwritten and cut to each input's size:
+ * a fresh memfd per input cost more than the parsing it feeds. */
+static int input_fd(const uint8_t *data, size_t size, char *path, size_t path_size) {
+        static int fd = -1;
+
+        if (fd < 0 && (fd = memfd_create("vmcore", MFD_CLOEXEC)) < 0)
+                return -1;
+        if (pwrite(fd, data, size, 0) != (ssize_t) size || ftruncate(fd, (off_t) size) < 0)
+                return -1;
+        snprintf(path, path_size, "/proc/self/fd/%d", fd);
+        return fd;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         struct xkd_vmcore *vm = NULL;
         char path[64];
         int fd;
 
         log_set_max_level(LOG_LEVEL_ERROR);
-        fd = memfd_create("vmcore", MFD_CLOEXEC);
-        if (fd < 0 || write(fd, data, size) != (ssize_t) size) {
-                if (fd >= 0)
-                        close(fd);
+        fd = input_fd(data, size, path, sizeof(path));
+        if (fd < 0)
                 return 0;
-        }
-        snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
         /* Bitmaps are max_pfn/8 bytes and walked bit by bit: keep fuzzed
          * machines at most 16 GiB so an iteration stays short. */
         if (xkd_vmcore_open(path, &vm) == 0) {
@@ -85,6 +102,5 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                 }
                 xkd_vmcore_free(vm);
         }
-        close(fd);
         return 0;
 }

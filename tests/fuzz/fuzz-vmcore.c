@@ -52,6 +52,27 @@ static void exercise(struct xkd_vmcore *vm) {
         xkd_xen_free(x);
 }
 
+/* A smaller quarantine than ASan's 256 MiB: with it every allocation of an
+ * iteration landed on fresh pages (page faults were a third of the time).
+ * Use after free within an iteration is still caught. */
+const char *__asan_default_options(void);
+const char *__asan_default_options(void) {
+        return "quarantine_size_mb=16";
+}
+
+/* One memfd for the whole run, overwritten and cut to each input's size:
+ * a fresh memfd per input cost more than the parsing it feeds. */
+static int input_fd(const uint8_t *data, size_t size, char *path, size_t path_size) {
+        static int fd = -1;
+
+        if (fd < 0 && (fd = memfd_create("vmcore", MFD_CLOEXEC)) < 0)
+                return -1;
+        if (pwrite(fd, data, size, 0) != (ssize_t) size || ftruncate(fd, (off_t) size) < 0)
+                return -1;
+        snprintf(path, path_size, "/proc/self/fd/%d", fd);
+        return fd;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         struct xkd_vmcore *vm = NULL;
         char path[64];
@@ -64,19 +85,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                         abort();
                 report_dir = open(dir, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
         }
-        fd = memfd_create("vmcore", MFD_CLOEXEC);
-        if (fd < 0 || write(fd, data, size) != (ssize_t) size) {
-                if (fd >= 0)
-                        close(fd);
+        fd = input_fd(data, size, path, sizeof(path));
+        if (fd < 0)
                 return 0;
-        }
-        snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
         if (xkd_vmcore_open(path, &vm) == 0) {
                 exercise(vm);
                 (void) xkd_report_write(vm, report_dir);
                 xkd_vmcore_free(vm);
         } else
                 (void) xkd_report_write_unreadable(report_dir, path, -1);
-        close(fd);
         return 0;
 }

@@ -60,6 +60,16 @@ struct decoder {
         lzma_stream xz;
 };
 
+/* What an xz or lzma stream may make its decoder allocate.  The header picks
+ * the dictionary size: a damaged or hostile one asked for gigabytes (the
+ * loader ran out of memory before it could refuse the file).  Kernels and
+ * initramfs files use dictionaries of at most 64 MiB (xz -9). */
+#ifdef XKD_FUZZING
+#define XZ_MEMLIMIT (UINT64_C(4) << 20)        /* same checks, without a dictionary per iteration */
+#else
+#define XZ_MEMLIMIT (UINT64_C(128) << 20)
+#endif
+
 static int decoder_init(struct decoder *d, enum xkd_compression_kind kind) {
         memset(d, 0, sizeof(*d));
         d->kind = kind;
@@ -71,10 +81,10 @@ static int decoder_init(struct decoder *d, enum xkd_compression_kind kind) {
                 return inflateInit2(&d->gz, 16 + MAX_WBITS) == Z_OK ? 0 : -ENOMEM;
         case XKD_COMP_XZ:
                 d->xz = (lzma_stream) LZMA_STREAM_INIT;
-                return lzma_stream_decoder(&d->xz, UINT64_MAX, LZMA_CONCATENATED) == LZMA_OK ? 0 : -ENOMEM;
+                return lzma_stream_decoder(&d->xz, XZ_MEMLIMIT, LZMA_CONCATENATED) == LZMA_OK ? 0 : -ENOMEM;
         case XKD_COMP_LZMA:
                 d->xz = (lzma_stream) LZMA_STREAM_INIT;
-                return lzma_alone_decoder(&d->xz, UINT64_MAX) == LZMA_OK ? 0 : -ENOMEM;
+                return lzma_alone_decoder(&d->xz, XZ_MEMLIMIT) == LZMA_OK ? 0 : -ENOMEM;
         default:
                 return -EOPNOTSUPP;
         }
