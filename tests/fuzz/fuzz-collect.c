@@ -4,7 +4,8 @@
  * adapter, the page filter at every level (page_info layouts, dom0's struct
  * pages and p2m from untrusted memory) and the kdump writer into a sink that
  * only counts.  Must refuse or finish, never crash or hang.  Seeds: the
- * generated vmcores of fuzz-vmcore (corpus/fuzz-collect links there).
+ * generated vmcores of fuzz-vmcore (corpus/fuzz-collect links there), in the
+ * zero-run encoding of vmcore-input.h.
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -17,6 +18,7 @@
 #include "filter.h"
 #include "kdump-writer.h"
 #include "log.h"
+#include "vmcore-input.h"
 #include "vmcore.h"
 #include "xen.h"
 
@@ -71,34 +73,26 @@ const char *__asan_default_options(void) {
         return "quarantine_size_mb=16";
 }
 
-/* One memfd for the whole run, overwritten and cut to each input's size:
- * a fresh memfd per input cost more than the parsing it feeds. */
-static int input_fd(const uint8_t *data, size_t size, char *path, size_t path_size) {
-        static int fd = -1;
-
-        if (fd < 0 && (fd = memfd_create("vmcore", MFD_CLOEXEC)) < 0)
-                return -1;
-        if (pwrite(fd, data, size, 0) != (ssize_t) size || ftruncate(fd, (off_t) size) < 0)
-                return -1;
-        snprintf(path, path_size, "/proc/self/fd/%d", fd);
-        return fd;
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         struct xkd_vmcore *vm = NULL;
         char path[64];
         int fd;
 
         log_set_max_level(LOG_LEVEL_ERROR);
-        fd = input_fd(data, size, path, sizeof(path));
+        fd = vmcore_input_fd(data, size, path, sizeof(path));
         if (fd < 0)
                 return 0;
         /* Bitmaps are max_pfn/8 bytes and walked bit by bit: keep fuzzed
          * machines at most 16 GiB so an iteration stays short. */
         if (xkd_vmcore_open(path, &vm) == 0) {
+                /* One writer per input (each costs megabytes of buffers and a
+                 * zstd context): the input's last byte picks the full filter
+                 * into a seekable sink or Xen-only into a stream. */
                 if (xkd_vmcore_max_pfn(vm) <= (UINT64_C(1) << 22)) {
-                        run(vm, XKD_DL_MAX, false);
-                        run(vm, XKD_DL_ZERO | XKD_DL_XEN, true);
+                        if (size && (data[size - 1] & 1))
+                                run(vm, XKD_DL_ZERO | XKD_DL_XEN, true);
+                        else
+                                run(vm, XKD_DL_MAX, false);
                 }
                 xkd_vmcore_free(vm);
         }

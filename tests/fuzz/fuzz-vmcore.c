@@ -5,7 +5,7 @@
  * and printk ring) and the report writer must refuse or answer, never crash,
  * hang or read outside what they were given.  Seeds: tests/fuzz/corpus/
  * fuzz-vmcore/, small sparse vmcores from tests/unit/vmcore-gen.c
- * (tests/fuzz/make-vmcore-seeds).
+ * (tests/fuzz/make-vmcore-seeds) in the zero-run encoding of vmcore-input.h.
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "vmcore-input.h"
 #include "report.h"
 #include "xen.h"
 
@@ -60,19 +61,6 @@ const char *__asan_default_options(void) {
         return "quarantine_size_mb=16";
 }
 
-/* One memfd for the whole run, overwritten and cut to each input's size:
- * a fresh memfd per input cost more than the parsing it feeds. */
-static int input_fd(const uint8_t *data, size_t size, char *path, size_t path_size) {
-        static int fd = -1;
-
-        if (fd < 0 && (fd = memfd_create("vmcore", MFD_CLOEXEC)) < 0)
-                return -1;
-        if (pwrite(fd, data, size, 0) != (ssize_t) size || ftruncate(fd, (off_t) size) < 0)
-                return -1;
-        snprintf(path, path_size, "/proc/self/fd/%d", fd);
-        return fd;
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         struct xkd_vmcore *vm = NULL;
         char path[64];
@@ -85,7 +73,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                         abort();
                 report_dir = open(dir, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
         }
-        fd = input_fd(data, size, path, sizeof(path));
+        fd = vmcore_input_fd(data, size, path, sizeof(path));
         if (fd < 0)
                 return 0;
         if (xkd_vmcore_open(path, &vm) == 0) {
