@@ -3,7 +3,7 @@
 # ASan/UBSan-built programs.  `make check` runs it.
 
 BAD_INPUT_GEN := $(BUILD)/tests/bad-input-gen
-BAD_INPUT_GEN_OBJS := $(call obj,tests/bad-input/gen.c tests/bad-input/gen-loader.c tests/unit/vmcore-gen.c \
+BAD_INPUT_GEN_OBJS := $(call obj,tests/bad-input/gen.c tests/bad-input/gen-loader.c tests/bad-input/gen-xen.c tests/unit/vmcore-gen.c \
 	tests/unit/vmcore-gen-dom0.c tests/unit/loader-fixtures.c)
 
 $(BUILD)/obj/tests/bad-input/%.o: XKD_CFLAGS += -Itests/unit
