@@ -25,8 +25,11 @@ int xkd_bzimage_parse(const void *data, size_t size, struct xkd_bzimage *ret) {
 
         if (size < 0x270)
                 return log_error_errno(-EINVAL, "The kernel file is only %zu bytes, too short for a Linux bzImage; %s.", size, FIX_KERNEL);
-        if (memcmp(p + 0x202, "HdrS", 4) != 0 || get16(p + 0x1fe) != 0xAA55)
+        if (memcmp(p + 0x202, "HdrS", 4) != 0)
                 return log_error_errno(-EINVAL, "The kernel file has no Linux boot header (no \"HdrS\" at 0x202); %s.", FIX_KERNEL);
+        if (get16(p + 0x1fe) != 0xAA55)
+                return log_error_errno(-EINVAL, "The kernel file has no boot sector signature (0x%04x, not 0xAA55 at 0x1fe): "
+                                       "the file is corrupt; %s.", get16(p + 0x1fe), FIX_KERNEL);
 
         b.version = get16(p + 0x206);
         if (b.version < XKD_BOOT_PROTO_MIN)

@@ -57,36 +57,87 @@ struct decoder {
         ZSTD_DCtx *zstd;
         z_stream gz;
         bool gz_ended;                  /* a gzip member ended; another may follow */
-        lzma_stream xz;
+        lzma_stream *xz;
+        bool cached;                    /* zstd/xz are the kept ones below */
 };
 
+/* The zstd and xz decoders are kept for the next stream (one process decodes
+ * a kernel payload and every part of an initramfs, the fuzzers millions of
+ * streams): their state is over 128 KiB, an mmap and munmap each time.
+ * Reset for every stream; a nested use gets fresh ones. */
+static ZSTD_DCtx *kept_zstd;
+static lzma_stream kept_xz = LZMA_STREAM_INIT;
+static bool kept_busy;
+
+/* What an xz or lzma stream may make its decoder allocate.  The header picks
+ * the dictionary size: a damaged or hostile one asked for gigabytes (the
+ * loader ran out of memory before it could refuse the file).  Kernels and
+ * initramfs files use dictionaries of at most 64 MiB (xz -9). */
+#ifdef XKD_FUZZING
+#define XZ_MEMLIMIT (UINT64_C(4) << 20)        /* same checks, without a dictionary per iteration */
+#else
+#define XZ_MEMLIMIT (UINT64_C(128) << 20)
+#endif
+
+static void decoder_done(struct decoder *d);
+
 static int decoder_init(struct decoder *d, enum xkd_compression_kind kind) {
+        int r = 0;
+
         memset(d, 0, sizeof(*d));
         d->kind = kind;
+        d->cached = !kept_busy && kind != XKD_COMP_GZIP;
+        if (d->cached)
+                kept_busy = true;
         switch (kind) {
         case XKD_COMP_ZSTD:
-                d->zstd = ZSTD_createDCtx();
-                return d->zstd ? 0 : -ENOMEM;
+                if (!d->cached)
+                        d->zstd = ZSTD_createDCtx();
+                else if (kept_zstd && !ZSTD_isError(ZSTD_DCtx_reset(kept_zstd, ZSTD_reset_session_only)))
+                        d->zstd = kept_zstd;
+                else {
+                        ZSTD_freeDCtx(kept_zstd);
+                        d->zstd = kept_zstd = ZSTD_createDCtx();
+                }
+                r = d->zstd ? 0 : -ENOMEM;
+                break;
         case XKD_COMP_GZIP:
                 return inflateInit2(&d->gz, 16 + MAX_WBITS) == Z_OK ? 0 : -ENOMEM;
         case XKD_COMP_XZ:
-                d->xz = (lzma_stream) LZMA_STREAM_INIT;
-                return lzma_stream_decoder(&d->xz, UINT64_MAX, LZMA_CONCATENATED) == LZMA_OK ? 0 : -ENOMEM;
         case XKD_COMP_LZMA:
-                d->xz = (lzma_stream) LZMA_STREAM_INIT;
-                return lzma_alone_decoder(&d->xz, UINT64_MAX) == LZMA_OK ? 0 : -ENOMEM;
+                if (d->cached)
+                        d->xz = &kept_xz;               /* liblzma reuses its memory on re-init */
+                else if ((d->xz = malloc(sizeof(*d->xz))))
+                        *d->xz = (lzma_stream) LZMA_STREAM_INIT;
+                if (!d->xz)
+                        r = -ENOMEM;
+                else if ((kind == XKD_COMP_XZ ? lzma_stream_decoder(d->xz, XZ_MEMLIMIT, LZMA_CONCATENATED)
+                                              : lzma_alone_decoder(d->xz, XZ_MEMLIMIT)) != LZMA_OK)
+                        r = -ENOMEM;
+                break;
         default:
-                return -EOPNOTSUPP;
+                r = -EOPNOTSUPP;
         }
+        if (r < 0)
+                decoder_done(d);
+        return r;
 }
 
 static void decoder_done(struct decoder *d) {
+        if (d->kind == XKD_COMP_GZIP) {
+                inflateEnd(&d->gz);
+                return;
+        }
+        if (d->cached) {
+                kept_busy = false;      /* the decoders stay for the next stream */
+                return;
+        }
         if (d->kind == XKD_COMP_ZSTD)
                 ZSTD_freeDCtx(d->zstd);
-        else if (d->kind == XKD_COMP_GZIP)
-                inflateEnd(&d->gz);
-        else
-                lzma_end(&d->xz);
+        else if (d->xz) {
+                lzma_end(d->xz);
+                free(d->xz);
+        }
 }
 
 static int decoder_step(struct decoder *d, const uint8_t **in, size_t *in_left, bool eof,
@@ -126,13 +177,13 @@ static int decoder_step(struct decoder *d, const uint8_t **in, size_t *in_left, 
                 break;
         }
         default: {
-                d->xz.next_in = *in;
-                d->xz.avail_in = *in_left;
-                d->xz.next_out = out;
-                d->xz.avail_out = out_size;
-                lzma_ret k = lzma_code(&d->xz, eof ? LZMA_FINISH : LZMA_RUN);
-                *in_left = d->xz.avail_in;
-                *produced = out_size - d->xz.avail_out;
+                d->xz->next_in = *in;
+                d->xz->avail_in = *in_left;
+                d->xz->next_out = out;
+                d->xz->avail_out = out_size;
+                lzma_ret k = lzma_code(d->xz, eof ? LZMA_FINISH : LZMA_RUN);
+                *in_left = d->xz->avail_in;
+                *produced = out_size - d->xz->avail_out;
                 over = k != LZMA_OK && k != LZMA_BUF_ERROR;
                 break;
         }
@@ -144,7 +195,8 @@ static int decoder_step(struct decoder *d, const uint8_t **in, size_t *in_left, 
 /* From fd, or (fd < 0) from the len bytes at data. */
 static int decode_in_process(int fd, const void *data, size_t len, enum xkd_compression_kind kind,
                              const char *what, xkd_decompress_sink sink, void *userdata) {
-        const size_t in_size = 128 << 10, out_size = 128 << 10;
+        /* Under 128 KiB: the sanitizers' allocator maps anything larger afresh. */
+        const size_t in_size = 120 << 10, out_size = 120 << 10;
         uint8_t *inbuf = fd >= 0 ? malloc(in_size) : NULL, *outbuf = malloc(out_size);
         const uint8_t *in = fd >= 0 ? inbuf : data;
         size_t in_left = fd >= 0 ? 0 : len, produced;
