@@ -1,0 +1,28 @@
+"""Our loader on Debian 13: xen-kdump (built inside the trixie root fs against
+libxen 4.20) loads the capture image into Xen 4.20; dom0 (Linux 6.12) panics.
+/proc/vmcore must carry every Xen note, dom0's VMCOREINFO and the XEN_KDUMP note,
+the same checks load-dom0-panic makes on Xen 4.17.  The capture also keeps an ELF
+dump (makedumpfile -E -X -d 1): a real Xen 4.20 + Linux 6.12 vmcore for the collector."""
+import _loader
+from _trixie import DISTRO, check_versions  # noqa: F401
+from xkdvm import checks
+
+DESCRIPTION = "trixie (Xen 4.20, Linux 6.12): xen-kdump load; dom0 panics; notes incl. dom0 VMCOREINFO"
+CRASH = "dom0-panic"
+DOM0_BINARIES = _loader.DOM0_BINARIES
+CAPTURE_BINARIES = _loader.CAPTURE_BINARIES
+DOM0_SCRIPT = _loader.DOM0_SCRIPT
+CAPTURE_SCRIPT = _loader.CAPTURE_SCRIPT + """
+makedumpfile -E -X -d 1 "$VMCORE" "$DUMP" > /out/makedumpfile-elf.log 2>&1
+ls -l "$DUMP"
+"""
+TIMEOUTS = {"capture_done": 900, "TOTAL": 1500}
+
+
+def check(run):
+    check_versions(run)
+    _loader.check(run)
+    vi = run.core().vmcoreinfo("VMCOREINFO")
+    checks.require(vi.get("OSRELEASE", "").startswith("6.12."),
+                   "dom0's VMCOREINFO says OSRELEASE=%r, expected 6.12.*" % vi.get("OSRELEASE"))
+    checks.dump_written(run, "dump")
