@@ -24,6 +24,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+import time
 
 from . import cache, images
 from .initramfs import Image, ImageError
@@ -346,10 +347,11 @@ def dom0_image(sc, kernel, capture_initrd, sysroot, build_dir):
 def prepare(sc, say=cache.log):
     """runner.prepare() for a DISTRO scenario: (kernel, xen, dom0 initrd, None)."""
     p = profile(sc.distro)
-    if sc.rootfs:
-        raise DistroError("ROOTFS with DISTRO=%s is not supported yet" % p.name)
     k = kernel(p)
     xen = xen_binary(p)
+    if sc.rootfs:
+        disk, dom0 = prepare_rootfs(sc, p, k, say)
+        return k, xen, dom0, disk
     sysroot = root(p, say)
     build_dir = build(p, sysroot, say)
     say("building %s images (kernel %s, Xen %d.%d)" % (p.name, k.version, *p.xen_version))
@@ -362,3 +364,138 @@ def xen_version(sc):
     """(major, minor) the scenario's Xen reports: 4.17 for Debian 12."""
     d = getattr(sc, "distro", None)
     return PROFILES[d].xen_version if d else (4, 17)
+
+
+def debug_vmlinux(p, version):
+    """dom0's debug vmlinux (for crash) from the suite's linux-image-VERSION-dbg, under
+    $XKD_CACHE/dbg/ like Debian 12's (only the vmlinux is kept; the .deb is dropped)."""
+    rel = os.path.join("usr", "lib", "debug", "boot", "vmlinux-" + version)
+    top = cache._mkdir(os.path.join(cache.root(), "dbg"))
+    path = os.path.join(top, rel)
+    if os.path.exists(path):
+        return path
+    with _Locked(p, "dbg"):
+        if os.path.exists(path):
+            return path
+        cache.log("fetching linux-image-%s-dbg (%s, ~1 GB, once)" % (version, p.suite))
+        deb = download(p, "linux-image-%s-dbg" % version)
+        tmp = tempfile.mkdtemp(prefix="dl-", dir=top)
+        try:
+            r = subprocess.run("dpkg-deb --fsys-tarfile %s 2>/dev/null | tar -x --occurrence=1 -C %s ./%s"
+                               % (deb, tmp, rel), shell=True, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True)
+            got = os.path.join(tmp, rel)
+            if r.returncode != 0 or not os.path.exists(got):
+                raise DistroError("extracting %s from %s: %s" % (rel, deb, r.stdout[-400:]))
+            os.makedirs(os.path.dirname(path), mode=0o755, exist_ok=True)
+            os.rename(got, path)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+            os.unlink(deb)
+    return path
+
+
+def chroot_run(p, argv, binds=(), timeout=900, input=None):
+    """Run argv inside the suite's root fs (e.g. its crash 8.0.6) with host dirs
+    bind-mounted at the same paths; returns the CompletedProcess."""
+    rootfs = root(p)
+    script = "set -e; mount -t proc proc %s/proc; " % rootfs
+    for d in binds:
+        os.makedirs(rootfs + d, exist_ok=True)
+        script += "mount --bind %s %s%s; " % (d, rootfs, d)
+    script += 'exec chroot %s "$@"' % rootfs
+    return subprocess.run(["unshare", "--mount", "--propagation", "private", "sh", "-c", script, "sh"] + list(argv),
+                          input=input, capture_output=True, text=True, timeout=timeout)
+
+
+# --- ROOTFS = "debian" with a DISTRO: the suite's dom0 root fs with systemd ---------------
+
+# Like rootfs.PACKAGES for Debian 12, plus what building the checkout inside the root fs
+# needs (the appliance is built there, with the suite's gcc and libxen-dev).
+ROOTFS_PACKAGES = {
+    "trixie": ("systemd-sysv", "udev", "kmod", "e2fsprogs", "util-linux", "procps",
+               "dracut", "dracut-core", "zstd", "xz-utils",
+               "xen-utils-4.20", "xen-utils-common", "libxenmisc4.20", "libxencall1",
+               "gcc", "make", "pkg-config", "libc6-dev", "libelf-dev", "libzstd-dev", "zlib1g-dev",
+               "liblzma-dev", "libxen-dev",
+               "linux-image-{kver}"),
+}
+ROOTFS_RECIPE = "1"
+
+
+def rootfs_base(p, kver, log=cache.log):
+    """The suite's dom0 root fs image (rootfs.Base), built once per recipe with
+    rootfs.py's BUILD_SCRIPT and layout under $XKD_CACHE/rootfs/SUITE-KVER-HASH/."""
+    from . import rootfs
+    pkgs = [x.format(kver=kver) for x in ROOTFS_PACKAGES[p.name]]
+    h = hashlib.sha256("\0".join((ROOTFS_RECIPE, rootfs.RECIPE_VERSION, p.suite, MIRROR, SECURITY,
+                                  str(rootfs.IMAGE_MB), rootfs.ROOT_UUID) + tuple(pkgs)).encode())
+    path = os.path.join(cache.root(), "rootfs", "%s-%s-%s" % (p.suite, kver, h.hexdigest()[:16]))
+    b = rootfs.Base(path, kver)
+    if os.path.exists(os.path.join(path, ".complete")):
+        return b
+    os.makedirs(os.path.dirname(path), mode=0o755, exist_ok=True)
+    with _Locked(p, "rootfs"):
+        if os.path.exists(os.path.join(path, ".complete")):
+            return b
+        work = tempfile.mkdtemp(prefix="%s-build-" % p.suite, dir=os.path.dirname(path))
+        log("building the Debian %s dom0 root fs (debootstrap + apt, once per recipe): %s"
+            % (p.suite, os.path.basename(path)))
+        tree = os.path.join(work, "tree")
+        os.makedirs(tree)
+        script = rootfs.BUILD_SCRIPT.format(suite=p.suite, mirror=MIRROR, security=SECURITY,
+                                            uuid=rootfs.ROOT_UUID)
+        blog = os.path.join(work, "build.log")
+        try:
+            with open(blog, "w") as f:
+                r = subprocess.run(["nice", "-n", "19", "ionice", "-c3", "unshare", "--mount",
+                                    "--propagation", "private", "sh", "-c", script, "build", tree, kver] + pkgs,
+                                   stdout=f, stderr=subprocess.STDOUT, timeout=rootfs.BUILD_TIMEOUT)
+            if r.returncode != 0:
+                raise DistroError("building the %s root fs failed (rc %d; log %s): %s"
+                                  % (p.suite, r.returncode, blog, open(blog).read()[-1500:]))
+            shutil.copy(os.path.join(tree, "boot", "initrd.img-" + kver), os.path.join(work, "initrd.img"))
+            img = os.path.join(work, "root.img")
+            with open(img, "wb") as f:
+                f.truncate(rootfs.IMAGE_MB << 20)
+            r = _run(["mkfs.ext4", "-q", "-F", "-U", rootfs.ROOT_UUID, "-L", rootfs.ROOT_LABEL, "-d", tree, img])
+            if r.returncode != 0:
+                raise DistroError("mkfs.ext4 -d failed: %s" % r.stdout[-1000:])
+            shutil.rmtree(tree)
+            open(os.path.join(work, ".complete"), "w").close()
+            shutil.rmtree(path, ignore_errors=True)
+            os.rename(work, path)
+        except BaseException:
+            shutil.rmtree(tree, ignore_errors=True)
+            raise
+    return b
+
+
+def switch_root_image(kernel):
+    """images.switch_root_image for a kernel whose module set differs (names it lacks are skipped)."""
+    img = Image("rootfs-initrd")
+    img.add_busybox()
+    for d in ("/proc", "/sys", "/dev", "/newroot", "/etc/xkd"):
+        img.add_dir(d)
+    mods = img.add_modules(kernel, _modules(kernel, images.ROOT_MODULES))
+    img.add_data("/etc/xkd/modules", "\n".join(mods) + "\n")
+    img.add_data("/init", images.SWITCH_ROOT_INIT, 0o755)
+    return img.build()
+
+
+def prepare_rootfs(sc, p, k, say):
+    from . import rootfs, runner
+    t0 = time.monotonic()
+    b = rootfs_base(p, k.version, log=say)
+    disk = runner.rootfs_disk_path(sc)
+    os.makedirs(os.path.dirname(disk), mode=0o700, exist_ok=True)
+    say("preparing the %s root fs (%s)" % (p.suite, sc.name))
+    log = rootfs.run_disk(b, disk, str(sc.rootfs_script) or ":",
+                          env=dict(REPO=images.REPO, BUILD="build/%s-rootfs" % p.suite, KVER=k.version,
+                                   XKD_SCENARIO=sc.name, XKD_DISTRO=p.name))
+    with open(os.path.join(os.path.dirname(disk), "prepare.log"), "w") as f:
+        f.write(log)
+    say("root fs ready in %.0f s" % (time.monotonic() - t0))
+    if os.environ.get("XKD_ROOTFS_OWN_INITRD") == "1":
+        return disk, b.initrd
+    return disk, switch_root_image(k)
