@@ -45,10 +45,11 @@ def crash_opens(run, dump):
 
 def check(run):
     check_versions(run)
+    # crash first: it does not depend on the report, so a report defect does not hide it.
+    dumps = sorted(glob.glob(os.path.join(run.out, "collect", "vmhost-*", "vmcore")))
+    checks.require(dumps, "xen-kdump-collect wrote no collect/vmhost-*/vmcore")
+    crash_opens(run, dumps[-1])
     rep = _report.check_common(run, "Hardware Dom0 crashed")
     checks.require(rep["xen"]["version"].startswith("4.20"), "report says Xen %r" % rep["xen"]["version"])
     log = rep["dom0"]["log_tail"]
     checks.require("sysrq triggered crash" in log, "dom0's log tail lacks the panic: ...%r" % log[-300:])
-    dumps = sorted(glob.glob(os.path.join(run.out, "collect", "vmhost-*", "vmcore")))
-    checks.require(dumps, "xen-kdump-collect wrote no collect/vmhost-*/vmcore")
-    crash_opens(run, dumps[-1])
