@@ -1,6 +1,6 @@
 """Assertions scenarios share.  Each raises runner.CheckFailed with a message
 that says what was expected and what was found."""
-from . import notes
+from . import distro, notes
 from .runner import CheckFailed
 
 
@@ -24,9 +24,10 @@ def xen_notes(run, cpus=None):
     require(n == cpus, "%d Xen CRASH_REGS notes, expected %d; notes: %s" % (n, cpus, core.summary()))
     info = core.crash_info()
     require(info is not None, "no Xen CRASH_INFO (0x1000001) note; notes: %s" % core.summary())
-    require((info["xen_major_version"], info["xen_minor_version"]) == (4, 17),
-            "CRASH_INFO says Xen %d.%d, expected 4.17"
-            % (info["xen_major_version"], info["xen_minor_version"]))
+    want = distro.xen_version(run.scenario)
+    require((info["xen_major_version"], info["xen_minor_version"]) == want,
+            "CRASH_INFO says Xen %d.%d, expected %d.%d"
+            % (info["xen_major_version"], info["xen_minor_version"], *want))
     require(info["xen_phys_start"] and info["xen_phys_start"] % 4096 == 0,
             "CRASH_INFO xen_phys_start %#x is not a page address" % info["xen_phys_start"])
     vi = core.vmcoreinfo("VMCOREINFO_XEN")

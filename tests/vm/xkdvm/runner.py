@@ -129,6 +129,9 @@ def prepare_rootfs(sc, kernel, say):
 def prepare(sc, say=lambda m: None):
     """Fetch the kernel and build the images (outside the VM lock); returns
     (kernel, xen, dom0 initrd, root fs disk or None)."""
+    if sc.distro:
+        from . import distro
+        return distro.prepare(sc, say)
     kernel = cache.kernel()
     xen = cache.xen_binary()
     if sc.rootfs:

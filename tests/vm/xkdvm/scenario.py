@@ -11,6 +11,7 @@ SCENARIO_DIR = os.path.join(HERE, "scenarios")
 
 CRASH_METHODS = ("dom0-panic", "xen-key", "xen-panic", "none")
 ROOTFS_KINDS = (None, "debian")
+DISTROS = ("trixie",)  # profiles in xkdvm/distro.py; None is Debian 12
 
 # What the capture kernel gets on its command line when the loader does not decide.
 CAPTURE_CMDLINE = ("console=ttyS0,115200 irqpoll nr_cpus=1 maxcpus=1 reset_devices panic=10 "
@@ -39,6 +40,7 @@ DEFAULTS = dict(
     ROOTFS=None,            # "debian": dom0 boots a Debian 12 root fs from a virtio disk (xkdvm/rootfs.py)
     ROOTFS_SCRIPT="",       # sh -e on the host: customise the run's copy of the root fs ($ROOT)
     REBOOTS=0,              # 1: after the capture the machine reboots into dom0 once more
+    DISTRO=None,            # "trixie": Debian 13's Xen 4.20 + Linux 6.12 (xkdvm/distro.py)
     check=None,             # check(run): host-side assertions on run.out
 )
 
@@ -69,6 +71,8 @@ class Scenario:
             raise ScenarioError("%s: REBOOTS = %r; 0 or 1" % (path, self.reboots))
         if self.reboots and not self.rootfs:
             raise ScenarioError("%s: REBOOTS needs a ROOTFS (the busybox dom0 has nothing to reboot into)" % path)
+        if self.distro is not None and self.distro not in DISTROS:
+            raise ScenarioError("%s: DISTRO = %r; use one of %s" % (path, self.distro, DISTROS))
         if self.check is not None and not callable(self.check):
             raise ScenarioError("%s: check must be a function check(run)" % path)
 
