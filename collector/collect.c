@@ -178,6 +178,10 @@ static void run_native(const struct xkd_collect_options *a, struct xkd_vmcore *v
                             "program headers are damaged", dropped, a->vmcore, (unsigned long long) dropped_bytes,
                             (unsigned long long) dropped_first);
         check_notes(vm, xen, a->vmcore, out);
+        if (xkd_vmcore_nr_ranges(vm) == 0 && !dropped)
+                /* Notes alone are no dump: crash cannot open it and the evidence is gone. */
+                outcome_set(out, -ENODATA, "%s has no memory at all (no PT_LOAD program header with data): "
+                            "the vmcore's program headers are damaged", a->vmcore);
         xkd_progress_finish(&prog, res.pages_done, sink->bytes_written);
         if (res.zero_pages || res.raw_pages)
                 log_info("%llu zero pages share one data page, %llu pages stored raw",

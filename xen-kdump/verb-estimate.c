@@ -14,10 +14,13 @@
 
 #include "capture-kernel.h"
 #include "config.h"
+#include "bzimage.h"
+#include "files.h"
 #include "estimate.h"
 #include "hv.h"
 #include "initrd-size.h"
 #include "kernel-facts.h"
+#include "load-inputs.h"
 #include "log.h"
 #include "verbs.h"
 
@@ -125,6 +128,22 @@ static void print_where(const char *arg, const char *grub_path, const struct hos
         printf("  then run update-grub and reboot; Xen reserves the region at boot.\n");
 }
 
+/* The checks load makes, with its messages: estimate must not bless a kernel load refuses. */
+static int kernel_loadable(const char *kernel) {
+        static const char fix[] = "configure a Linux bzImage as the capture kernel";
+        struct xkd_bzimage bz;
+        size_t size;
+        void *data;
+        int r;
+
+        r = xkd_read_file(kernel, XKD_MAX_KERNEL_SIZE, "kernel", fix, &data, &size);
+        if (r < 0)
+                return r;
+        r = xkd_bzimage_parse(data, size, &bz);
+        free(data);
+        return r;
+}
+
 int verb_estimate(int argc, char **argv) {
         enum { ARG_KVER = 0x100, ARG_KERNEL, ARG_INITRD, ARG_CONFIG, ARG_HOST_RAM, ARG_CURRENT,
                ARG_GRUB };
@@ -201,6 +220,9 @@ int verb_estimate(int argc, char **argv) {
         int engine = xkd_config_get_choice(c, XKD_CONF_ENGINE);
         uint64_t dump_level = xkd_config_get_number(c, XKD_CONF_DUMP_LEVEL);
 
+        r = kernel_loadable(kernel);
+        if (r < 0)
+                goto out;
         r = xkd_kernel_facts_read(kernel, &kf);
         if (r < 0)
                 goto out;

@@ -87,6 +87,24 @@ size_t fake_cpio_entry(uint8_t *out, size_t off, const char *name, uint32_t mode
         return off;
 }
 
+/* A small initramfs the loader accepts: one newc archive with a file and its trailer. */
+int write_fake_initrd(const char *path) {
+        uint8_t buf[1024];
+        size_t n = 0;
+        FILE *f;
+
+        n = fake_cpio_entry(buf, n, "init", 0100755, "#!/bin/sh\nexit 0\n", 17);
+        n = fake_cpio_entry(buf, n, "TRAILER!!!", 0, "", 0);
+        f = fopen(path, "wb");
+        if (!f)
+                return -1;
+        if (fwrite(buf, 1, n, f) != n) {
+                fclose(f);
+                return -1;
+        }
+        return fclose(f);
+}
+
 int write_text(const char *path, const char *text) {
         char dir[4096];
         FILE *f;

@@ -43,7 +43,7 @@ static void setup(void) {
         fclose(f);
         free(k);
         snprintf(initrd, sizeof(initrd), "%s/initrd.img", dir);
-        write_text(initrd, "070701 not really a cpio, but bytes to load\n");
+        write_fake_initrd(initrd);
 
         char sd[512];
         snprintf(sd, sizeof(sd), "%s/state", dir);

@@ -80,7 +80,7 @@ static void host(const char *dumps_dir) {
         fclose(f);
         free(k);
         snprintf(initrd, sizeof(initrd), "%s/initrd.img", dir);
-        write_text(initrd, "070701 not really a cpio, but bytes to load\n");
+        write_fake_initrd(initrd);
 }
 
 static void reboot(void) {

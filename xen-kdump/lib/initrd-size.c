@@ -274,7 +274,7 @@ out:
 }
 
 int xkd_initrd_measure_data(const void *data, size_t size, const char *path, struct xkd_initrd_size *ret) {
-        return measure_data(data, size, -1, path, ret, true);
+        return measure_data(data, size, -1, path, ret, false);
 }
 
 int xkd_initrd_measure(const char *path, struct xkd_initrd_size *ret) {

@@ -62,7 +62,8 @@ struct xkd_initrd_size {
 int xkd_initrd_measure(const char *path, struct xkd_initrd_size *ret);
 /* The same without logging (a non-cpio initrd is the loader's business, not ours). */
 int xkd_initrd_measure_quiet(const char *path, struct xkd_initrd_size *ret);
-/* The same for an initramfs already in memory (path names it); -EOPNOTSUPP
+/* The same for an initramfs already in memory (path names it), logging what is
+ * wrong with it; -EOPNOTSUPP (silently)
  * when its compression needs a tool (decompress.h). */
 int xkd_initrd_measure_data(const void *data, size_t size, const char *path, struct xkd_initrd_size *ret);
 /* The same, also giving the fstat() of the file it measured (to tell whether

@@ -56,28 +56,33 @@ static void kernel_facts(const char *path, struct xkd_load_inputs *li, const str
 }
 
 /* The initramfs's unpacked size: cached by its digest. */
-static void initrd_facts(const char *path, struct xkd_load_inputs *li, const struct xkd_file_id *id, bool cacheable) {
+static int initrd_facts(const char *path, struct xkd_load_inputs *li, const struct xkd_file_id *id, bool cacheable) {
         struct stat st;
         int r;
 
         if (xkd_load_cache_get_initrd(li->initrd_sha256, &li->initrd_facts) == 0 &&
             li->initrd_facts.packed == li->initrd_size) {
                 li->cache_hits++;
-                return;
+                return 0;
         }
-        /* Measured from the very bytes hashed, the entry needs no settled file. */
+        /* Measured from the very bytes hashed, the entry needs no settled file.
+         * An archive that cannot be unpacked here cannot be unpacked by the
+         * capture kernel either: arming it would lose the dump, so refuse. */
         r = xkd_initrd_measure_data(li->initrd, li->initrd_size, path, &li->initrd_facts);
+        if (r < 0 && r != -EOPNOTSUPP)
+                return r;       /* said in one line by the measurement */
         if (r == -EOPNOTSUPP) {
                 r = xkd_initrd_measure_quiet_stat(path, &li->initrd_facts, &st);
                 if (r >= 0 && !(cacheable && xkd_file_id_matches(id, &st)))
-                        return;
+                        return 0;
         }
         if (r < 0) {
                 li->measured = false;
-                return;
+                return 0;
         }
         if (xkd_load_cache_put_initrd(li->initrd_sha256, &li->initrd_facts) < 0)
                 log_debug("Could not update the load cache in %s.", xkd_state_dir());
+        return 0;
 }
 
 int xkd_load_inputs_read(const char *kernel_path, const char *initrd_path, struct xkd_load_inputs *li) {
@@ -156,8 +161,11 @@ int xkd_load_inputs_read_for(const char *kernel_path, const char *initrd_path, c
         }
         li->measured = true;
         kernel_facts(kernel_path, li, &kid, kc);
-        if (li->measured && li->initrd_size)
-                initrd_facts(initrd_path, li, &iid, ic);
+        if (li->measured && li->initrd_size) {
+                r = initrd_facts(initrd_path, li, &iid, ic);
+                if (r < 0)
+                        goto out;       /* kfd and ifd are -1 by now */
+        }
         log_debug("load inputs: %u of %u cached in the load cache", li->cache_hits, li->initrd_size ? 2u : 1u);
         return 0;
 out:
