@@ -15,5 +15,17 @@ void cli_path(char *buf, size_t size);
  * returns its exit status, 128 when it did not exit. */
 int cli_vrun(const char *cli, uid_t run_as, char *out, size_t size, const char *a1, va_list ap);
 
+/* Defines `static int NAME(const char *a1, ...)`: runs CLI with the arguments
+ * (NULL-terminated) as uid RUN_AS (0: as is), output into the array OUT. */
+#define CLI_DEFINE_RUN(name, cli, run_as, out)                                 \
+        static int name(const char *a1, ...) {                                 \
+                va_list ap;                                                    \
+                int r;                                                         \
+                va_start(ap, a1);                                              \
+                r = cli_vrun(cli, run_as, out, sizeof(out), a1, ap);           \
+                va_end(ap);                                                    \
+                return r;                                                      \
+        }
+
 /* Newlines in s. */
 unsigned count_lines(const char *s);

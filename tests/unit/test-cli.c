@@ -58,15 +58,7 @@ static void use_sim(const char *config_path) {
 }
 
 /* Run xen-kdump with args (NULL-terminated); stdout+stderr into out[]; returns the exit status. */
-static int run(const char *a1, ...) {
-        va_list ap;
-        int r;
-
-        va_start(ap, a1);
-        r = cli_vrun(cli, 0, out, sizeof(out), a1, ap);
-        va_end(ap);
-        return r;
-}
+CLI_DEFINE_RUN(run, cli, 0, out)
 
 /* The simulator's persisted "loaded slot_bit hypercalls entry". */
 static void sim_state(int *loaded, int *bit, unsigned *calls) {

@@ -31,15 +31,7 @@ static void setup(void) {
 }
 
 /* Runs xen-kdump with args (NULL-terminated); stdout and stderr into out[]; the exit status. */
-static int run(const char *a1, ...) {
-        va_list ap;
-        int r;
-
-        va_start(ap, a1);
-        r = cli_vrun(cli, run_as, out, sizeof(out), a1, ap);
-        va_end(ap);
-        return r;
-}
+CLI_DEFINE_RUN(run, cli, run_as, out)
 
 /* Two dumps in h->out: 1 complete, 2 incomplete (no CPU notes). */
 static void two_dumps(struct host *h, char *p1, char *p2) {

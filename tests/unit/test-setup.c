@@ -16,15 +16,7 @@
 
 static char cli[4096], out[65536], root[64], cfg[512], grubd[256], log_path[256];
 
-static int run(const char *a1, ...) {
-        va_list ap;
-        int r;
-
-        va_start(ap, a1);
-        r = cli_vrun(cli, 0, out, sizeof(out), a1, ap);
-        va_end(ap);
-        return r;
-}
+CLI_DEFINE_RUN(run, cli, 0, out)
 
 /* A root with /etc/default/grub holding both lines, and an update-grub that logs its runs. */
 static void make_root(const char *grub_text, int updater_exit) {

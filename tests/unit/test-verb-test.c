@@ -24,15 +24,7 @@
 static char cli[4096], out[65536], dir[64], kernel[256], initrd[256], trigger[512], bootid[512],
         dumps[256], marker[256];
 
-static int run(const char *a1, ...) {
-        va_list ap;
-        int r;
-
-        va_start(ap, a1);
-        r = cli_vrun(cli, 0, out, sizeof(out), a1, ap);
-        va_end(ap);
-        return r;
-}
+CLI_DEFINE_RUN(run, cli, 0, out)
 
 static char *slurp(const char *path) {
         static char buf[8192];
