@@ -87,6 +87,22 @@ size_t fake_cpio_entry(uint8_t *out, size_t off, const char *name, uint32_t mode
         return off;
 }
 
+/* The kernel the CLI tests load: a relocatable bzImage, 200 kB payload, 6 MiB init_size. */
+int write_fake_kernel(const char *path) {
+        size_t size;
+        uint8_t *k = fake_bzimage(&(struct fake_kernel) { .payload = 200000, .init_size = 0x600000 }, &size);
+        FILE *f = fopen(path, "we");
+        int r = -1;
+
+        if (f) {
+                r = fwrite(k, 1, size, f) == size ? 0 : -1;
+                if (fclose(f) != 0)
+                        r = -1;
+        }
+        free(k);
+        return r;
+}
+
 /* A small initramfs the loader accepts: one newc archive with a file and its trailer. */
 int write_fake_initrd(const char *path) {
         uint8_t buf[1024];

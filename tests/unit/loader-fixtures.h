@@ -34,6 +34,7 @@ extern const char fake_host_config[];
 const char *fake_sysroot(void);
 
 /* One newc cpio entry at out + off (data NULL: len bytes of 'x'); returns the offset after it. */
+int write_fake_kernel(const char *path);
 int write_fake_initrd(const char *path);
 size_t fake_cpio_entry(uint8_t *out, size_t off, const char *name, uint32_t mode, const void *data, size_t len);
 

@@ -35,13 +35,9 @@ static void setup(void) {
         snprintf(text, sizeof(text), "%sstate %s\n", fake_host_config, simstate);
         write_text(conf, text);
 
-        size_t size;
-        uint8_t *k = fake_bzimage(&(struct fake_kernel) { .payload = 200000, .init_size = 0x600000 }, &size);
         snprintf(kernel, sizeof(kernel), "%s/vmlinuz", dir);
-        FILE *f = fopen(kernel, "we");
-        fwrite(k, 1, size, f);
-        fclose(f);
-        free(k);
+        if (write_fake_kernel(kernel) < 0)
+                abort();
         snprintf(initrd, sizeof(initrd), "%s/initrd.img", dir);
         write_fake_initrd(initrd);
 

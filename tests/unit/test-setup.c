@@ -177,7 +177,6 @@ TEST(update_grub_failure_and_bad_size) {
  * a fake kernel and a real cpio initramfs), the same number it prints. */
 TEST(default_size_is_estimates) {
         char p[512], text[4096], kernel[512], initrd[512], want[64] = "";
-        size_t size;
 
         make_root(grub_both, 0);
         snprintf(p, sizeof(p), "%s/sim.conf", root);
@@ -186,13 +185,8 @@ TEST(default_size_is_estimates) {
         snprintf(text, sizeof(text), "sim:%s", p);
         setenv("XKD_HV", text, 1);
         setenv("XKD_SYSROOT", fake_sysroot(), 1);
-        uint8_t *k = fake_bzimage(&(struct fake_kernel) { .payload = 200000, .init_size = 0x600000 }, &size);
         snprintf(kernel, sizeof(kernel), "%s/vmlinuz", root);
-        FILE *f = fopen(kernel, "we");
-        ASSERT_TRUE(f != NULL);
-        fwrite(k, 1, size, f);
-        fclose(f);
-        free(k);
+        ASSERT_EQ(write_fake_kernel(kernel), 0);
         snprintf(initrd, sizeof(initrd), "%s/initrd.img", root);
         snprintf(text, sizeof(text), "cd %s && head -c 3000000 /dev/urandom > blob && "
                  "echo blob | cpio -o -H newc --quiet > %s", root, initrd);

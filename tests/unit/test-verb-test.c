@@ -39,7 +39,6 @@ static char *slurp(const char *path) {
 /* A fresh simulated host with the image loaded, dumps going to dumps_dir. */
 static void host(const char *dumps_dir) {
         char p[512], text[4096];
-        size_t size;
 
         cli_path(cli, sizeof(cli));
         snprintf(dir, sizeof(dir), "/tmp/xkd-vtest-XXXXXX");
@@ -65,12 +64,9 @@ static void host(const char *dumps_dir) {
         write_text(p, text);
         setenv("XEN_KDUMP_CONF", p, 1);
 
-        uint8_t *k = fake_bzimage(&(struct fake_kernel) { .payload = 200000, .init_size = 0x600000 }, &size);
         snprintf(kernel, sizeof(kernel), "%s/vmlinuz", dir);
-        FILE *f = fopen(kernel, "we");
-        fwrite(k, 1, size, f);
-        fclose(f);
-        free(k);
+        if (write_fake_kernel(kernel) < 0)
+                abort();
         snprintf(initrd, sizeof(initrd), "%s/initrd.img", dir);
         write_fake_initrd(initrd);
 }
