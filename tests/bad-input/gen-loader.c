@@ -140,18 +140,7 @@ void gen_host(void) {
         snprintf(text, sizeof(text), "%sstate %s/sim/sim-state\n", fake_host_config, out);
         snprintf(path, sizeof(path), "%s/sim/sim.conf", out);
         write_text(path, text);
-        snprintf(path, sizeof(path), "%s/sysroot/sys/kernel/vmcoreinfo", out);
-        write_text(path, "0x00000000654a8000 1024\n");
-        snprintf(path, sizeof(path), "%s/sysroot/proc/xen/xensyms", out);
-        write_text(path, "ffff82d040200000 T _stext\n"
-                         "ffff82d04057b380 D domain_list\n"
-                         "ffff82d040600000 b console.c#conring\n"
-                         "ffff82d040601000 D conring_size\n");
-        snprintf(path, sizeof(path), "%s/sysroot/proc/xen/capabilities", out);
-        write_text(path, "control_d\n");
-        snprintf(path, sizeof(path), "%s/sysroot/dev/kmsg", out);
-        write_text(path, "6,1,0,-;Linux version 6.1\n6,2,0,-;ACPI: RSDP 0x00000000000F5A40 000014 (v00 BOCHS )\n");
-        snprintf(path, sizeof(path), "%s/sysroot/proc/sys/kernel/random/boot_id", out);
-        write_text(path, "11111111-2222-3333-4444-555555555555\n");
+        snprintf(path, sizeof(path), "%s/sysroot", out);
+        fake_sysroot_write(path);
 }
 

@@ -139,15 +139,9 @@ int write_text(const char *path, const char *text) {
         return 0;
 }
 
-const char *fake_sysroot(void) {
-        static char root[256];
+void fake_sysroot_write(const char *root) {
         char p[512];
 
-        if (root[0])
-                return root;
-        snprintf(root, sizeof(root), "/tmp/xkd-test-sysroot-XXXXXX");
-        if (!mkdtemp(root))
-                abort();
         snprintf(p, sizeof(p), "%s/sys/kernel/vmcoreinfo", root);
         write_text(p, "0x00000000654a8000 1024\n");
         snprintf(p, sizeof(p), "%s/proc/xen/xensyms", root);
@@ -162,6 +156,17 @@ const char *fake_sysroot(void) {
         write_text(p, "6,1,0,-;Linux version 6.1\n6,2,0,-;ACPI: RSDP 0x00000000000F5A40 000014 (v00 BOCHS )\n");
         snprintf(p, sizeof(p), "%s/proc/sys/kernel/random/boot_id", root);
         write_text(p, "11111111-2222-3333-4444-555555555555\n");
+}
+
+const char *fake_sysroot(void) {
+        static char root[256];
+
+        if (root[0])
+                return root;
+        snprintf(root, sizeof(root), "/tmp/xkd-test-sysroot-XXXXXX");
+        if (!mkdtemp(root))
+                abort();
+        fake_sysroot_write(root);
         return root;
 }
 

@@ -31,6 +31,8 @@ extern const char fake_host_config[];
 
 /* A temporary sysroot with /sys/kernel/vmcoreinfo, /proc/xen/xensyms,
  * /dev/kmsg (with an RSDP line) and a boot_id; returns its path (static). */
+/* The files of a dom0 that the loader reads (xensyms, vmcoreinfo, kmsg, ...) under root. */
+void fake_sysroot_write(const char *root);
 const char *fake_sysroot(void);
 
 /* One newc cpio entry at out + off (data NULL: len bytes of 'x'); returns the offset after it. */
