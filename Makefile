@@ -2,10 +2,13 @@
 #
 # Everything lands under $(BUILD) (default build/).  Sources are found by
 # convention so that adding a file never means editing this Makefile:
-#   xen-kdump/lib/*.c        -> $(BUILD)/libxenkdump.a   (shared by both programs)
+#   common/*.c               -> $(BUILD)/libxkdcommon.a   (what both programs share: log, files,
+#                                                          the dump-directory layout, the kdump format)
+#   xen-kdump/lib/*/*.c      -> $(BUILD)/libxenkdump.a   (the loader and admin library)
 #   xen-kdump/*.c            -> $(BUILD)/xen-kdump        (CLI: xen-kdump.c + one file per verb)
-#   collector/*.c            -> $(BUILD)/libxkdcollect.a  (all but xen-kdump-collect.c)
+#   collector/**/*.c         -> $(BUILD)/libxkdcollect.a  (all but xen-kdump-collect.c)
 #   collector/xen-kdump-collect.c -> $(BUILD)/xen-kdump-collect
+# Headers are included by name: every source folder is on the include path.
 #   tests/unit/test-*.c      -> $(BUILD)/tests/test-*     (one binary per file)
 #   tests/unit/*.c (others)  -> test support, linked into every unit test
 #   tests/fuzz/fuzz-*.c      -> libFuzzer targets (make fuzz)
@@ -22,6 +25,8 @@ PKG_CONFIG ?= pkg-config
 SANITIZE   ?=
 FUZZ       ?=
 FUZZ_SECONDS ?= 60
+FUZZERS    ?=
+FUZZ_RUNS  ?=
 V          ?=
 
 Q := $(if $(V),,@)
@@ -31,8 +36,9 @@ PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 
 CFLAGS  ?= -O2 -g
+SRC_DIRS   := common $(sort $(dir $(shell find xen-kdump/lib collector -name '*.c' -o -name '*.h')))
 XKD_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -D__XEN_TOOLS__ \
-	-Ixen-kdump/lib -Icollector -I$(BUILD)/gen $(PKG_CFLAGS)
+	$(addprefix -I,$(patsubst %/,%,$(SRC_DIRS))) -Ixen-kdump -I$(BUILD)/gen $(PKG_CFLAGS)
 XKD_LDFLAGS :=
 LIBS := $(PKG_LIBS) -lpthread
 
@@ -45,16 +51,18 @@ XKD_CFLAGS  += -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-point
 XKD_LDFLAGS += -fsanitize=address,undefined
 endif
 
-LIB_SRCS      := $(wildcard xen-kdump/lib/*.c)
+COMMON_SRCS   := $(wildcard common/*.c)
+LIB_SRCS      := $(shell find xen-kdump/lib -name '*.c')
 CLI_SRCS      := $(wildcard xen-kdump/*.c)
 COLLECT_MAIN  := collector/xen-kdump-collect.c
-COLLECT_SRCS  := $(filter-out $(COLLECT_MAIN),$(wildcard collector/*.c))
+COLLECT_SRCS  := $(filter-out $(COLLECT_MAIN),$(shell find collector -name '*.c'))
 UNIT_SRCS     := $(wildcard tests/unit/test-*.c)
 UNIT_SUPPORT  := $(filter-out $(UNIT_SRCS),$(wildcard tests/unit/*.c))
 FUZZ_SRCS     := $(wildcard tests/fuzz/fuzz-*.c)
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
+COMMON_OBJS  := $(call obj,$(COMMON_SRCS))
 LIB_OBJS     := $(call obj,$(LIB_SRCS))
 LIB_EXTRA_OBJS :=
 CLI_OBJS     := $(call obj,$(CLI_SRCS))
@@ -114,6 +122,7 @@ unit-tests: $(UNIT_BINS)
 check-vm: deps all
 	$(Q)tests/vm/run --selftest
 	$(Q)bench/min-region --selftest
+	$(Q)bench/ratios.py --selftest >/dev/null
 	$(Q)tests/vm/run --essential
 
 check-vm-all: deps all
@@ -123,7 +132,7 @@ fuzzers: $(FUZZ_BINS)
 
 fuzz: deps
 	$(Q)$(MAKE) --no-print-directory BUILD=$(BUILD)/fuzzbuild CC=clang FUZZ=1 fuzzers
-	$(Q)tests/fuzz/run $(BUILD)/fuzzbuild/fuzz $(FUZZ_SECONDS)
+	$(Q)FUZZERS="$(FUZZERS)" FUZZ_RUNS="$(FUZZ_RUNS)" tests/fuzz/run $(BUILD)/fuzzbuild/fuzz $(FUZZ_SECONDS)
 
 fuzz-short:
 	$(Q)$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=10
@@ -157,15 +166,23 @@ $(BUILD)/libxkdcollect.a: $(COLLECT_OBJS)
 	@mkdir -p $(dir $@)
 	$(Q)rm -f $@ && $(AR) rcs $@ $^
 
-LINK_LIBS = $(BUILD)/libxkdcollect.a $(BUILD)/libxenkdump.a
+$(BUILD)/libxkdcommon.a: $(COMMON_OBJS)
+	@mkdir -p $(dir $@)
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
 
-$(BUILD)/xen-kdump: $(CLI_OBJS) $(LINK_LIBS)
-	$(if $(Q),@echo "  LD      $@")
-	$(Q)$(CC) $(XKD_LDFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJS) $(LINK_LIBS) $(LIBS)
+# Each program links its own library and the common one, never the other's:
+# the loader does not carry the collector and the collector does not carry the loader.
+CLI_LIBS     = $(BUILD)/libxenkdump.a $(BUILD)/libxkdcommon.a
+COLLECT_LIBS = $(BUILD)/libxkdcollect.a $(BUILD)/libxkdcommon.a
+LINK_LIBS    = $(BUILD)/libxkdcollect.a $(BUILD)/libxenkdump.a $(BUILD)/libxkdcommon.a
 
-$(BUILD)/xen-kdump-collect: $(call obj,$(COLLECT_MAIN)) $(LINK_LIBS)
+$(BUILD)/xen-kdump: $(CLI_OBJS) $(CLI_LIBS)
 	$(if $(Q),@echo "  LD      $@")
-	$(Q)$(CC) $(XKD_LDFLAGS) $(LDFLAGS) -o $@ $< $(LINK_LIBS) $(LIBS)
+	$(Q)$(CC) $(XKD_LDFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJS) $(CLI_LIBS) $(LIBS)
+
+$(BUILD)/xen-kdump-collect: $(call obj,$(COLLECT_MAIN)) $(COLLECT_LIBS)
+	$(if $(Q),@echo "  LD      $@")
+	$(Q)$(CC) $(XKD_LDFLAGS) $(LDFLAGS) -o $@ $< $(COLLECT_LIBS) $(LIBS)
 
 $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(SUPPORT_OBJS) $(LINK_LIBS)
 	@mkdir -p $(dir $@)

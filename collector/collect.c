@@ -11,11 +11,13 @@
 #include <unistd.h>
 
 #include "collect.h"
+#include "compress-pool.h"
 #include "filter-xen.h"
 #include "filter.h"
 #include "kdump-writer.h"
 #include "log.h"
 #include "progress.h"
+#include "evidence.h"
 #include "report.h"
 #include "save.h"
 #include "sink.h"
@@ -99,7 +101,7 @@ static void run_native(const struct xkd_collect_options *a, struct xkd_vmcore *v
         struct xkd_progress prog;
         struct xkd_xen *xen = NULL;
         char release[320] = "";
-        char guard[320] = "";
+        char guard[320] = "", guard_failed[400] = "";
         int r;
 
         if (xkd_xen_open(vm, &xen) == 0) {
@@ -111,8 +113,8 @@ static void run_native(const struct xkd_collect_options *a, struct xkd_vmcore *v
                         srcp = &src;
                 /* Nothing is excluded by owner unless known frames read right. */
                 if (srcp && (a->level & XKD_DL_XEN) && xkd_frame_source_guard(xen, srcp, guard, sizeof(guard)) < 0) {
-                        log_warning("Xen's frame table fails its check, nothing is excluded by owner and every page "
-                                    "is kept: %s", guard);
+                        snprintf(guard_failed, sizeof(guard_failed), "Xen's frame table fails its check (%s), "
+                                 "nothing is excluded by owner", guard);
                         srcp = NULL;
                 }
         }
@@ -123,6 +125,7 @@ static void run_native(const struct xkd_collect_options *a, struct xkd_vmcore *v
                 .deadline_ns = deadline_ns,
                 .dom0_deadline_ns = deadline_ns ? now + (deadline_ns > now ? (deadline_ns - now) / 4 : 0)
                                                 : now + DOM0_WALK_SECONDS_DEFAULT * UINT64_C(1000000000),
+                .no_frame_source_why = guard_failed[0] ? guard_failed : NULL,
         };
         r = xkd_filter_build_budget(vm, srcp, a->level, &budget, &ram, &dump, &st);
         if (r < 0) {
@@ -140,6 +143,11 @@ static void run_native(const struct xkd_collect_options *a, struct xkd_vmcore *v
                 .compress = a->compress, .dump_level = st.level_applied, .nodename = a->host,
                 .release = release, .progress = xkd_progress_update, .progress_userdata = &prog,
                 .deadline_ns = deadline_ns,
+                /* In the capture kernel (/proc/vmcore, nr_cpus=1) inline.  On a host
+                 * (--vmcore FILE) the cores it has, at most 8 (a zstd context each;
+                 * reading and writing stay on one thread). */
+                .compress_threads = strcmp(a->vmcore, "/proc/vmcore") == 0 ? 1
+                                    : xkd_usable_cpus() < 8 ? xkd_usable_cpus() : 8,
         };
         r = xkd_kdump_writer_new(vm, sink, &opt, &w);
         if (r < 0) {
@@ -183,9 +191,10 @@ static void run_native(const struct xkd_collect_options *a, struct xkd_vmcore *v
                 outcome_set(out, -ENODATA, "%s has no memory at all (no PT_LOAD program header with data): "
                             "the vmcore's program headers are damaged", a->vmcore);
         xkd_progress_finish(&prog, res.pages_done, sink->bytes_written);
-        if (res.zero_pages || res.raw_pages)
-                log_info("%llu zero pages share one data page, %llu pages stored raw",
-                         (unsigned long long) res.zero_pages, (unsigned long long) res.raw_pages);
+        if (res.zero_pages || res.raw_pages || res.dup_pages)
+                log_info("%llu zero pages share one data page, %llu share an identical page's data, "
+                         "%llu pages stored raw", (unsigned long long) res.zero_pages,
+                         (unsigned long long) res.dup_pages, (unsigned long long) res.raw_pages);
 
         if (out->reason[0] == 0) {
                 /* Durable first, then declared complete. */
@@ -229,8 +238,7 @@ static int run_makedumpfile(const struct xkd_collect_options *a, struct xkd_save
         if (pid == 0) {
                 umask(077);
                 execlp("makedumpfile", "makedumpfile", "-E", "-X", "-d", "1", a->vmcore, target, (char *) NULL);
-                fprintf(stderr, "xen-kdump-collect: cannot run makedumpfile: %s: install it or use --engine native\n",
-                        strerror(errno));
+                log_error_errno(errno, "cannot run makedumpfile: %m: install it or use --engine native");
                 _exit(127);
         }
         for (bool killed = false;;) {
@@ -341,6 +349,8 @@ int xkd_collect(const struct xkd_collect_options *o, struct xkd_collect_result *
         r = xkd_report_write(vm, save.dirfd);
         if (r < 0)
                 log_warning_errno(r, "Cannot write the crash report: %m");
+        /* The logs too, before the dump: they are the evidence when it fails. */
+        xkd_evidence_write_logs(vm, save.dirfd);
         clock_gettime(CLOCK_MONOTONIC, &t0);
 
         if (a.engine == XKD_ENGINE_MAKEDUMPFILE) {

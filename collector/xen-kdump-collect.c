@@ -2,6 +2,9 @@
 /*
  * xen-kdump-collect: saves a Xen host's crash dump from the capture kernel
  * (or from a saved vmcore file) as DIR/<host>-<stamp>/{vmcore,report.*}.
+ * Two more modes for the capture script, so that its other paths follow the
+ * same rules: --evidence DIR (the report and logs, no dump) and --prune DIR
+ * (retention, save.c's rules: the shell keeps no copy of them).
  * Exit status: 0 complete, 1 failed or incomplete (the reason is printed on
  * one line and kept in the INCOMPLETE marker), 2 usage error.
  */
@@ -17,13 +20,18 @@
 #include <unistd.h>
 
 #include "collect.h"
+#include "evidence.h"
 #include "filter.h"
 #include "log.h"
+#include "save.h"
 
 static void usage(FILE *f) {
         fprintf(f,
                 "Usage: xen-kdump-collect [--vmcore FILE] --output DIR [options]\n"
-                "Save a Xen host's crash dump (kdump-compressed, zstd) and a crash report.\n\n"
+                "       xen-kdump-collect [--vmcore FILE] --evidence DIR\n"
+                "       xen-kdump-collect --prune DIR --keep N --host NAME [--newest NAME]\n"
+                "Save a Xen host's crash dump (kdump-compressed, zstd), a crash report and the\n"
+                "logs (report.txt, report.json, dmesg.txt, xen-console.txt).\n\n"
                 "  --vmcore FILE        the dump to read (default /proc/vmcore)\n"
                 "  --output DIR         save into DIR/<host>-<YYYYmmdd-HHMMSS>/; '-' streams the\n"
                 "                       dump to stdout in makedumpfile's flattened format\n"
@@ -39,6 +47,10 @@ static void usage(FILE *f) {
                 "  --host NAME          host name for the directory (default: hostname)\n"
                 "  --time-limit S       stop after S seconds, keep what was written and mark the dump\n"
                 "                       INCOMPLETE (exit 1); 0 = no limit (default)\n"
+                "  --evidence DIR       only the report and logs into DIR (no dump): for a dump\n"
+                "                       that makedumpfile writes or ssh streams\n"
+                "  --prune DIR          only retention: apply --keep to --host's dumps in DIR\n"
+                "  --newest NAME        with --prune: the new dump, counted as kept, never deleted\n"
                 "  --quiet              no progress output\n"
                 "  --verbose            debug messages\n",
                 XKD_DL_DEFAULT);
@@ -57,7 +69,24 @@ static int parse_uint(const char *s, const char *what, uint64_t max, uint64_t *r
         return 0;
 }
 
-static int parse_args(int argc, char **argv, struct xkd_collect_options *a) {
+enum mode { MODE_DUMP, MODE_EVIDENCE, MODE_PRUNE };
+
+struct args {
+        enum mode mode;
+        const char *dir;                /* --evidence or --prune */
+        const char *newest;
+        bool keep_given, host_given;
+};
+
+static int set_mode(struct args *m, enum mode mode, const char *dir) {
+        if (m->mode != MODE_DUMP)
+                return log_error_errno(-EINVAL, "--evidence and --prune exclude each other: give one");
+        m->mode = mode;
+        m->dir = dir;
+        return 0;
+}
+
+static int parse_args(int argc, char **argv, struct xkd_collect_options *a, struct args *m) {
         static const struct option opts[] = {
                 { "vmcore", required_argument, NULL, 'v' },
                 { "output", required_argument, NULL, 'o' },
@@ -68,6 +97,9 @@ static int parse_args(int argc, char **argv, struct xkd_collect_options *a) {
                 { "reserve", required_argument, NULL, 'r' },
                 { "host", required_argument, NULL, 'H' },
                 { "time-limit", required_argument, NULL, 't' },
+                { "evidence", required_argument, NULL, 'E' },
+                { "prune", required_argument, NULL, 'P' },
+                { "newest", required_argument, NULL, 'N' },
                 { "quiet", no_argument, NULL, 'q' },
                 { "verbose", no_argument, NULL, 'V' },
                 { "help", no_argument, NULL, 'h' },
@@ -106,13 +138,23 @@ static int parse_args(int argc, char **argv, struct xkd_collect_options *a) {
                         if (parse_uint(optarg, "--keep", 100000, &v) < 0)
                                 return -EINVAL;
                         a->keep = (unsigned) v;
+                        m->keep_given = true;
                         break;
                 case 'r':
                         if (parse_uint(optarg, "--reserve", UINT64_C(1) << 40, &v) < 0)
                                 return -EINVAL;
                         a->reserve_bytes = v << 20;
                         break;
-                case 'H': a->host = optarg; break;
+                case 'H': a->host = optarg; m->host_given = true; break;
+                case 'E':
+                        if (set_mode(m, MODE_EVIDENCE, optarg) < 0)
+                                return -EINVAL;
+                        break;
+                case 'P':
+                        if (set_mode(m, MODE_PRUNE, optarg) < 0)
+                                return -EINVAL;
+                        break;
+                case 'N': m->newest = optarg; break;
                 case 't':
                         if (parse_uint(optarg, "--time-limit", 7 * 24 * 3600, &v) < 0)
                                 return -EINVAL;
@@ -126,6 +168,17 @@ static int parse_args(int argc, char **argv, struct xkd_collect_options *a) {
         }
         if (optind < argc)
                 return log_error_errno(-EINVAL, "Unexpected argument '%s': see --help", argv[optind]);
+        if (m->mode != MODE_DUMP && a->output)
+                return log_error_errno(-EINVAL, "--output writes a dump; --evidence and --prune write none: give one of them");
+        if (m->mode == MODE_PRUNE && (!m->keep_given || !m->host_given))
+                return log_error_errno(-EINVAL, "--prune needs --keep N and --host NAME: whose dumps, and how many to keep");
+        if (m->newest && m->mode != MODE_PRUNE)
+                return log_error_errno(-EINVAL, "--newest only goes with --prune");
+        if (m->newest && (strchr(m->newest, '/') || m->newest[0] == '.'))
+                return log_error_errno(-EINVAL, "--newest '%s' is not a dump directory name: give the name inside DIR",
+                                       m->newest);
+        if (m->mode != MODE_DUMP)
+                return 0;
         if (!a->output)
                 return log_error_errno(-EINVAL, "No --output DIR given: say where to save the dump (or '-' for stdout)");
         if (strcmp(a->output, "-") == 0 && a->engine != XKD_ENGINE_NATIVE)
@@ -136,14 +189,22 @@ static int parse_args(int argc, char **argv, struct xkd_collect_options *a) {
 int main(int argc, char **argv) {
         struct xkd_collect_options a;
         struct xkd_collect_result res;
+        struct args m = { .mode = MODE_DUMP };
         int r;
 
         log_set_program("xen-kdump-collect");
         log_set_max_level(LOG_LEVEL_INFO);
-        if (parse_args(argc, argv, &a) < 0)
+        if (parse_args(argc, argv, &a, &m) < 0)
                 return 2;
         if (a.quiet && log_get_max_level() == LOG_LEVEL_INFO)
                 log_set_max_level(LOG_LEVEL_WARNING);
+        if (m.mode == MODE_EVIDENCE)
+                return xkd_evidence_only(a.vmcore, m.dir) < 0 ? 1 : 0;
+        if (m.mode == MODE_PRUNE) {
+                char host[128];
+                xkd_save_clean_host(a.host, host, sizeof(host));
+                return xkd_save_apply_retention(m.dir, host, a.keep, m.newest) < 0 ? 1 : 0;
+        }
         if (strcmp(a.output, "-") == 0 && isatty(STDOUT_FILENO)) {
                 log_error("Refusing to write a dump to a terminal: pipe stdout to ssh or a file");
                 return 2;

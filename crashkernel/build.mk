@@ -30,6 +30,6 @@ crashkernel-min:
 	$(Q)crashkernel/check-boot --require --find-min
 
 # `make install` ships the minimal kernel when it has been built (it is never built implicitly);
-# xen-kdump's config default then picks it (xen-kdump/lib/capture-kernel.h).
+# xen-kdump's config default then picks it (xen-kdump/lib/kernel/capture-kernel.h).
 INSTALL_STEPS += if k=$$(crashkernel/build --path 2>/dev/null); then \
 	install -D -m 0644 "$$k" "$(DESTDIR)/usr/lib/xen-kdump/vmlinuz-minimal"; fi;

@@ -4,3 +4,4 @@ $(BUILD)/tests/test-cli: $(BUILD)/xen-kdump
 $(BUILD)/tests/test-dumplist-cli: $(BUILD)/xen-kdump
 $(BUILD)/tests/test-setup: $(BUILD)/xen-kdump
 $(BUILD)/tests/test-verb-test: $(BUILD)/xen-kdump
+$(BUILD)/tests/test-announce: $(BUILD)/xen-kdump

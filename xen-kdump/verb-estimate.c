@@ -128,8 +128,13 @@ static void print_where(const char *arg, const char *grub_path, const struct hos
         printf("  then run update-grub and reboot; Xen reserves the region at boot.\n");
 }
 
-/* The checks load makes, with its messages: estimate must not bless a kernel load refuses. */
-static int kernel_loadable(const char *kernel) {
+/*
+ * The checks load makes, with its messages (estimate must not bless a kernel
+ * load refuses), and the facts the estimate needs, from one read of the
+ * file; only a payload whose decompressor is an outside tool is read again,
+ * by that tool.
+ */
+static int kernel_read_facts(const char *kernel, struct xkd_kernel_facts *kf) {
         static const char fix[] = "configure a Linux bzImage as the capture kernel";
         struct xkd_bzimage bz;
         size_t size;
@@ -140,7 +145,15 @@ static int kernel_loadable(const char *kernel) {
         if (r < 0)
                 return r;
         r = xkd_bzimage_parse(data, size, &bz);
+        if (r >= 0) {
+                r = xkd_kernel_facts_from_data(data, size, kernel, kf);
+                if (r == -EINVAL)
+                        r = log_error_errno(r, "%s is not a bzImage with boot protocol 2.10 or later; %s",
+                                            kernel, fix);
+        }
         free(data);
+        if (r == -EOPNOTSUPP)
+                r = xkd_kernel_facts_read(kernel, kf);
         return r;
 }
 
@@ -220,10 +233,7 @@ int verb_estimate(int argc, char **argv) {
         int engine = xkd_config_get_choice(c, XKD_CONF_ENGINE);
         uint64_t dump_level = xkd_config_get_number(c, XKD_CONF_DUMP_LEVEL);
 
-        r = kernel_loadable(kernel);
-        if (r < 0)
-                goto out;
-        r = xkd_kernel_facts_read(kernel, &kf);
+        r = kernel_read_facts(kernel, &kf);
         if (r < 0)
                 goto out;
         if (access(initrd, F_OK) < 0) {

@@ -48,6 +48,9 @@ static void help(void) {
               "the defaults picked and why.\n", stdout);
 }
 
+/* parse_args's outcomes besides 0 (go on): the exit status is 0 and 2. */
+enum { ARGS_HELP_SHOWN = 1, ARGS_USAGE_ERROR = 2 };
+
 static int parse_args(int argc, char **argv, struct load_options *o) {
         static const struct option opts[] = {
                 { "kernel", required_argument, NULL, 'k' },
@@ -66,12 +69,15 @@ static int parse_args(int argc, char **argv, struct load_options *o) {
                 case 'i': free(o->initrd); o->initrd = strdup(optarg); break;
                 case 'n': o->no_initrd = 1; break;
                 case 'a': free(o->append); o->append = strdup(optarg); break;
-                case 'h': help(); return 1;
+                case 'h': help(); return ARGS_HELP_SHOWN;
                 default:
-                        return log_error_errno(-EINVAL, "Bad arguments to load; see 'xen-kdump load --help'.");
+                        log_error("Bad arguments to load; see 'xen-kdump load --help'.");
+                        return ARGS_USAGE_ERROR;
                 }
-        if (optind < argc)
-                return log_error_errno(-EINVAL, "Unexpected argument '%s' to load; see 'xen-kdump load --help'.", argv[optind]);
+        if (optind < argc) {
+                log_error("Unexpected argument '%s' to load; see 'xen-kdump load --help'.", argv[optind]);
+                return ARGS_USAGE_ERROR;
+        }
         return 0;
 }
 
@@ -286,8 +292,10 @@ int verb_load(int argc, char **argv) {
 
         clock_gettime(CLOCK_MONOTONIC, &t0);
         r = parse_args(argc, argv, &o);
-        if (r != 0)
+        if (r != 0) {
+                r = r == ARGS_HELP_SHOWN ? 0 : 2;
                 goto out;
+        }
         r = fill_from_config(&o);
         if (r < 0)
                 goto out;
@@ -352,5 +360,5 @@ out:
         free(o.kernel);
         free(o.initrd);
         free(o.append);
-        return r == 1 ? 0 : r;
+        return r;
 }

@@ -8,6 +8,7 @@
  * changed: crashkernel= on dom0's line (GRUB_CMDLINE_LINUX*) reserves memory
  * in dom0, which Xen never uses for its crash image.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -87,6 +88,76 @@ static int effective_xen_default(const char *root, char *buf, size_t size) {
         return 0;
 }
 
+/* GRUB_CMDLINE_XEN_DEFAULT as it would be with text as our file, without writing to root:
+ * a scratch root whose grub and grub.d files are symlinks to root's, ours written there in
+ * its place, sourced in the same order. */
+static int would_be_xen_default(const char *root, const char *text, char *buf, size_t size) {
+        char tmp[] = "/tmp/xkd-grub-dry-XXXXXX", p[4608], q[4608], cwd[2048], abs[4096];
+        const char *const dirs[] = { "/etc", "/etc/default", GRUB_D };
+        struct dirent *de;
+        int r = 0;
+        DIR *d;
+
+        /* The symlinks must name root's files from anywhere. */
+        if (root[0] && root[0] != '/' && getcwd(cwd, sizeof(cwd)))
+                snprintf(abs, sizeof(abs), "%s/%s", cwd, root);
+        else
+                snprintf(abs, sizeof(abs), "%s", root);
+        root = abs;
+        if (!mkdtemp(tmp))
+                return log_error_errno(-errno, "Cannot make a scratch directory in /tmp: %m");
+        for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]) && r == 0; i++) {
+                snprintf(p, sizeof(p), "%s%s", tmp, dirs[i]);
+                if (mkdir(p, 0700) < 0)
+                        r = -errno;
+        }
+        snprintf(p, sizeof(p), "%s" GRUB_DEFAULT, root);
+        snprintf(q, sizeof(q), "%s" GRUB_DEFAULT, tmp);
+        if (r == 0 && symlink(p, q) < 0)
+                r = -errno;
+        snprintf(p, sizeof(p), "%s" GRUB_D, root);
+        d = r == 0 ? opendir(p) : NULL;
+        while (d && (de = readdir(d)))
+                if (de->d_name[0] != '.' && strcmp(de->d_name, "xen-kdump.cfg") != 0) {
+                        snprintf(p, sizeof(p), "%s" GRUB_D "/%s", root, de->d_name);
+                        snprintf(q, sizeof(q), "%s" GRUB_D "/%s", tmp, de->d_name);
+                        if (symlink(p, q) < 0 && r == 0)
+                                r = -errno;
+                }
+        if (d)
+                closedir(d);
+        snprintf(q, sizeof(q), "%s" SETUP_CFG, tmp);
+        if (r == 0) {
+                FILE *f = fopen(q, "we");
+                if (!f || fputs(text, f) < 0)
+                        r = -errno;
+                if (f && fclose(f) != 0 && r == 0)
+                        r = -errno;
+        }
+        if (r < 0)
+                log_error_errno(r, "Cannot prepare the scratch copy of GRUB's files in %s: %m", tmp);
+        else
+                r = effective_xen_default(tmp, buf, size);
+        /* Only what we made: symlinks, our file, the three directories. */
+        snprintf(p, sizeof(p), "%s" GRUB_D, tmp);
+        d = opendir(p);
+        while (d && (de = readdir(d)))
+                if (de->d_name[0] != '.') {
+                        snprintf(q, sizeof(q), "%s" GRUB_D "/%s", tmp, de->d_name);
+                        unlink(q);
+                }
+        if (d)
+                closedir(d);
+        snprintf(q, sizeof(q), "%s" GRUB_DEFAULT, tmp);
+        unlink(q);
+        for (size_t i = sizeof(dirs) / sizeof(dirs[0]); i-- > 0;) {
+                snprintf(p, sizeof(p), "%s%s", tmp, dirs[i]);
+                rmdir(p);
+        }
+        rmdir(tmp);
+        return r;
+}
+
 /* The crashkernel= value last on a command line ("" when none). */
 static void last_crashkernel(const char *cmdline, char *buf, size_t size) {
         buf[0] = '\0';
@@ -96,6 +167,20 @@ static void last_crashkernel(const char *cmdline, char *buf, size_t size) {
                 size_t len = strcspn(p + 12, " \t");
                 snprintf(buf, size, "%.*s", (int) len, p + 12);
         }
+}
+
+/* Whether Xen's effective command line `after` still ends with crashkernel=arg: a
+ * GRUB file sourced after ours may set GRUB_CMDLINE_XEN_DEFAULT again. */
+static bool keeps_crashkernel(const char *path, const char *after, const char *arg) {
+        char ck[64];
+
+        last_crashkernel(after, ck, sizeof(ck));
+        if (strcmp(ck, arg) == 0)
+                return true;
+        log_error("A file sourced after %s sets GRUB_CMDLINE_XEN_DEFAULT again (Xen would get crashkernel=%s); "
+                  "make it append to \"$GRUB_CMDLINE_XEN_DEFAULT\" instead of replacing it, then run "
+                  "'xen-kdump setup' again.", path, ck[0] ? ck : "(none)");
+        return false;
 }
 
 /* The size `xen-kdump estimate` recommends, from its "needed ... -> crashkernel=SIZE" line:
@@ -193,7 +278,7 @@ int verb_setup(int argc, char **argv) {
                 {}
         };
         static char before[8192], after[8192], text[9000];
-        char path[4096], dir[4096], grub[4096], arg[64] = "", now_ck[64], after_ck[64];
+        char path[4096], dir[4096], grub[4096], arg[64] = "", now_ck[64];
         const char *root = "";
         int dry_run = 0, update = 1, opt, r;
         uint64_t bytes;
@@ -269,6 +354,12 @@ int verb_setup(int argc, char **argv) {
         printf("%s %s:\n%s\n", dry_run ? "Would write" : "Writing", path, text);
         printf("GRUB_CMDLINE_XEN_DEFAULT now:   \"%s\"\n", before);
         if (dry_run) {
+                r = would_be_xen_default(root, text, after, sizeof(after));
+                if (r < 0)
+                        return r;
+                printf("GRUB_CMDLINE_XEN_DEFAULT after: \"%s\"\n", after);
+                if (!keeps_crashkernel(path, after, arg))
+                        return 1;
                 printf("Dry run: nothing written; update-grub not run.\n");
                 return 0;
         }
@@ -282,14 +373,8 @@ int verb_setup(int argc, char **argv) {
         if (r < 0)
                 return r;
         printf("GRUB_CMDLINE_XEN_DEFAULT after: \"%s\"\n", after);
-        last_crashkernel(after, after_ck, sizeof(after_ck));
-        if (strcmp(after_ck, arg) != 0) {
-                log_error("A file sourced after %s sets GRUB_CMDLINE_XEN_DEFAULT again (Xen would get "
-                          "crashkernel=%s); make it append to \"$GRUB_CMDLINE_XEN_DEFAULT\" instead of "
-                          "replacing it, then run 'xen-kdump setup' again.",
-                          path, after_ck[0] ? after_ck : "(none)");
+        if (!keeps_crashkernel(path, after, arg))
                 return 1;
-        }
         if (!update) {
                 printf("Not running update-grub (--no-update-grub): run it, then reboot.\n");
                 return 0;

@@ -7,15 +7,19 @@
  * answers differently now, another tool loaded or unloaded since and we say
  * we do not know.  A load that failed after Xen may have overwritten the
  * image (marked in the state file until load restored or unloaded it) is
- * unknown too, never loaded.  Exit: 0 loaded, 3 not loaded, 4 unknown, 1 error.
+ * unknown too, never loaded.  Exit: 0 loaded, 3 not loaded, 4 unknown, 1 error, 2 usage error.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "config.h"
+#include "dump-announce.h"
+#include "dumplist.h"
 #include "hv.h"
 #include "log.h"
+#include "json-escape.h"
 #include "sha256.h"
 #include "state.h"
 #include "test-marker.h"
@@ -48,17 +52,34 @@ static const char *file_check(const char *path, const char *sha) {
         return strcmp(hex, sha) == 0 ? "unchanged" : "changed";
 }
 
-static void json_string(const char *s) {
-        putchar('"');
-        for (; *s; s++) {
-                if (*s == '"' || *s == '\\')
-                        printf("\\%c", *s);
-                else if ((unsigned char) *s < 0x20)
-                        printf("\\u%04x", *s);
-                else
-                        putchar(*s);
+/* The newest dump in the local dump directory: the last crash this host saved here.
+ * -ENOENT when there is none (or the dumps are on a server). */
+static int last_crash(struct xkd_dump *ret) {
+        struct xkd_dump *dumps = NULL;
+        char dir[4096];
+        size_t n = 0;
+        xkd_config *c = NULL;
+        int r;
+
+        /* A network target's dumps are on its server (no error here); local_path holds its fallbacks. */
+        if (xkd_config_load(&c, NULL) < 0)
+                return -ENOENT;
+        const struct xkd_target *t = xkd_config_target(c);
+        if (t->kind == XKD_TARGET_PATH && t->dir && t->dir[0])
+                snprintf(dir, sizeof(dir), "%s", t->dir);
+        else
+                snprintf(dir, sizeof(dir), "%s", xkd_config_get(c, XKD_CONF_LOCAL_PATH));
+        xkd_config_free(c);
+        if (!dir[0])
+                return -ENOENT;
+        r = xkd_dumps_scan(dir, &dumps, &n);
+        if (r < 0 || n == 0) {
+                free(dumps);
+                return -ENOENT;
         }
-        putchar('"');
+        *ret = dumps[n - 1];
+        free(dumps);
+        return 0;
 }
 
 static const char *op_text(int op) {
@@ -78,10 +99,12 @@ int verb_status(int argc, char **argv) {
                         json = 1;
                 else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
                         printf("Usage: xen-kdump status [--json]\n\nShow whether a crash image is loaded.\n"
-                               "Exit status: 0 loaded, 3 not loaded, 4 unknown, 1 error.\n");
+                               "Exit status: 0 loaded, 3 not loaded, 4 unknown, 1 error, 2 usage error.\n");
                         return 0;
-                } else
-                        return log_error_errno(-EINVAL, "Unexpected argument '%s' to status; see 'xen-kdump status --help'.", argv[i]);
+                } else {
+                        log_error("Unexpected argument '%s' to status; see 'xen-kdump status --help'.", argv[i]);
+                        return 2;
+                }
         }
 
         r = xkd_hv_new(&hv);
@@ -124,37 +147,53 @@ int verb_status(int argc, char **argv) {
 
         if (json) {
                 printf("{\"loaded\":%s,\"status\":\"%s\",\"reason\":", truth == UNKNOWN ? "null" : truth == LOADED ? "true" : "false", truth_text);
-                json_string(why);
+                xkd_json_string(stdout, why);
                 printf(",\"xen_status_op\":%s", op < 0 ? "null" : op ? "true" : "false");
                 if (have_state) {
                         printf(",\"state_file\":{\"loaded\":%s,\"current_boot\":%s,\"time\":%lld,\"time_text\":",
                                st.loaded ? "true" : "false", same_boot ? "true" : "false", (long long) st.time);
-                        json_string(when);
+                        xkd_json_string(stdout, when);
                         printf(",\"xen_status_after\":%d,\"load_failed\":%lld", st.xen_status_after, (long long) st.load_failed);
                         if (st.loaded) {
                                 printf(",\"crash_region\":{\"start\":%llu,\"size\":%llu},\"entry\":%llu,\"kernel\":{\"path\":",
                                        (unsigned long long) st.crash_start, (unsigned long long) st.crash_size,
                                        (unsigned long long) st.entry);
-                                json_string(st.kernel);
+                                xkd_json_string(stdout, st.kernel);
                                 printf(",\"sha256\":");
-                                json_string(st.kernel_sha256);
+                                xkd_json_string(stdout, st.kernel_sha256);
                                 printf(",\"on_disk\":");
-                                json_string(file_check(st.kernel, st.kernel_sha256));
+                                xkd_json_string(stdout, file_check(st.kernel, st.kernel_sha256));
                                 printf("},\"initramfs\":{\"path\":");
-                                json_string(st.initrd);
+                                xkd_json_string(stdout, st.initrd);
                                 printf(",\"sha256\":");
-                                json_string(st.initrd_sha256);
+                                xkd_json_string(stdout, st.initrd_sha256);
                                 printf(",\"on_disk\":");
-                                json_string(file_check(st.initrd, st.initrd_sha256));
+                                xkd_json_string(stdout, file_check(st.initrd, st.initrd_sha256));
                                 printf("},\"cmdline\":");
-                                json_string(st.cmdline);
+                                xkd_json_string(stdout, st.cmdline);
                         }
                         printf("}");
+                }
+                struct xkd_dump last;
+                if (last_crash(&last) == 0) {
+                        printf(",\"last_crash\":{\"time\":");
+                        xkd_json_string(stdout, last.time);
+                        printf(",\"what\":");
+                        xkd_json_string(stdout, last.what);
+                        printf(",\"reason\":");
+                        xkd_json_string(stdout, last.report.reason);
+                        printf(",\"dump\":");
+                        xkd_json_string(stdout, last.path);
+                        printf(",\"state\":");
+                        xkd_json_string(stdout, xkd_dump_state_name(last.state));
+                        printf(",\"why\":");
+                        xkd_json_string(stdout, last.why);
+                        printf(",\"announced\":%s}", xkd_dump_announced(last.path) ? "true" : "false");
                 }
                 char test_line[1024];
                 if (xkd_test_status_line(test_line, sizeof(test_line)) >= 0) {
                         printf(",\"last_test\":");
-                        json_string(test_line);
+                        xkd_json_string(stdout, test_line);
                 }
                 printf("}\n");
         } else {
@@ -188,6 +227,12 @@ int verb_status(int argc, char **argv) {
                         printf("  Command line:   %s\n", st.cmdline);
                         printf("  Loaded at:      %s\n", when);
                 }
+        }
+        struct xkd_dump last;
+        if (!json && last_crash(&last) == 0) {
+                char line[2048];
+                xkd_dump_describe(&last, line, sizeof(line));
+                printf("  Last crash:     %s\n", line);
         }
         char last_test[1024];
         if (!json && xkd_test_status_line(last_test, sizeof(last_test)) >= 0)

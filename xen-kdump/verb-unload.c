@@ -19,7 +19,8 @@ int verb_unload(int argc, char **argv) {
                         printf("Usage: xen-kdump unload\n\nUnload the crash-capture image from Xen.\n");
                         return 0;
                 }
-                return log_error_errno(-EINVAL, "Unexpected argument '%s' to unload; see 'xen-kdump unload --help'.", argv[1]);
+                log_error("Unexpected argument '%s' to unload; see 'xen-kdump unload --help'.", argv[1]);
+                return 2;
         }
 
         r = xkd_hv_new(&hv);

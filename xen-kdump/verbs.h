@@ -25,6 +25,8 @@ int verb_info(int argc, char **argv);
 int verb_debug(int argc, char **argv);
 int verb_setup(int argc, char **argv);
 int verb_test(int argc, char **argv);
+int verb_propagate(int argc, char **argv);
+int verb_announce(int argc, char **argv);
 
 #define VERBS_LIST                                                              \
         { "load",   "Build the crash image and load it into Xen", verb_load },   \
@@ -37,4 +39,6 @@ int verb_test(int argc, char **argv);
         { "info",   "Show one saved dump and its crash report",  verb_info },   \
         { "debug",  "Open a saved dump in crash with dom0's debug vmlinux", verb_debug }, \
         { "setup",  "Put crashkernel= on Xen's command line (GRUB) and run update-grub", verb_setup }, \
-        { "test",   "Crash the host on purpose to test the capture (asks first)", verb_test },
+        { "test",   "Crash the host on purpose to test the capture (asks first)", verb_test }, \
+        { "propagate", "Make the ssh key, pin the target's host key, install the key there", verb_propagate }, \
+        { "announce", "Log one journal entry per new dump (run at boot by the service)", verb_announce },

@@ -17,8 +17,14 @@
 #endif
 
 static int verb_version(int argc, char **argv) {
-        (void) argc;
-        (void) argv;
+        if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+                printf("Usage: xen-kdump version\n\nPrint the version.\n");
+                return 0;
+        }
+        if (argc > 1) {
+                log_error("Unexpected argument '%s' to version; it takes none.", argv[1]);
+                return 2;
+        }
         printf("xen-kdump %s\n", XKD_VERSION);
         return 0;
 }
@@ -31,9 +37,20 @@ static const struct verb verbs[] = {
         { "help",    "Show this help",             verb_help },
 };
 
+/* "help VERB" is "VERB --help". */
 static int verb_help(int argc, char **argv) {
-        (void) argc;
-        (void) argv;
+        if (argc > 2) {
+                log_error("Unexpected argument '%s' to help; write 'xen-kdump help [VERB]'.", argv[2]);
+                return 2;
+        }
+        if (argc == 2 && strcmp(argv[1], "--help") != 0 && strcmp(argv[1], "-h") != 0 &&
+            strcmp(argv[1], "help") != 0) {
+                for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
+                        if (strcmp(verbs[i].name, argv[1]) == 0 && verbs[i].run != verb_help)
+                                return verbs[i].run(2, (char *[]) { argv[1], (char *) "--help", NULL });
+                log_error("Unknown verb '%s'; see 'xen-kdump help'.", argv[1]);
+                return 2;
+        }
         printf("Usage: xen-kdump [-v] [--config FILE] VERB [OPTIONS...]\n\n"
                "Load and inspect the crash-capture image of a Xen host.\n\nVerbs:\n");
         for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
@@ -49,13 +66,16 @@ int main(int argc, char **argv) {
                 if (strcmp(argv[i], "-v") == 0 || strcmp(argv[i], "--verbose") == 0)
                         log_set_max_level(log_get_max_level() + 1);
                 else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0)
-                        return verb_help(0, NULL);
+                        return verb_help(1, (char *[]) { (char *) "help", NULL });
                 else if (strcmp(argv[i], "--config") == 0 && i + 1 < argc)
                         xkd_config_set_path(argv[++i]);
-                else if (strncmp(argv[i], "--config=", 9) == 0)
+                else if (strcmp(argv[i], "--config") == 0) {
+                        log_error("--config needs a FILE; see 'xen-kdump help'.");
+                        return 2;
+                } else if (strncmp(argv[i], "--config=", 9) == 0)
                         xkd_config_set_path(argv[i] + 9);
                 else if (strcmp(argv[i], "--version") == 0)
-                        return verb_version(0, NULL);
+                        return verb_version(1, (char *[]) { (char *) "version", NULL });
                 else {
                         log_error("Unknown option '%s'; see 'xen-kdump help'.", argv[i]);
                         return 2;
@@ -63,7 +83,7 @@ int main(int argc, char **argv) {
                 i++;
         }
         if (i >= argc) {
-                verb_help(0, NULL);
+                verb_help(1, (char *[]) { (char *) "help", NULL });
                 return 2;
         }
 

@@ -96,6 +96,10 @@ check() {
             return 1
         }
     fi
+    if [[ $XKD_TARGET_KIND != path ]] && ! require_binaries jq ip; then
+        derror "xen-kdump: a network target needs jq to read dom0's network; apt-get install jq"
+        return 1
+    fi
     if [[ $XKD_TARGET_KIND == nfs ]] && ! require_binaries mount.nfs rpc.statd; then
         derror "xen-kdump: an nfs target needs the NFS client; apt-get install nfs-common"
         return 1
@@ -137,7 +141,36 @@ installkernel() {
             instmods "$m"
         done
     done
+    [[ $XKD_TARGET_KIND == path ]] && return 0
+    local plan
+    plan=$(xkd_net_plan) || return 1
+    # What the plan builds, whether or not the build host has it loaded (host-only
+    # instmods installs only loaded modules; a chroot or a container sees none).
+    local netmods=() nic m
+    grep -qx 'Kind=bridge' <<< "$plan" && netmods+=(bridge stp llc)
+    grep -qx 'Kind=bond' <<< "$plan" && netmods+=(bonding)
+    grep -qx 'Kind=vlan' <<< "$plan" && netmods+=(8021q)
+    ((${#netmods[@]})) && hostonly='' instmods "${netmods[@]}"
+    # The drivers of the physical ports on the way to the target.
+    for nic in $(awk '/^file 10-xen-kdump-.*\.network$/ { f = $2 } /^PermanentMACAddress=/ && f { sub(/^10-xen-kdump-/, "", f); sub(/\.network$/, "", f); print f; f = "" }' <<< "$plan"); do
+        [[ -e /sys/class/net/$nic ]] || continue
+        for m in $(get_dev_module "/sys/class/net/$nic" 2> /dev/null); do
+            hostonly='' instmods "$m"
+        done
+    done
     return 0
+}
+
+# The network plan (xen-kdump-netplan.sh): the one 'xen-kdump rebuild' worked out, or now.
+xkd_net_plan() {
+    if [[ ${XEN_KDUMP_NETPLAN:-} ]]; then
+        cat "$XEN_KDUMP_NETPLAN"
+    else
+        "$moddir/xen-kdump-netplan.sh" "$XKD_TARGET_HOST" || {
+            derror "xen-kdump: cannot work out the network to $XKD_TARGET_HOST (see above)"
+            return 1
+        }
+    fi
 }
 
 # NAME=VALUE for build.env, which the capture sources as root (dash too): the
@@ -160,12 +193,15 @@ xkd_install_local() {
 }
 
 # The capture unit's own limit, a backstop behind the capture script's bound
-# (capture_timeout; auto is at most 24 h): that, plus the post_hook's timeout,
-# plus 10 minutes for the grace, the kills and the action.
+# (capture_timeout; auto is at most 24 h): that, plus the post_hook's timeout
+# and each post.d hook's, plus 10 minutes for the grace, the kills and the action.
 xkd_unit_timeout() {
-    local t=${XKD_CAPTURE_TIMEOUT:-auto}
+    local t=${XKD_CAPTURE_TIMEOUT:-auto} f hooks=1
     [[ $t =~ ^[0-9]+$ ]] || t=86400
-    echo $((t + ${XKD_TIMEOUT:-120} + 600))
+    for f in "${XKD_HOOKS_DIR:-/etc/xen-kdump}"/post.d/*; do
+        [[ -f $f && -x $f ]] && hooks=$((hooks + 1))
+    done
+    echo $((t + hooks * ${XKD_TIMEOUT:-120} + 600))
 }
 
 # known_hosts wants "host" for port 22 and "[host]:port" otherwise; IPv6 without brackets.
@@ -177,6 +213,89 @@ xkd_known_hosts_line() {
     else
         echo "[$h]:$XKD_SSH_PORT $XKD_SSH_KNOWN_HOST"
     fi
+}
+
+# The host's hook directories (XKD_HOOKS_DIR: the tests' seam): every
+# executable regular file of /etc/xen-kdump/pre.d and post.d goes to the same
+# place in the image, with what it needs (dracut-install resolves a script's
+# interpreter and a binary's libraries).  Anything else there is skipped, and
+# said so: a README or a disabled (chmod -x) hook is no error.
+xkd_install_hook_dirs() {
+    local base=${XKD_HOOKS_DIR:-/etc/xen-kdump} phase f
+    for phase in pre post; do
+        [[ -d $base/$phase.d ]] || continue
+        inst_dir "/etc/xen-kdump/$phase.d"
+        chmod 0700 "$initdir/etc/xen-kdump/$phase.d"
+        for f in "$base/$phase.d"/*; do
+            [[ -e $f ]] || continue
+            if [[ ! -f $f || ! -x $f ]]; then
+                dinfo "xen-kdump: $f is not an executable file: not installed as a $phase hook"
+                continue
+            fi
+            inst_script "$f" "/etc/xen-kdump/$phase.d/${f##*/}" || {
+                derror "xen-kdump: $phase hook $f cannot be installed"
+                return 1
+            }
+        done
+    done
+    return 0
+}
+
+# The target's pinned host key: ssh_known_host when set, else the lines of
+# ssh_known_hosts ('xen-kdump propagate' writes it) that name the target.
+xkd_install_known_hosts() {
+    local out="$initdir/etc/xen-kdump/known_hosts" name h=${XKD_TARGET_HOST#[}
+    h=${h%]}
+    if [[ ${XKD_SSH_KNOWN_HOST:-} ]]; then
+        xkd_known_hosts_line > "$out"
+        return 0
+    fi
+    name=$h
+    [[ $XKD_SSH_PORT == 22 ]] || name="[$h]:$XKD_SSH_PORT"
+    if ! awk -v n="$name" '$1 == n' "${XKD_SSH_KNOWN_HOSTS:-}" > "$out" 2> /dev/null || [[ ! -s $out ]]; then
+        derror "xen-kdump: no host key for $name in ${XKD_SSH_KNOWN_HOSTS:-ssh_known_hosts}: run 'xen-kdump propagate'"
+        return 1
+    fi
+    chmod 0644 "$out"
+}
+
+# The network the way dom0 has it on the way to the target
+# (xen-kdump-netplan.sh: static addresses and routes, bridges, bonds, VLANs;
+# DHCP where dom0 uses it), as systemd-networkd files.  'xen-kdump rebuild'
+# works the plan out first ($XEN_KDUMP_NETPLAN) and keeps it beside the image,
+# to rebuild when the network changes; a plain dracut run works it out here.
+xkd_install_network() {
+    local plan online net=$initdir/etc/systemd/network
+    plan=$(xkd_net_plan) || return 1
+    online=$(awk '$1 == "online" { print $2; exit }' <<< "$plan")
+    mkdir -p "$initdir/etc/cmdline.d"
+    if grep -q '^fallback' <<< "$plan"; then
+        echo "rd.neednet=1 ip=dhcp" > "$initdir/etc/cmdline.d/99xen-kdump.conf"
+    elif [[ ! -x $systemdutildir/systemd-networkd ]]; then
+        # dracut's generic network: DHCP only.
+        dwarn "xen-kdump: no systemd-networkd here: the capture image uses DHCP, not dom0's network setup"
+        echo "rd.neednet=1 ip=dhcp" > "$initdir/etc/cmdline.d/99xen-kdump.conf"
+    else
+        echo "rd.neednet=1" > "$initdir/etc/cmdline.d/99xen-kdump.conf"
+    fi
+    # Only our files: the host's own (dracut copies them host-only) name its
+    # interfaces, guest ports and all, and would compete with ours.
+    rm -rf "$net"
+    mkdir -p "$net"
+    awk -v dir="$net" '
+        /^file / { f = dir "/" $2; next }
+        f { print > f }' <<< "$plan"
+    awk '$1 == "hosts" { print $2, $3 }' <<< "$plan" >> "$initdir/etc/hosts"
+    local dropin="$initdir$systemdsystemunitdir/xen-kdump-capture.service.d"
+    mkdir -p "$dropin"
+    printf '[Unit]\nWants=network-online.target\nAfter=network-online.target\n' > "$dropin/network.conf"
+    # Online means: the way to the target is up and has its address; bounded by the config's timeout.
+    local wait="--any"
+    [[ $online && $online != any ]] && wait="--interface=$online:routable"
+    dropin="$initdir$systemdsystemunitdir/systemd-networkd-wait-online.service.d"
+    mkdir -p "$dropin"
+    printf '[Service]\nExecStart=\nExecStart=%s/systemd-networkd-wait-online %s --timeout=%s\n' \
+        "$systemdutildir" "$wait" "$XKD_TIMEOUT" > "$dropin/xen-kdump.conf"
 }
 
 install() {
@@ -193,7 +312,7 @@ install() {
     chmod 0755 "$initdir/usr/lib/xen-kdump/capture"
     inst_simple "$moddir/xen-kdump-capture-lib.sh" /usr/lib/xen-kdump/capture-lib.sh
     inst_multiple mount umount mountpoint mkdir mv rm rmdir ls cat sync df awk date sleep timeout \
-        sort tail od tr chmod sh blkid cut
+        sort tail od tr chmod sh blkid cut wc tee mkfifo grep
     if xkd_small; then
         inst_script "$moddir/xen-kdump-init.sh" /init
         local d
@@ -230,25 +349,12 @@ install() {
         inst_multiple ssh
         inst_simple "$XKD_SSH_KEY" /etc/xen-kdump/id
         chmod 0600 "$initdir/etc/xen-kdump/id"
-        xkd_known_hosts_line > "$initdir/etc/xen-kdump/known_hosts"
+        xkd_install_known_hosts || return 1
     fi
     if [[ $XKD_TARGET_KIND != path ]]; then
-        # The capture kernel brings the network up by DHCP before the capture unit runs.
-        mkdir -p "$initdir/etc/cmdline.d"
-        echo "rd.neednet=1 ip=dhcp" > "$initdir/etc/cmdline.d/99xen-kdump.conf"
-        local dropin="$initdir$systemdsystemunitdir/xen-kdump-capture.service.d"
-        mkdir -p "$dropin"
-        printf '[Unit]\nWants=network-online.target\nAfter=network-online.target\n' > "$dropin/network.conf"
-        # systemd-networkd does not read /etc/cmdline.d: DHCP on every Ethernet
-        # port, and waiting for it bounded by the config's timeout.
-        mkdir -p "$initdir/etc/systemd/network"
-        printf '[Match]\nType=ether\n\n[Network]\nDHCP=yes\n' \
-            > "$initdir/etc/systemd/network/90-xen-kdump.network"
-        dropin="$initdir$systemdsystemunitdir/systemd-networkd-wait-online.service.d"
-        mkdir -p "$dropin"
-        printf '[Service]\nExecStart=\nExecStart=%s/systemd-networkd-wait-online --any --timeout=%s\n' \
-            "$systemdutildir" "$XKD_TIMEOUT" > "$dropin/xen-kdump.conf"
+        xkd_install_network || return 1
     fi
+    xkd_install_hook_dirs || return 1
     local hook
     for hook in "$XKD_PRE_HOOK" "$XKD_POST_HOOK"; do
         [[ $hook ]] || continue

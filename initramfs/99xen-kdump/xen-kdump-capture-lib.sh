@@ -1,11 +1,12 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Sourced by the capture script (xen-kdump-capture.sh, /usr/lib/xen-kdump/capture):
 # the parts that keep evidence safe, as functions only, so that the tests can
-# call them one by one.  They use say, RUN, HOST, NAME and XKD_KEEP of the caller.
+# call them one by one.  They use say, RUN, HOST, NAME, XKD_KEEP and COLLECTOR
+# of the caller.
 #   names      clean_host, sq, rand
 #   the bound  descendants, bounded
-#   retention  own_complete_dump(s), prune: the rules of collector/save.c
-#   new dumps  fresh_dir, final_name
+#   retention  prune: collector/output/save.c's rules, through xen-kdump-collect --prune
+#   new dumps  id_text, fresh_dir, final_name
 # shellcheck shell=sh
 
 # The host name as the collector writes it into directory names: any other
@@ -57,14 +58,16 @@ descendants() {
 bounded() {
     lim=$1
     shift
-    rm -f "$RUN/expired"
     "$@" &
     worker=$!
+    # Its own marker: a bounded hook inside the bounded capture has another.
+    mark="$RUN/expired.$worker"
+    rm -f "$mark"
     (
         end=$(($(date +%s) + lim))
         while kill -0 "$worker" 2> /dev/null; do
             if [ "$(date +%s)" -ge "$end" ]; then
-                : > "$RUN/expired"
+                : > "$mark"
                 pids="$worker $(descendants "$worker")"
                 say "still running after ${lim}s: stopping it (pids $(echo $pids))"
                 # shellcheck disable=SC2086
@@ -81,76 +84,34 @@ bounded() {
     wait "$worker"
     rc=$?
     wait "$dog"
-    [ "$rc" -ne 0 ] && [ -e "$RUN/expired" ] && return 124
+    if [ -e "$mark" ]; then
+        rm -f "$mark"
+        [ "$rc" -ne 0 ] && return 124
+    fi
     return "$rc"
-}
-
-# What xen-kdump writes into a dump directory (the collector and this script).
-is_dump_file() {
-    case $1 in
-        vmcore | vmcore.incomplete | INCOMPLETE | xen-kdump.id | report.txt | report.json | \
-            dmesg.txt | vmcore.flat) return 0 ;;
-    esac
-    return 1
 }
 
 id_text() {
     printf 'xen-kdump-dump 1\nhost %s\n' "$HOST"
 }
 
-# own_complete_dump DIR: DIR is a real directory holding this host's
-# xen-kdump.id, a complete dump (vmcore, no INCOMPLETE, no vmcore.incomplete),
-# and nothing xen-kdump did not write.  The rules of collector/save.c.
-own_complete_dump() {
-    [ -d "$1" ] && [ ! -L "$1" ] || return 1
-    [ -f "$1/xen-kdump.id" ] && [ ! -L "$1/xen-kdump.id" ] || return 1
-    [ "$(cat "$1/xen-kdump.id")" = "$(id_text)" ] || return 1
-    [ -f "$1/vmcore" ] && [ ! -L "$1/vmcore" ] || return 1
-    for f in INCOMPLETE vmcore.incomplete; do
-        [ -e "$1/$f" ] || [ -L "$1/$f" ] && return 1
-    done
-    for f in "$1"/* "$1"/.[!.]* "$1"/..?*; do
-        [ -e "$f" ] || [ -L "$f" ] || continue
-        is_dump_file "${f##*/}" && [ -f "$f" ] && [ ! -L "$f" ] || return 1
-    done
-    return 0
-}
-
-# "STAMP SEQ NAME" for each of this host's complete dumps in $1 but $2.
-own_complete_dumps() {
-    S='[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]-[0-9][0-9][0-9][0-9][0-9][0-9]'
-    for p in "$1/$HOST"-$S "$1/$HOST"-$S.*; do
-        n=${p##*/}
-        [ "$n" != "$2" ] || continue
-        rest=${n#"$HOST"-}
-        stamp=${rest%%.*}
-        case $rest in
-            *.*) seq=${rest#*.} ;;
-            *) seq=-1 ;;
-        esac
-        case $seq in -1) ;; '' | *[!0-9]*) continue ;; esac
-        [ ${#seq} -le 5 ] || continue
-        own_complete_dump "$p" || continue
-        echo "$stamp $((seq + 1)) $n"
-    done
-}
-
 # Retention, once the new dump $2 in $1 is complete: keep this host's XKD_KEEP
-# newest complete dumps, $2 among them; 0 keeps all.  Incomplete dumps are
-# neither counted nor deleted, so failed captures never rotate good ones out.
+# newest complete dumps, $2 among them; 0 keeps all.  The rules are
+# collector/output/save.c's, applied by the collector itself (--prune): incomplete
+# dumps, other hosts' dumps, look-alikes without xen-kdump.id and dumps with
+# files added by hand are neither counted nor deleted.  Without a collector
+# that knows --prune, nothing is deleted.
 prune() {
     [ "$XKD_KEEP" -gt 0 ] || return 0
-    own_complete_dumps "$1" "$2" | sort -k1,1r -k2,2nr | tail -n +"$XKD_KEEP" |
-        while read -r _ _ old; do
-            p="$1/$old"
-            own_complete_dump "$p" || continue
-            for f in "$p"/*; do
-                case ${f##*/} in vmcore | xen-kdump.id) ;; *) rm -f -- "$f" ;; esac
-            done
-            rm -f -- "$p/vmcore" && rm -f -- "$p/xen-kdump.id" && rmdir -- "$p" &&
-                say "deleted old dump $p: keep $XKD_KEEP keeps this host's $XKD_KEEP newest complete dumps, the new one $2" ||
-                say "cannot delete old dump $p"
-        done
+    case $("$COLLECTOR" --help 2> /dev/null) in
+        *--prune*) ;;
+        *)
+            say "keep $XKD_KEEP not applied: no xen-kdump-collect with --prune in this image; nothing deleted"
+            return 0
+            ;;
+    esac
+    "$COLLECTOR" --prune "$1" --keep "$XKD_KEEP" --host "$HOST" --newest "$2" ||
+        say "keep $XKD_KEEP could not be applied in $1 (see above); nothing else changes"
 }
 
 # mkdir of a fresh ".NAME.RANDOM.incomplete" in $1 (never -p: whatever is

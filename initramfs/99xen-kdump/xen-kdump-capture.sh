@@ -7,7 +7,12 @@
 # collector is told the time left and stops itself; what still runs GRACE
 # seconds after the bound is killed), so nothing keeps the machine down.
 # Nothing here deletes a dump unless keep says so, and then only after the new
-# dump is complete, and only this host's complete dumps that xen-kdump wrote.
+# dump is complete, and only this host's complete dumps that xen-kdump wrote
+# (the collector applies the rules: --prune).  Every target gets the same
+# evidence beside the vmcore: report.txt, report.json, dmesg.txt and
+# xen-console.txt (the collector's --evidence when makedumpfile writes the dump
+# or ssh streams it).  Hooks: pre_hook and pre.d/* before saving, post_hook and
+# post.d/* after (run_hooks).
 #
 # Usage: capture            save, then the final or failure action
 #        capture --failure  only the failure action (the unit's OnFailure)
@@ -33,6 +38,18 @@ say() { echo "xen-kdump: $*"; }
 umask 077
 mkdir -p "$RUN"
 START=$(date +%s)
+
+# The capture's own log (like kdump-utils' kexec-dmesg.log): everything this
+# script, its hooks and the collector print goes on to the console and, through
+# tee, into $RUN/capture.log, which act() copies beside the dump as capture.log
+# (0600).  Without tee or mkfifo the capture runs as before, with no copy.
+LOG=$RUN/capture.log
+if command -v tee > /dev/null 2>&1 && command -v mkfifo > /dev/null 2>&1 &&
+    rm -f "$RUN/log.fifo" && mkfifo -m 0600 "$RUN/log.fifo" 2> /dev/null; then
+    tee -a "$LOG" < "$RUN/log.fifo" &
+    exec > "$RUN/log.fifo" 2>&1
+    rm -f "$RUN/log.fifo"
+fi
 # Seconds the collector gets after the bound to end its dump, before it is killed.
 GRACE=${XKD_GRACE:-30}
 # Images built before these keys existed.
@@ -72,9 +89,50 @@ saved() {
     printf '%s\n' "$1" > "$RUN/saved"
 }
 
+# The dump directory this capture wrote into (local, NFS) or "ssh:DIR" (on the server),
+# once known: the log is kept there.
+dump_dir() {
+    printf '%s\n' "$1" > "$RUN/dumpdir"
+}
+
+# This host's dump directories in $1, newest first.
+host_dumps() {
+    # shellcheck disable=SC2012
+    ls -1dt "$1/$HOST"-* "$1/.$HOST"-*.incomplete 2> /dev/null
+}
+
+# The dump directory the collector just made in $1 (it prints no path we could
+# rely on): the newest of this host's that was not there before ($2, host_dumps'
+# list then); nothing when it made none, so that no older dump gets this log.
+new_dump() {
+    host_dumps "$1" | while IFS= read -r p; do
+        printf '%s\n' "$2" | grep -qxF -- "$p" && continue
+        printf '%s\n' "$p"
+        break
+    done
+}
+
+# capture.log beside the dump: what the console showed up to now.  Never fatal.
+keep_log() {
+    d=$(cat "$RUN/dumpdir" 2> /dev/null) && [ -n "$d" ] && [ -s "$LOG" ] || return 0
+    sleep 1 # what tee still holds in the pipe
+    case $d in
+        /*)
+            [ -e "$d/capture.log" ] || [ -L "$d/capture.log" ] && return 0
+            [ -d "$d" ] && [ ! -L "$d" ] && (umask 077 && cat "$LOG" > "$d/capture.log") && sync
+            ;;
+        ssh:*)
+            qd=$(sq "${d#ssh:}")
+            ssh_run "cd -- $qd && umask 077 && cat > capture.log" < "$LOG"
+            ;;
+    esac || say "could not keep capture.log beside the dump"
+    return 0
+}
+
 # reboot | poweroff | shell; never returns in a real capture.
 act() {
     say "action: $1"
+    keep_log
     if [ -n "${XKD_ACTION_LOG:-}" ]; then
         echo "$1" >> "$XKD_ACTION_LOG"
         exit 0
@@ -172,6 +230,30 @@ collect() {
         --host "$HOST" "$@"
 }
 
+# The evidence beside the dump, for the paths where another program writes
+# it (makedumpfile, the ssh stream): report.txt, report.json, dmesg.txt and
+# xen-console.txt from the collector (--evidence), into directory $1.  Without
+# a collector that knows --evidence, makedumpfile's dmesg at least.
+# Evidence is never a reason to lose the dump: this does not fail.
+evidence() {
+    case $("$COLLECTOR" --help 2> /dev/null) in
+        *--evidence*)
+            "$COLLECTOR" --vmcore "$VMCORE" --evidence "$1" --quiet ||
+                say "the crash report could not be written (see above); saving the dump all the same"
+            ;;
+        *) say "no xen-kdump-collect with --evidence in this image: no crash report" ;;
+    esac
+    if [ ! -s "$1/dmesg.txt" ] && command -v makedumpfile > /dev/null; then
+        makedumpfile --dump-dmesg "$VMCORE" "$1/dmesg.txt" > /dev/null 2>&1 ||
+            say "no dmesg (needs dom0's VMCOREINFO)"
+    fi
+    chmod 0600 "$1"/* 2> /dev/null
+    return 0
+}
+
+# The evidence files a dump directory can hold, in the order they are sent.
+EVIDENCE_FILES="report.txt report.json dmesg.txt xen-console.txt"
+
 # Free MiB on the filesystem of $1.
 free_mib() {
     df -Pk "$1" | awk 'NR == 2 { print int($4 / 1024) }'
@@ -182,7 +264,11 @@ save_dir() {
     dir=$1
     mkdir -p "$dir" && chmod 0700 "$dir" || return 1
     if [ "$XKD_ENGINE" = native ]; then
-        collect "$dir" || return 1
+        rc=0
+        before=$(host_dumps "$dir")
+        collect "$dir" || rc=1
+        dump_dir "$(new_dump "$dir" "$before")"
+        [ "$rc" = 0 ] || return 1
         saved "$dir"
         return 0
     fi
@@ -198,10 +284,10 @@ save_dir() {
         return 1
     }
     echo "$tmp" > "$RUN/partial"
+    dump_dir "$tmp"
     echo "The capture is still writing this dump, or was stopped before it finished." > "$tmp/INCOMPLETE"
     id_text > "$tmp/xen-kdump.id"
-    makedumpfile --dump-dmesg "$VMCORE" "$tmp/dmesg.txt" > /dev/null 2>&1 ||
-        say "no dmesg (needs dom0's VMCOREINFO)"
+    evidence "$tmp"
     # shellcheck disable=SC2046
     if ! makedumpfile $(mdf_args) "$VMCORE" "$tmp/vmcore"; then
         echo "This dump is INCOMPLETE: makedumpfile failed (see the console log)." > "$tmp/INCOMPLETE"
@@ -215,6 +301,7 @@ save_dir() {
     # -T: a directory (or a symlink to one) appearing at the final name is
     # never moved into.
     mv -T -- "$tmp" "$dir/$final" && sync || return 1
+    dump_dir "$dir/$final"
     rm -f "$RUN/partial"
     say "saved $dir/$final"
     saved "$dir/$final"
@@ -268,20 +355,29 @@ save_ssh() {
     tn=".$NAME.$(rand).incomplete"
     qd=$(sq "$d")
     qt=$(sq "$tn")
-    start="umask 077 && mkdir -p -- $qd && cd -- $qd && mkdir -- $qt &&
+    ssh_run "umask 077 && mkdir -p -- $qd && cd -- $qd && mkdir -- $qt &&
         printf '%s\\n' 'The capture is still writing this dump, or was stopped before it finished.' > $qt/INCOMPLETE &&
-        printf 'xen-kdump-dump 1\\nhost %s\\n' $(sq "$HOST") > $qt/xen-kdump.id"
-    if command -v makedumpfile > /dev/null &&
-        makedumpfile --dump-dmesg "$VMCORE" "$RUN/dmesg.txt" > /dev/null 2>&1; then
-        ssh_run "$start && cat > $qt/dmesg.txt" < "$RUN/dmesg.txt" || return 1
-    else
-        ssh_run "$start" < /dev/null || return 1
-    fi
+        printf 'xen-kdump-dump 1\\nhost %s\\n' $(sq "$HOST") > $qt/xen-kdump.id" < /dev/null || return 1
+    # The same evidence as on a local disk, sent before the dump (it is what
+    # explains a dump that never finishes); each file's size is checked on
+    # the server before the rename.
+    ev=$RUN/evidence
+    rm -rf "$ev"
+    mkdir -m 0700 "$ev" && evidence "$ev"
+    checks=
+    for f in $EVIDENCE_FILES; do
+        [ -f "$ev/$f" ] || continue
+        ssh_run "umask 077 && cd -- $qd && cat > $qt/$f" < "$ev/$f" || {
+            say "sending $f to $XKD_TARGET_HOST failed; it stays as $d/$tn there, marked incomplete"
+            return 1
+        }
+        checks="$checks [ \$((\$(wc -c < $qt/$f))) -eq $(($(wc -c < "$ev/$f"))) ] &&"
+    done
     rm -f "$RUN/stream.rc"
     {
         dump_stream
         echo $? > "$RUN/stream.rc"
-    } | ssh_run "cd -- $qd && cat > $qt/vmcore.flat"
+    } | ssh_run "umask 077 && cd -- $qd && cat > $qt/vmcore.flat"
     sent=$?
     wrote=$(cat "$RUN/stream.rc" 2> /dev/null)
     if [ "$sent" -ne 0 ] || [ "${wrote:-x}" != 0 ]; then
@@ -289,13 +385,14 @@ save_ssh() {
         return 1
     fi
     final=$(ssh_run "cd -- $qd &&
-        [ \"\$(tail -c 16 $qt/vmcore.flat | od -An -v -tx1 | tr -d ' \\n')\" = ffffffffffffffffffffffffffffffff ] &&
+        [ \"\$(tail -c 16 $qt/vmcore.flat | od -An -v -tx1 | tr -d ' \\n')\" = ffffffffffffffffffffffffffffffff ] &&$checks
         rm -f -- $qt/INCOMPLETE && f=$(sq "$NAME") && n=0 &&
         while [ -e \"\$f\" ] || [ -L \"\$f\" ]; do n=\$((n + 1)); f=$(sq "$NAME").\$n; done &&
         mv -- $qt \"\$f\" && echo \"\$f\"" < /dev/null) && [ -n "$final" ] || {
-        say "the stream to $XKD_TARGET_HOST ended without its end marker, or the rename failed; it stays as $d/$tn there"
+        say "the stream to $XKD_TARGET_HOST ended without its end marker, a file did not arrive whole, or the rename failed; it stays as $d/$tn there"
         return 1
     }
+    dump_dir "ssh:$d/$final"
     say "saved $XKD_TARGET_HOST:$d/$final (flattened: makedumpfile -R turns it into a normal dump)"
     saved "$XKD_TARGET_HOST:$d/$final"
 }
@@ -324,9 +421,10 @@ save_target() {
     esac
 }
 
-# The part of the capture the bound covers: pre_hook, then the target.
+# The part of the capture the bound covers: the pre hooks, then the target.
 capture() {
     run_hook "$XKD_PRE_HOOK"
+    run_hooks pre
     save_target
 }
 
@@ -342,7 +440,14 @@ finish() {
     [ "$left" -ge "$XKD_TIMEOUT" ] || left=$XKD_TIMEOUT
     bounded "$left" run_hook "$XKD_POST_HOOK" "$SAVED" ||
         say "post_hook $XKD_POST_HOOK did not finish; carrying on"
+    run_hooks post "$SAVED" complete
     act "$XKD_FINAL_ACTION"
+}
+
+# The post hooks when no dump was saved: the incomplete dump's directory, if
+# one was started on a disk, and "failed".
+failed_hooks() {
+    run_hooks post "$(cat "$RUN/partial" 2> /dev/null)" failed
 }
 
 # $1: the status of the bounded capture.
@@ -366,8 +471,10 @@ failure() {
             [ "$rc" = 124 ] && say "saving locally did not end within capture_timeout"
         fi
         say "saving locally failed too"
+        failed_hooks
         act reboot
     fi
+    failed_hooks
     act "$XKD_FAILURE_ACTION"
 }
 
@@ -376,6 +483,27 @@ run_hook() {
     shift_hook=$1
     shift
     "$shift_hook" "$@" || say "hook $shift_hook failed ($?); carrying on"
+}
+
+# run_hooks pre|post [ARGS...]: every executable file in $ETC/pre.d or
+# $ETC/post.d (installed there from the host's /etc/xen-kdump/{pre,post}.d
+# by the dracut module), in name order (LC_ALL=C), one at a time, each
+# stopped after XKD_TIMEOUT seconds.  A hook that fails or is stopped is
+# logged and the capture carries on: a hook never costs the dump.
+run_hooks() {
+    phase=$1
+    shift
+    for hook in "$ETC/$phase.d"/*; do
+        [ -f "$hook" ] && [ -x "$hook" ] || continue
+        say "$phase hook ${hook##*/}"
+        bounded "$XKD_TIMEOUT" "$hook" "$@"
+        hrc=$?
+        case $hrc in
+            0) ;;
+            124) say "$phase hook ${hook##*/} still ran after ${XKD_TIMEOUT}s (timeout): stopped; carrying on" ;;
+            *) say "$phase hook ${hook##*/} failed (status $hrc); carrying on" ;;
+        esac
+    done
 }
 
 if [ "${1:-}" = --failure ]; then
@@ -387,7 +515,7 @@ if [ ! -r "$VMCORE" ]; then
 fi
 
 SAVED=
-rm -f "$RUN/saved" "$RUN/partial" "$RUN/expired"
+rm -f "$RUN/saved" "$RUN/partial"
 say "capture bound: ${LIMIT}s (capture_timeout $XKD_CAPTURE_TIMEOUT)"
 bounded $((LIMIT + GRACE)) capture && finish
 failure $?

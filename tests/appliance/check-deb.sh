@@ -68,6 +68,12 @@ check "postinst enables the unit, never starts it" \
 	'grep -q "deb-systemd-helper enable .xen-kdump.service" "$T/ctl/postinst" &&
 	 ! grep -q "deb-systemd-invoke.*start" "$T/ctl/postinst"'
 
+# Found by the VM scenario appliance-purge: --no-start also drops the stop on removal,
+# which left the image loaded and the unit active with its binary gone.
+check "prerm stops the unit on remove (its ExecStop unloads the image), not on upgrade" \
+	'grep -q "^if \[ \"\$1\" = remove \] .*; then" "$T/ctl/prerm" &&
+	 grep -q "deb-systemd-invoke stop xen-kdump.service" "$T/ctl/prerm"'
+
 out=$(lintian --fail-on error "$deb" 2>&1); rc=$?
 echo "$out" | sed 's/^/# lintian: /'
 check "lintian: no errors" '[ $rc -eq 0 ] && ! echo "$out" | grep -q "^E: "'

@@ -23,6 +23,9 @@ for f in /usr/lib/dracut/*; do [ "${f##*/}" = modules.d ] || ln -s "$f" "$T/drac
 for m in /usr/lib/dracut/modules.d/*; do ln -s "$m" "$T/dracut/modules.d/"; done
 ln -s "$top/initramfs/99xen-kdump" "$T/dracut/modules.d/99xen-kdump"
 ssh-keygen -q -t ed25519 -N '' -f "$T/id"
+# dom0's network as recorded `ip -j` output (tests/appliance/netplan), not this machine's.
+nets=$top/tests/appliance/netplan
+export XKD_NET_FIXTURES=$nets/static-bridge
 HOST_KEY="ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFXDCwlKkWVoU416wqAH8FMFwxXQsoIpEAyUJR0ZLoRq"
 
 build() {
@@ -60,11 +63,19 @@ check "ssh: capture script executable, identity and config private" \
 check "ssh: pinned host key for [host]:port" \
 	'[ "$(lsinitrd -f etc/xen-kdump/known_hosts "$img")" = "[10.0.2.2]:2222 $HOST_KEY" ]'
 check "ssh: the validated config inside" 'lsinitrd -f etc/xen-kdump/config.env "$img" | grep -q "^XKD_TARGET_KIND=.ssh.$"'
-check "ssh: network by DHCP" '[ "$(lsinitrd -f etc/cmdline.d/99xen-kdump.conf "$img")" = "rd.neednet=1 ip=dhcp" ]'
+check "ssh: network needed, no dracut DHCP" '[ "$(lsinitrd -f etc/cmdline.d/99xen-kdump.conf "$img")" = "rd.neednet=1" ]'
 check "ssh: no NFS client" '! grep -q "sbin/mount.nfs$" "$T/ls"'
-check "ssh: DHCP by systemd-networkd, wait bounded by timeout (120)" \
-	'lsinitrd -f etc/systemd/network/90-xen-kdump.network "$img" | grep -q "^DHCP=yes$" &&
-	 lsinitrd -f usr/lib/systemd/system/systemd-networkd-wait-online.service.d/xen-kdump.conf "$img" | grep -q -- "--any --timeout=120$"'
+check "ssh: dom0's static xenbr0 by systemd-networkd, wait for it bounded by timeout (120)" \
+	'lsinitrd -f etc/systemd/network/10-xen-kdump-xenbr0.network "$img" | grep -q "^Address=192.168.10.5/24$" &&
+	 lsinitrd -f etc/systemd/network/10-xen-kdump-xenbr0.netdev "$img" | grep -q "^Kind=bridge$" &&
+	 lsinitrd -f etc/systemd/network/10-xen-kdump-enp1s0.network "$img" | grep -q "^Bridge=xenbr0$" &&
+	 lsinitrd -f usr/lib/systemd/system/systemd-networkd-wait-online.service.d/xen-kdump.conf "$img" | grep -q -- "--interface=xenbr0:routable --timeout=120$"'
+check "ssh: the bridge module, though nothing here has it loaded" 'grep -q "/bridge.ko" "$T/ls"'
+check "ssh: only the plan's network files (none of the host's)" \
+	'[ "$(grep -c "etc/systemd/network/." "$T/ls")" = 3 ]'
+# The same plan as the recorded case's, for this config's target (its first line).
+same_plan() { [ "$(sed 1d "$1")" = "$(sed 1d "$2")" ] && [ "$(head -n 1 "$1")" = "target 10.0.2.2" ]; }
+check "ssh: the plan is kept beside the image" 'same_plan "$img.network" "$nets/static-bridge/expected"'
 check "ssh: the capture waits for the network (drop-in)" \
 	'lsinitrd -f usr/lib/systemd/system/xen-kdump-capture.service.d/network.conf "$img" | grep -q "^After=network-online.target$"'
 check "ssh: the capture unit is bounded: capture_timeout auto (24 h) + timeout + 10 min" \
@@ -85,15 +96,29 @@ build --kver "$kver" --if-stale
 check "if-stale: a changed config rebuilds (${took}s)" \
 	'[ $rc -eq 0 ] && [ "$(stat -c %Y "$img")" != "$before" ] && grep -q "Rebuilding: the configuration changed" "$T/out"'
 check "if-stale: the sidecar records the config the image holds" 'grep -q "^XKD_KEEP=.3.$" "$img.config"'
+before=$(stat -c %Y "$img")
+sleep 1
+XKD_NET_FIXTURES=$nets/bond-ab build --kver "$kver" --if-stale
+check "if-stale: a network change rebuilds (${took}s)" \
+	'[ $rc -eq 0 ] && [ "$(stat -c %Y "$img")" != "$before" ] && grep -q "Rebuilding: dom0.s network to 10.0.2.2 changed" "$T/out" &&
+	 same_plan "$img.network" "$nets/bond-ab/expected" &&
+	 lsinitrd -f etc/systemd/network/10-xen-kdump-bond0.netdev "$img" | grep -q "^Mode=active-backup$" &&
+	 lsinitrd "$img" | grep -q "/bonding.ko"'
+before=$(stat -c %Y "$img")
+XKD_NET_FIXTURES=$nets/no-route build --kver "$kver" --if-stale
+check "if-stale: no route to the target now keeps the image built with one" \
+	'[ $rc -eq 0 ] && [ "$(stat -c %Y "$img")" = "$before" ] && grep -q "dom0 has no route to 10.0.2.2 now; keeping" "$T/out"'
 
 # 3. nfs target; the kernel release is read from the bzImage header this time.
 conf "target nfs 10.0.2.2:/export/crash"
-build
+XKD_NET_FIXTURES=$nets/dhcp build
 check "nfs: rebuild succeeds, release read from the image (${took}s)" \
 	'[ $rc -eq 0 ] && [ -s "$img" ] && grep -q "(kernel $kver)" "$T/out" || { cat "$T/out"; false; }'
 lsinitrd "$img" > "$T/ls" 2> /dev/null
 check "nfs: mount.nfs and nfs.ko inside" 'grep -q "sbin/mount.nfs$" "$T/ls" && grep -q "/nfs.ko" "$T/ls"'
 check "nfs: no ssh, no identity, no known_hosts" '! has usr/bin/ssh && ! has etc/xen-kdump/id && ! has etc/xen-kdump/known_hosts'
+check "nfs: DHCP where dom0 uses DHCP" \
+	'lsinitrd -f etc/systemd/network/10-xen-kdump-eth0.network "$img" | grep -q "^DHCP=ipv4$"'
 
 # 4. local path on its own ext4 (a loop device): recorded by UUID with the subdirectory.
 truncate -s 16M "$T/disk.img" && mkfs.ext4 -q -F "$T/disk.img" && mkdir -p "$T/disk" &&
@@ -110,6 +135,7 @@ check "path: target filesystem by UUID, type and subdirectory" \
 lsinitrd "$img" > "$T/ls" 2> /dev/null
 check "path: ext4 driver, no network, no ssh, no wait for the network" \
 	'grep -q "/ext4.ko" "$T/ls" && ! has etc/cmdline.d/99xen-kdump.conf && ! has usr/bin/ssh && ! grep -q "xen-kdump-capture.service.d/network.conf" "$T/ls"'
+check "path: no network plan kept" '[ ! -e "$img.network" ]'
 check "path: the capture unit is bounded: capture_timeout 600 + timeout 120 + 10 min" \
 	'[ "$(lsinitrd -f usr/lib/systemd/system/xen-kdump-capture.service.d/timeout.conf "$img")" = "[Service]
 TimeoutStartSec=1320" ]'
@@ -125,7 +151,14 @@ printf 'HdrS' | dd of="$T/vmlinuz-xkd" bs=1 seek=$((0x202)) conv=notrunc 2> /dev
 printf '\000\010' | dd of="$T/vmlinuz-xkd" bs=1 seek=$((0x20e)) conv=notrunc 2> /dev/null
 printf '6.1.192-xkd (root@vm) #1 SMP' | dd of="$T/vmlinuz-xkd" bs=1 seek=$((0xa00)) conv=notrunc 2> /dev/null
 printf 'kernel %s\ninitrd %s/initrd-minimal.img\ntarget path %s\n' "$T/vmlinuz-xkd" "$T" "$T/disk/var/crash" > "$T/conf"
-build
+# With hook directories and the config's dracut_args (here: one file more).
+mkdir -p "$T/hooks/pre.d" "$T/hooks/post.d"
+printf '#!/bin/sh\necho pre\n' > "$T/hooks/pre.d/10-pre" && chmod 755 "$T/hooks/pre.d/10-pre"
+printf '#!/bin/sh\necho post\n' > "$T/hooks/post.d/50-post" && chmod 755 "$T/hooks/post.d/50-post"
+printf 'notes\n' > "$T/hooks/post.d/README"
+echo "marker" > "$T/marker"
+printf 'dracut_args --include %s /etc/xkd-marker\n' "$T/marker" >> "$T/conf"
+XKD_HOOKS_DIR=$T/hooks build
 mimg=$T/initrd-minimal.img
 check "minimal: rebuild succeeds without /lib/modules (${took}s)" \
 	'[ $rc -eq 0 ] && grep -q "Built $T/initrd-minimal.img (kernel 6.1.192-xkd)" "$T/out" || { cat "$T/out"; false; }'
@@ -134,6 +167,10 @@ check "minimal: no kernel modules, no systemd, no udev" \
 	'! grep -q "\.ko" "$T/ls" && ! has usr/bin/systemctl && ! grep -q "systemd/systemd$" "$T/ls" && ! has usr/bin/udevadm'
 check "minimal: our /init, the capture script, the collector, dash" \
 	'lsinitrd -f init "$mimg" | grep -q "small capture image" && has usr/lib/xen-kdump/capture && has usr/lib/xen-kdump/capture-lib.sh && has usr/sbin/xen-kdump-collect && has usr/bin/dash'
+check "minimal: the hook directories' executables are in the image, nothing else of them" \
+	'grep -q "^-rwxr-xr-x .* etc/xen-kdump/pre.d/10-pre$" "$T/ls" && grep -q "^-rwxr-xr-x .* etc/xen-kdump/post.d/50-post$" "$T/ls" &&
+	 ! grep -q "post.d/README" "$T/ls" && [ "$(lsinitrd -f etc/xen-kdump/post.d/50-post "$mimg")" = "$(cat "$T/hooks/post.d/50-post")" ]'
+check "minimal: the config's dracut_args reached dracut" '[ "$(lsinitrd -f etc/xkd-marker "$mimg")" = marker ]'
 lsinitrd -f etc/xen-kdump/build.env "$mimg" > "$T/env" 2> /dev/null
 check "minimal: target filesystem by UUID" 'grep -q "^XKD_TARGET_DEVICE=.UUID=$uuid.$" "$T/env"'
 size_minimal=$(stat -c %s "$mimg" 2> /dev/null || echo 0)

@@ -23,7 +23,7 @@ done
 check "xen-kdump.conf(5) documents every key (missing:${missing:- none})" '[ -z "$missing" ] && [ -n "$keys" ]'
 rm -f "$empty"
 missing=
-for v in load unload status show rebuild setup test; do
+for v in load unload status show rebuild setup test propagate announce; do
 	grep -q "^\.B $v" "$top/docs/xen-kdump.8" || missing="$missing $v"
 done
 check "xen-kdump(8) documents the verbs (missing:${missing:- none})" '[ -z "$missing" ]'

@@ -8,7 +8,9 @@
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
-XKD=${XKD:-$top/build/xen-kdump}
+BUILD=${BUILD:-build}
+case $BUILD in /*) ;; *) BUILD=$top/$BUILD ;; esac
+XKD=${XKD:-$BUILD/xen-kdump}
 case $XKD in /*) ;; *) XKD=$PWD/$XKD ;; esac
 CAPTURE=$top/initramfs/99xen-kdump/xen-kdump-capture.sh
 LIB=$top/initramfs/99xen-kdump/xen-kdump-capture-lib.sh
@@ -44,11 +46,13 @@ echo "kdump-compressed" > "$last"
 exit 0
 EOF
 # ssh: the remote side is this machine; the command is the last argument.
+# FAKE_SSH_SHORT=NAME: the file NAME arrives cut short (5 bytes).
 cat > "$T/bin/ssh" << 'EOF'
 #!/bin/sh
 echo "ssh $*" >> "$FAKE_LOG"
 if [ -n "${FAKE_SSH_DOWN:-}" ]; then sleep 1; exit 255; fi
 for last; do :; done
+case $last in *"cat > "*"/${FAKE_SSH_SHORT:-none}") head -c 5 | sh -c "$last"; exit ;; esac
 exec sh -c "$last"
 EOF
 cat > "$T/bin/mount" << 'EOF'
@@ -59,15 +63,37 @@ EOF
 # collector: records its arguments; "--output -" streams a flattened file, and
 # always ends it with the end marker, as the real one does even when it fails
 # (FAKE_COLLECTOR_FAIL: exit 1).  --help names --time-limit with FAKE_TIME_LIMIT.
+# --evidence DIR writes the four evidence files; --prune is the real
+# collector's (REAL_COLLECT): retention has one implementation, save.c.
 cat > "$T/bin/collector" << 'EOF'
 #!/bin/sh
 if [ "$1" = --help ]; then
     echo "  --output DIR"
+    echo "  --evidence DIR"
+    echo "  --prune DIR"
     [ -n "${FAKE_TIME_LIMIT:-}" ] && echo "  --time-limit SECONDS"
     exit 0
 fi
 echo "collector $*" >> "$FAKE_LOG"
+case " $* " in *" --prune "*) exec "$REAL_COLLECT" "$@" ;; esac
+case " $* " in *" --evidence "*)
+    for a; do [ "${prev:-}" = --evidence ] && dir=$a; prev=$a; done
+    mkdir -p "$dir"
+    for f in report.txt report.json dmesg.txt xen-console.txt; do
+        echo "evidence $f of the crashed host" > "$dir/$f"
+    done
+    exit 0 ;;
+esac
 echo $$ > "${FAKE_LOG%/*}/collector.pid"
+# FAKE_COLLECTOR_DIR: make the dump directory, as the real one does, and say so.
+if [ -n "${FAKE_COLLECTOR_DIR:-}" ]; then
+    while [ $# -gt 0 ]; do
+        case $1 in --output) o=$2 ;; --host) h=$2 ;; esac
+        shift
+    done
+    mkdir -m 0700 "$o/$h-$(date +%Y%m%d-%H%M%S)" && echo "collector: Saving to $o/$h-..."
+    set -- --output "$o"
+fi
 [ -n "${FAKE_HANG:-}" ] && sleep 1000
 case " $* " in *" --output - "*)
     printf 'makedumpfile\0\0\0\0native-data'
@@ -101,10 +127,23 @@ XKD_LOCAL_DEVICE='UUID=2222' XKD_LOCAL_FSTYPE='ext4' XKD_LOCAL_SUBDIR='/local'
 EOF
 }
 
+COLLECT=${XKD%/*}/xen-kdump-collect
 run() {
     PATH="$T/bin:$PATH" XKD_LIB="$LIB" XKD_ETC="$T/etc" XKD_VMCORE="$T/vmcore" XKD_RUN="$T/run" \
-        XKD_ACTION_LOG="$T/actions" XKD_TEST_ROOT="$T/root" FAKE_LOG="$T/log" \
-        XKD_COLLECTOR="${COLLECTOR:-/nonexistent}" sh "$CAPTURE" "$@" > "$T/out" 2>&1
+        XKD_ACTION_LOG="$T/actions" XKD_TEST_ROOT="$T/root" FAKE_LOG="$T/log" REAL_COLLECT="$COLLECT" \
+        XKD_COLLECTOR="${COLLECTOR:-$T/bin/collector}" sh "$CAPTURE" "$@" > "$T/out" 2>&1
+}
+# evidence DIR: the four evidence files are there, 0600, as the collector wrote them.
+evidence() {
+    for f in report.txt report.json dmesg.txt xen-console.txt; do
+        grep -q "^evidence $f of the crashed host$" "$1/$f" && [ "$(mode "$1/$f")" = 600 ] || return 1
+    done
+}
+# hook DIR NAME [BODY]: an executable hook that logs its name and arguments.
+hook() {
+    mkdir -p "$T/etc/$1"
+    printf '#!/bin/sh\necho "%s $*" >> "%s"\n%s\n' "$2" "$T/log" "${3:-}" > "$T/etc/$1/$2"
+    chmod +x "$T/etc/$1/$2"
 }
 
 mode() { stat -c %a "$1"; }
@@ -144,6 +183,9 @@ own "$C" testhost-20200101-000000 testhost
 run
 d=$(ls -d "$T"/root/var/crash/testhost-* 2> /dev/null | tail -n 1)
 check "path: dump saved under its final name" '[ -n "$d" ] && [ -s "$d/vmcore" ] && [ -s "$d/dmesg.txt" ]'
+check "path, makedumpfile: the collector's evidence beside the vmcore (report, dmesg, Xen console), 0600" \
+    'evidence "$d" && grep -q "^collector --vmcore $T/vmcore --evidence $C/\.testhost-.*\.incomplete --quiet$" "$T/log"'
+check "path, makedumpfile: the collector's dmesg, so no makedumpfile --dump-dmesg" '! grep -q "makedumpfile --dump-dmesg" "$T/log"'
 check "path: no incomplete directory left" '! ls -d "$T"/root/var/crash/.*incomplete > /dev/null 2>&1'
 check "path: directory 0700, files 0600" '[ "$(mode "$d")" = 700 ] && [ "$(mode "$d/vmcore")" = 600 ]'
 check "path: mask 33 is -X -d 1, lzo is -l" 'grep -q "makedumpfile -l -X -d 1 $T/vmcore" "$T/log"'
@@ -152,6 +194,9 @@ check "path: the dump says who wrote it (xen-kdump.id), no INCOMPLETE left" \
     '[ "$(cat "$d/xen-kdump.id")" = "$(printf "xen-kdump-dump 1\nhost testhost")" ] && [ ! -e "$d/INCOMPLETE" ]'
 check "path: keep defaults to 0: the old dump is still there" '[ -f "$C/testhost-20200101-000000/vmcore" ]'
 check "path: the capture's bound is auto, 30 min for a small vmcore" 'grep -q "capture bound: 1800s (capture_timeout auto)" "$T/out"'
+check "path: capture.log beside the dump (0600), the older dump without one" \
+    '[ "$(mode "$d/capture.log")" = 600 ] && grep -q "^xen-kdump: saved " "$d/capture.log" &&
+     [ ! -e "$C/testhost-20200101-000000/capture.log" ]'
 
 # The temporary name is fresh and unpredictable, made without -p: symlinks
 # planted at the names a capture could use are never followed.
@@ -190,8 +235,10 @@ check "keep: incomplete dumps are untouched" \
 check "keep: a dump with files added by hand is untouched" \
     '[ -f "$C/testhost-20190105-000000/analysis.txt" ] && [ -f "$C/testhost-20190105-000000/vmcore" ]'
 check "keep: each deletion is logged with why" \
-    '[ "$(grep -c "deleted old dump" "$T/out")" = 2 ] &&
-     grep -q "deleted old dump $C/testhost-20200101-000000: keep 2 keeps this host.s 2 newest complete dumps" "$T/out"'
+    '[ "$(grep -c "Deleted old dump" "$T/out")" = 2 ] &&
+     grep -q "Deleted old dump $C/testhost-20200101-000000: keep 2 keeps this host.s 2 newest complete dumps" "$T/out"'
+check "keep: applied by the collector (--prune, save.c's rules), naming the new dump" \
+    'grep -Eq "^collector --prune $C --keep 2 --host testhost --newest testhost-[0-9]{8}-[0-9]{6}$" "$T/log"'
 check "keep: zlib is -c" 'grep -q "makedumpfile -c -X" "$T/log"'
 
 # A failed capture deletes nothing, whatever keep says.
@@ -199,7 +246,19 @@ setup "keep 1
 failure_action poweroff"
 own "$C" testhost-20200101-000000 testhost
 FAKE_MDF_FAIL=1 run
-check "keep: a failed capture deletes nothing" '[ -f "$C/testhost-20200101-000000/vmcore" ] && ! grep -q "deleted" "$T/out"'
+check "keep: a failed capture deletes nothing" '[ -f "$C/testhost-20200101-000000/vmcore" ] && ! grep -qi "deleted" "$T/out" && ! grep -q -- "--prune" "$T/log"'
+
+# Without a collector (or one without --prune) nothing is deleted, and it says
+# so; the dump is saved all the same, with makedumpfile's dmesg.
+setup "keep 1"
+own "$C" testhost-20200101-000000 testhost
+COLLECTOR=/nonexistent run
+d=$(ls -d "$C"/testhost-2* | tail -n 1)
+check "keep without a collector: nothing deleted, and said why" \
+    '[ -f "$C/testhost-20200101-000000/vmcore" ] && grep -q "keep 1 not applied: no xen-kdump-collect with --prune" "$T/out"'
+check "no collector: the dump is saved with makedumpfile's dmesg, and no report is said so" \
+    '[ -s "$d/vmcore" ] && [ "$(cat "$d/dmesg.txt")" = "dmesg of the crashed dom0" ] && [ "$(mode "$d/dmesg.txt")" = 600 ] &&
+     grep -q "no crash report" "$T/out" && [ "$(cat "$T/actions")" = reboot ]'
 
 setup "dump_level 31
 compression none"
@@ -240,6 +299,15 @@ check "ssh: hooks ran, post with the location" '[ "$(grep -c "^hook" "$T/log")" 
 check "ssh: final_action" '[ "$(cat "$T/actions")" = reboot ]'
 check "ssh: id file, no INCOMPLETE, nothing left under a temporary name" \
     '[ -f "$r/xen-kdump.id" ] && [ ! -e "$r/INCOMPLETE" ] && ! ls -d "$T"/remote/.*incomplete > /dev/null 2>&1'
+check "ssh: the same evidence as on a local disk beside vmcore.flat, files 0600 in a 0700 directory" \
+    'evidence "$r" && [ "$(mode "$r")" = 700 ] && [ "$(mode "$r/vmcore.flat")" = 600 ] && [ "$(mode "$r/xen-kdump.id")" = 600 ]'
+
+# A file cut short on its way is never in a complete-looking dump.
+setup "$SSH"
+FAKE_SSH_SHORT=report.json run
+check "ssh: an evidence file that arrived short: not renamed, saved locally instead" \
+    '! ls -d "$T"/remote/testhost-* > /dev/null 2>&1 && ls -d "$T"/remote/.*incomplete > /dev/null &&
+     grep -q "a file did not arrive whole" "$T/out" && evidence "$(ls -d "$T"/root/local/testhost-*)"'
 
 # Even a symlink at the exact random name (fixed here) is refused, never followed.
 setup "failure_action poweroff"
@@ -324,6 +392,29 @@ COLLECTOR=$T/bin/collector run
 check "native: collector called with level, compression, keep, reserve, host" 'grep -q "collector --vmcore $T/vmcore --output $T/root/var/crash --level 63 --compress none --keep 3 --reserve 100 --host testhost$" "$T/log"'
 check "native: no makedumpfile" '! grep -q "^makedumpfile -" "$T/log"'
 
+# 9c. the capture's own log beside the dump (capture.log, 0600): the script's and
+# the collector's output, never beside an older dump.
+setup "engine native"
+own "$C" testhost-20200101-000000 testhost
+FAKE_COLLECTOR_DIR=1 COLLECTOR=$T/bin/collector run
+d=$(ls -d "$C"/testhost-* | grep -v 20200101 | head -n 1)
+check "capture.log: beside the new dump, 0600" '[ -n "$d" ] && [ "$(mode "$d/capture.log")" = 600 ]'
+check "capture.log: the script's and the collector's lines, up to the action" \
+    'grep -q "^xen-kdump: capture bound: " "$d/capture.log" && grep -q "^collector: Saving to " "$d/capture.log" &&
+     grep -q "^xen-kdump: action: reboot" "$d/capture.log"'
+check "capture.log: the console still shows it all" 'grep -q "^collector: Saving to " "$T/out"'
+check "capture.log: not beside the older dump" '[ ! -e "$C/testhost-20200101-000000/capture.log" ]'
+setup "engine native"
+own "$C" testhost-20200101-000000 testhost
+FAKE_COLLECTOR_DIR=1 FAKE_COLLECTOR_FAIL=1 COLLECTOR=$T/bin/collector run
+d=$(ls -d "$C"/testhost-* | grep -v 20200101 | head -n 1)
+check "capture.log: beside an incomplete dump too, with the failure" \
+    '[ -n "$d" ] && grep -q "capture failed; failure_action" "$d/capture.log"'
+setup "engine native"
+own "$C" testhost-20200101-000000 testhost
+FAKE_COLLECTOR_FAIL=1 COLLECTOR=$T/bin/collector run
+check "capture.log: no dump made, so no older dump gets the log" '[ ! -e "$C/testhost-20200101-000000/capture.log" ]'
+
 # 9a. a stream whose writer failed (its end marker written all the same) is
 # never renamed to its final name: the writer's status is checked, not only ssh's.
 setup "$SSH
@@ -391,8 +482,7 @@ line" "back\\slash" "'" ""; do
     got=$(sh -c "printf '%s' $(sq "$v")")
     check "sq: $(printf '%s' "$v" | tr '\n' '~') comes back as itself through sh -c" '[ "$got" = "$v" ] && [ ! -e "$T/pwned" ]'
 done
-# clean_host names directories exactly as the collector does (collector/save.c).
-COLLECT=${XKD%/*}/xen-kdump-collect
+# clean_host names directories exactly as the collector does (collector/output/save.c).
 for raw in "node-1.example" ".hidden" "h'\$(x)
 y/../z" "é"; do
     rm -rf "$T/names"
@@ -401,6 +491,37 @@ y/../z" "é"; do
     check "clean_host: $(printf '%s' "$raw" | tr '\n' '~') is named as by xen-kdump-collect ($made)" \
         '[ -n "$made" ] && [ "${made%-*-*}" = "$(clean_host "$raw")" ]'
 done
+
+# 13. Hook directories: pre.d before saving, post.d after, in name order,
+# each bounded by timeout; a failing or hung hook is logged and costs nothing.
+setup "timeout 2
+final_action poweroff"
+hook pre.d 20-second
+hook pre.d 10-first "exit 3"
+hook pre.d 30-hangs "sleep 100"
+hook post.d 50-post
+hook post.d 05-post
+printf 'not a hook\n' > "$T/etc/pre.d/README"
+start=$(date +%s)
+run
+took=$(($(date +%s) - start))
+d=$(ls -d "$C"/testhost-2* | tail -n 1)
+check "hooks: pre.d in name order before the dump, then post.d in name order" \
+    '[ "$(grep -E "^(10-first|20-second|30-hangs|05-post|50-post|makedumpfile -l)" "$T/log" | cut -d" " -f1 | tr "\n" " ")" = \
+      "10-first 20-second 30-hangs makedumpfile 05-post 50-post " ]'
+check "hooks: a failing pre hook is logged with its status, and the dump is saved" \
+    'grep -q "pre hook 10-first failed (status 3); carrying on" "$T/out" && [ -s "$d/vmcore" ]'
+check "hooks: a hung pre hook is stopped after timeout (${took}s in all for timeout 2)" \
+    'grep -q "pre hook 30-hangs still ran after 2s (timeout): stopped" "$T/out" && [ "$took" -le 15 ]'
+check "hooks: post hooks get the dump directory and complete" 'grep -q "^05-post $d complete$" "$T/log"'
+check "hooks: a file that is not executable is no hook" '! grep -q "README" "$T/out"'
+check "hooks: final_action after the post hooks" '[ "$(cat "$T/actions")" = poweroff ]'
+
+setup "failure_action shell"
+hook post.d 50-post
+FAKE_MDF_FAIL=1 run
+check "hooks: when the capture fails, post hooks get the incomplete dump and failed" \
+    'grep -Eq "^50-post $C/\.testhost-[0-9]{8}-[0-9]{6}\.[0-9]+\.incomplete failed$" "$T/log" && [ "$(cat "$T/actions")" = shell ]'
 
 # 10. --failure (the unit's OnFailure) only takes the failure action.
 setup "failure_action poweroff"

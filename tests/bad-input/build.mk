@@ -8,7 +8,7 @@ BAD_INPUT_GEN_OBJS := $(call obj,tests/bad-input/gen.c tests/bad-input/gen-loade
 
 $(BUILD)/obj/tests/bad-input/%.o: XKD_CFLAGS += -Itests/unit
 
-$(BAD_INPUT_GEN): $(BAD_INPUT_GEN_OBJS) $(BUILD)/libxkdcollect.a $(BUILD)/libxenkdump.a
+$(BAD_INPUT_GEN): $(BAD_INPUT_GEN_OBJS) $(LINK_LIBS)
 	@mkdir -p $(dir $@)
 	$(if $(Q),@echo "  LD      $@")
 	$(Q)$(CC) $(XKD_LDFLAGS) $(LDFLAGS) -o $@ $(BAD_INPUT_GEN_OBJS) $(LINK_LIBS) $(LIBS)

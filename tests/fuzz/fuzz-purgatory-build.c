@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "purgatory.h"
-#include "../purgatory/stub.h"
+#include "purgatory/stub.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         struct xkd_purgatory_params p;

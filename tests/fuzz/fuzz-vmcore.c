@@ -2,7 +2,8 @@
 /*
  * Arbitrary bytes as a vmcore: the ELF reader, the note walker, every Xen
  * decoder (translation, frame table, domain list, console ring, dom0's p2m
- * and printk ring) and the report writer must refuse or answer, never crash,
+ * and printk ring), the report writer and the evidence logs (dmesg.txt,
+ * xen-console.txt) must refuse or answer, never crash,
  * hang or read outside what they were given.  Seeds: tests/fuzz/corpus/
  * fuzz-vmcore/, small sparse vmcores from tests/unit/vmcore-gen.c
  * (tests/fuzz/make-vmcore-seeds) in the zero-run encoding of vmcore-input.h.
@@ -16,6 +17,7 @@
 
 #include "log.h"
 #include "vmcore-input.h"
+#include "evidence.h"
 #include "report.h"
 #include "xen.h"
 
@@ -45,6 +47,9 @@ static void exercise(struct xkd_vmcore *vm) {
                 (void) xkd_xen_page_info(x, mfn, &ci_word, &owner);
         (void) xkd_xen_max_page(x, &v);
         (void) xkd_xen_console_tail(x, buf, sizeof(buf), NULL);
+        char *all = NULL;
+        if (xkd_xen_console_all(x, &all, &size) == 0)
+                free(all);
         (void) xkd_xen_crash_reason(x, buf, sizeof(buf));
         (void) xkd_xen_dom0_log_tail(x, buf, sizeof(buf), NULL, &how);
         (void) xkd_xen_read_virt(x, XKD_XEN_DIRECTMAP_START + 0x1000, buf, 64);
@@ -79,6 +84,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         if (xkd_vmcore_open(path, &vm) == 0) {
                 exercise(vm);
                 (void) xkd_report_write(vm, report_dir);
+                (void) xkd_evidence_write_logs(vm, report_dir);
                 xkd_vmcore_free(vm);
         } else
                 (void) xkd_report_write_unreadable(report_dir, path, -1);

@@ -14,7 +14,10 @@ static int seed(const char *dir, const char *name, struct vmgen_config cfg, bool
         /* Small machines: under 128 KiB an input stays out of the sanitizer's
          * mmap-per-allocation path, which was most of an iteration's cost. */
         cfg.sparse = true;
-        cfg.ram_size = 5u << 20;
+        if (cfg.pdx == VMGEN_PDX_NONE)
+                cfg.ram_size = 5u << 20;
+        else
+                cfg.ram_size = 12u << 20, cfg.hole_size = 10u << 20;    /* vmgen's PDX layout */
         cfg.conring_size = 4096;
         cfg.dom0_pages = 16;
         struct vmgen *g = vmgen_new(&cfg);
@@ -55,5 +58,10 @@ int main(int argc, char **argv) {
         r |= seed(dir, "old-crash-info", (struct vmgen_config) { .crash_info_size = 64, .old_image_base = true, .loadinfo = true }, true);
         r |= seed(dir, "no-notes", (struct vmgen_config) { .no_crash_info = true, .no_vmcoreinfo_xen = true, .no_cpu_notes = true }, false);
         r |= seed(dir, "dom0-only", (struct vmgen_config) { .dom0 = true, .no_console_message = true }, true);
+        /* Frame table and direct map indexed by pdx (collector/xen-pdx.c), BIGMEM's layout. */
+        r |= seed(dir, "pdx-offset-bigmem", (struct vmgen_config) { .xen_major = 4, .xen_minor = 21, .dom0 = true,
+                  .loadinfo = true, .pdx = VMGEN_PDX_OFFSET, .bigmem = true }, true);
+        r |= seed(dir, "pdx-mask", (struct vmgen_config) { .xen_major = 4, .xen_minor = 17, .loadinfo = true,
+                  .pdx = VMGEN_PDX_MASK }, true);
         return r ? 1 : 0;
 }

@@ -16,9 +16,9 @@ $(PQ_OUT)/fakekernel.bin: $(PQ_OUT)/fakekernel.o
 	$(Q)ld -nostdlib -static -no-pie -z noexecstack --no-warn-rwx-segments -Ttext=0x8000000 -e entry64 -o $(PQ_OUT)/fakekernel.elf $<
 	$(Q)objcopy -O binary $(PQ_OUT)/fakekernel.elf $@
 
-$(PQ_OUT)/mkimage: $(PQ_SRC)/mkimage.c $(BUILD)/libxenkdump.a
+$(PQ_OUT)/mkimage: $(PQ_SRC)/mkimage.c $(CLI_LIBS)
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) $(XKD_CFLAGS) $(CFLAGS) -o $@ $< $(BUILD)/libxenkdump.a $(LIBS)
+	$(Q)$(CC) $(XKD_CFLAGS) $(CFLAGS) -o $@ $< $(CLI_LIBS) $(LIBS)
 
 .PHONY: check-purgatory-qemu
 check-purgatory-qemu: $(PQ_OUT)/harness.bin $(PQ_OUT)/fakekernel.bin $(PQ_OUT)/mkimage

@@ -18,11 +18,23 @@ void cli_path(char *buf, size_t size) {
 }
 
 int cli_vrun(const char *cli, uid_t run_as, char *out, size_t size, const char *a1, va_list ap) {
-        const char *argv[32] = { cli, a1 };
-        int argc = 2, fd[2], status;
+        const char *args[32] = { a1 };
+        int argc = 1;
 
-        while (argc < 31 && (argv[argc] = va_arg(ap, const char *)))
+        while (a1 && argc < 31 && (args[argc] = va_arg(ap, const char *)))
                 argc++;
+        args[argc] = NULL;
+        return cli_run_argv(cli, run_as, out, size, args);
+}
+
+int cli_run_argv(const char *cli, uid_t run_as, char *out, size_t size, const char *const *args) {
+        const char *argv[32] = { cli };
+        int argc = 1, fd[2], status;
+
+        while (argc < 31 && args[argc - 1]) {
+                argv[argc] = args[argc - 1];
+                argc++;
+        }
         argv[argc] = NULL;
         if (pipe(fd) < 0)
                 abort();

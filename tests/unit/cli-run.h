@@ -15,6 +15,9 @@ void cli_path(char *buf, size_t size);
  * returns its exit status, 128 when it did not exit. */
 int cli_vrun(const char *cli, uid_t run_as, char *out, size_t size, const char *a1, va_list ap);
 
+/* The same with the arguments in args (NULL-terminated, at most 30). */
+int cli_run_argv(const char *cli, uid_t run_as, char *out, size_t size, const char *const *args);
+
 /* Defines `static int NAME(const char *a1, ...)`: runs CLI with the arguments
  * (NULL-terminated) as uid RUN_AS (0: as is), output into the array OUT. */
 #define CLI_DEFINE_RUN(name, cli, run_as, out)                                 \

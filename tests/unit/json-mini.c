@@ -18,6 +18,55 @@ static void ws(struct parser *ps) {
 
 static struct json *parse_value(struct parser *ps);
 
+static bool append(char **s, size_t *n, size_t *cap, const char *b, size_t len) {
+        while (*n + len + 1 > *cap) {
+                char *t = realloc(*s, *cap * 2);
+                if (!t)
+                        return false;
+                *s = t;
+                *cap *= 2;
+        }
+        memcpy(*s + *n, b, len);
+        *n += len;
+        return true;
+}
+
+/*
+ * Well-formed UTF-8 by the Unicode standard's table 3-7 (byte ranges per
+ * position), written independently of the escaper's decode-and-check in
+ * xen-kdump/lib/json-escape.c so that each checks the other.
+ */
+bool utf8_well_formed(const unsigned char *s, size_t len) {
+        static const struct { unsigned char lo0, hi0, lo1, hi1; unsigned n; } rows[] = {
+                { 0x00, 0x7f, 0x00, 0x00, 1 },
+                { 0xc2, 0xdf, 0x80, 0xbf, 2 },
+                { 0xe0, 0xe0, 0xa0, 0xbf, 3 },
+                { 0xe1, 0xec, 0x80, 0xbf, 3 },
+                { 0xed, 0xed, 0x80, 0x9f, 3 },
+                { 0xee, 0xef, 0x80, 0xbf, 3 },
+                { 0xf0, 0xf0, 0x90, 0xbf, 4 },
+                { 0xf1, 0xf3, 0x80, 0xbf, 4 },
+                { 0xf4, 0xf4, 0x80, 0x8f, 4 },
+        };
+        size_t i = 0;
+
+        while (i < len) {
+                unsigned r, k;
+                for (r = 0; r < sizeof(rows) / sizeof(rows[0]); r++)
+                        if (s[i] >= rows[r].lo0 && s[i] <= rows[r].hi0)
+                                break;
+                if (r == sizeof(rows) / sizeof(rows[0]) || len - i < rows[r].n)
+                        return false;
+                if (rows[r].n > 1 && (s[i + 1] < rows[r].lo1 || s[i + 1] > rows[r].hi1))
+                        return false;
+                for (k = 2; k < rows[r].n; k++)
+                        if (s[i + k] < 0x80 || s[i + k] > 0xbf)
+                                return false;
+                i += rows[r].n;
+        }
+        return true;
+}
+
 static char *parse_string(struct parser *ps) {
         size_t cap = 16, n = 0;
         char *s = malloc(cap);
@@ -45,22 +94,33 @@ static char *parse_string(struct parser *ps) {
                                         hex[i] = ps->p[i];
                                 }
                                 ps->p += 4;
-                                long v = strtol(hex, NULL, 16);
-                                c = v < 0x80 ? (char) v : '?';
+                                char *end;
+                                long v = strtol(hex, &end, 16);
+                                if (*end || v < 0 || (v >= 0xd800 && v <= 0xdfff))
+                                        goto fail;      /* we never write surrogate escapes */
+                                if (v < 0x80) {
+                                        c = (char) v;
+                                        break;
+                                }
+                                char u[3];
+                                size_t k = 0;
+                                if (v < 0x800)
+                                        u[k++] = (char) (0xc0 | v >> 6);
+                                else {
+                                        u[k++] = (char) (0xe0 | v >> 12);
+                                        u[k++] = (char) (0x80 | (v >> 6 & 0x3f));
+                                }
+                                c = (char) (0x80 | (v & 0x3f));
+                                if (!append(&s, &n, &cap, u, k))
+                                        goto fail;
                                 break;
                         }
                         default:
                                 goto fail;
                         }
                 }
-                if (n + 2 > cap) {
-                        cap *= 2;
-                        char *t = realloc(s, cap);
-                        if (!t)
-                                goto fail;
-                        s = t;
-                }
-                s[n++] = c;
+                if (!append(&s, &n, &cap, &c, 1))
+                        goto fail;
         }
         ps->p++;
         s[n] = '\0';
@@ -174,6 +234,8 @@ fail:
 
 struct json *json_parse(const char *text) {
         struct parser ps = { .p = text };
+        if (!utf8_well_formed((const unsigned char *) text, strlen(text)))
+                return NULL;
         struct json *j = parse_value(&ps);
         if (!j)
                 return NULL;

@@ -23,7 +23,8 @@ struct json {
         size_t n;
 };
 
-/* NULL when text is not exactly one valid JSON value. */
+/* NULL when text is not exactly one valid JSON value in well-formed UTF-8
+ * (every JSON reader of our outputs is strict about both). */
 struct json *json_parse(const char *text);
 void json_free(struct json *j);
 
@@ -33,6 +34,10 @@ const struct json *json_member(const struct json *j, const char *key);
 const char *json_get_string(const struct json *j, const char *path);    /* NULL unless a string */
 bool json_get_number(const struct json *j, const char *path, double *ret);
 bool json_is_null(const struct json *j, const char *path);              /* present and null */
+
+/* The Unicode standard's definition (table 3-7): no overlong form, no
+ * surrogate, nothing above U+10FFFF, no truncated sequence. */
+bool utf8_well_formed(const unsigned char *s, size_t len);
 
 /* Reads a whole file (NUL-terminated); NULL on error. */
 char *read_file_text(int dirfd, const char *name);

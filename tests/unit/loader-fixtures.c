@@ -193,3 +193,23 @@ const char *stderr_capture_end(void) {
         fclose(capture_file);
         return buf;
 }
+
+void sim_host_env(const char *prefix, const char *dumps_dir, char *dir, size_t dir_size) {
+        char p[512], text[4096];
+
+        snprintf(dir, dir_size, "/tmp/%s-XXXXXX", prefix);
+        if (!mkdtemp(dir))
+                abort();
+        snprintf(p, sizeof(p), "%s/sim.conf", dir);
+        snprintf(text, sizeof(text), "%sstate %s/sim-state\n", fake_host_config, dir);
+        write_text(p, text);
+        snprintf(text, sizeof(text), "sim:%s", p);
+        setenv("XKD_HV", text, 1);
+        snprintf(p, sizeof(p), "%s/state", dir);
+        setenv("XKD_STATE_DIR", p, 1);
+        setenv("XKD_SYSROOT", fake_sysroot(), 1);
+        snprintf(p, sizeof(p), "%s/xen-kdump.conf", dir);
+        snprintf(text, sizeof(text), "target path %s\n", dumps_dir);
+        write_text(p, text);
+        setenv("XEN_KDUMP_CONF", p, 1);
+}

@@ -43,6 +43,12 @@ size_t fake_cpio_entry(uint8_t *out, size_t off, const char *name, uint32_t mode
 /* Write text to path (creating parent directories). */
 int write_text(const char *path, const char *text);
 
+/* The environment the CLI tests run xen-kdump in: a fresh directory
+ * /tmp/PREFIX-XXXXXX (into dir) holding a simulated Xen's config (XKD_HV) and
+ * the state directory (XKD_STATE_DIR), the fake dom0 (XKD_SYSROOT), and a
+ * config (XEN_KDUMP_CONF) saving to dumps_dir. */
+void sim_host_env(const char *prefix, const char *dumps_dir, char *dir, size_t dir_size);
+
 /* Capture what is written to stderr between begin and end (one test at a time). */
 void stderr_capture_begin(void);
 /* Returns the captured text (static buffer). */

@@ -232,9 +232,9 @@ TEST(not_dom0_and_no_privcmd) {
 
 TEST(bad_arguments) {
         reset();
-        ASSERT_EQ(run("load", "--bogus", NULL), 1);
+        ASSERT_EQ(run("load", "--bogus", NULL), 2);
         ASSERT_CONTAINS(out, "see 'xen-kdump load --help'");
-        ASSERT_EQ(run("status", "extra", NULL), 1);
+        ASSERT_EQ(run("status", "extra", NULL), 2);
         ASSERT_EQ(run("load", "--help", NULL), 0);
         ASSERT_CONTAINS(out, "/var/lib/xen-kdump/initrd-%r.img");
 }

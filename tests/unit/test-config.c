@@ -8,6 +8,7 @@
 #include "capture-kernel.h"
 #include "config.h"
 #include "log.h"
+#include "json-mini.h"
 #include "test.h"
 
 /* Errors are checked through xkd_config_error(); keep their log lines off the test output. */
@@ -93,6 +94,8 @@ TEST(defaults_have_default_origins) {
         ASSERT_EQ(xkd_config_get_choice(c, XKD_CONF_COMPRESSION), XKD_COMPRESSION_ZSTD);
         ASSERT_EQ(xkd_config_get_choice(c, XKD_CONF_FAILURE_ACTION), XKD_ACTION_REBOOT);
         ASSERT_EQ(xkd_config_get_choice(c, XKD_CONF_FINAL_ACTION), XKD_ACTION_REBOOT);
+        ASSERT_STREQ(xkd_config_get(c, XKD_CONF_DRACUT_ARGS), "");
+        ASSERT_STREQ(xkd_config_get(c, XKD_CONF_EXTRA_MODULES), "");
         for (int k = 0; k < _XKD_CONF_MAX; k++) {
                 ASSERT_EQ(xkd_config_origin_format(c, (enum xkd_config_key) k, o, sizeof(o)), 0);
                 ASSERT_TRUE(strncmp(o, "default", 7) == 0);
@@ -214,7 +217,10 @@ TEST(every_key_from_file_with_file_line_origin) {
                 "failure_action shell\n"
                 "final_action poweroff\n"
                 "pre_hook /usr/local/bin/pre\n"
-                "post_hook /usr/local/bin/post\n";
+                "post_hook /usr/local/bin/post\n"
+                "dracut_args --add lvm --omit-drivers 'nouveau radeon'\n"
+                "extra_modules nvme mpt3sas\n"
+                "ssh_known_hosts /etc/xen-kdump/pinned\n";
         int r = 0;
         xkd_config *c = parsed(text, &r);
         const struct xkd_config_origin *o;
@@ -245,6 +251,9 @@ TEST(every_key_from_file_with_file_line_origin) {
         ASSERT_EQ(xkd_config_get_choice(c, XKD_CONF_FINAL_ACTION), XKD_ACTION_POWEROFF);
         ASSERT_STREQ(xkd_config_get(c, XKD_CONF_PRE_HOOK), "/usr/local/bin/pre");
         ASSERT_STREQ(xkd_config_get(c, XKD_CONF_POST_HOOK), "/usr/local/bin/post");
+        ASSERT_STREQ(xkd_config_get(c, XKD_CONF_DRACUT_ARGS), "--add lvm --omit-drivers 'nouveau radeon'");
+        ASSERT_STREQ(xkd_config_get(c, XKD_CONF_EXTRA_MODULES), "nvme mpt3sas");
+        ASSERT_STREQ(xkd_config_get(c, XKD_CONF_SSH_KNOWN_HOSTS), "/etc/xen-kdump/pinned");
         /* Line numbers count comments and blank lines; key k sits on line k + 3. */
         for (int k = 0; k < _XKD_CONF_MAX; k++) {
                 o = xkd_config_origin(c, (enum xkd_config_key) k);
@@ -441,6 +450,54 @@ TEST(rules_ssh) {
         ASSERT_CONTAINS(rule_error("ssh_port 2200\n"), "accepted");
         ASSERT_CONTAINS(rule_error("target nfs n:/e\nssh_key /k\n"), "accepted");
         ASSERT_CONTAINS(rule_error("ssh_known_host " HOST_KEY "\n"), "accepted");
+        /* The file `xen-kdump propagate` writes pins the key too; an empty one does not. */
+        char pinned[] = "/tmp/xkd-pinned-XXXXXX", text[128];
+        int fd = mkstemp(pinned);
+        ASSERT_TRUE(fd >= 0);
+        snprintf(text, sizeof(text), "target ssh u@h:/d\nssh_known_hosts %s\n", pinned);
+        ASSERT_CONTAINS(rule_error(text), "run 'xen-kdump propagate' (it pins it in /tmp/xkd-pinned-");
+        ASSERT_EQ(write(fd, "h " HOST_KEY "\n", strlen(HOST_KEY) + 3), (ssize_t) strlen(HOST_KEY) + 3);
+        close(fd);
+        ASSERT_CONTAINS(rule_error(text), "accepted");
+        unlink(pinned);
+}
+
+TEST(split_words_groups_quotes) {
+        char **w = NULL;
+        size_t n = 0;
+        const char *why = NULL;
+
+        ASSERT_EQ(xkd_config_split_words("  --add  lvm\t--omit-drivers 'a b' \"c 'd'\"x ''", &w, &n, &why), 0);
+        ASSERT_EQ(n, 6);
+        ASSERT_STREQ(w[0], "--add");
+        ASSERT_STREQ(w[1], "lvm");
+        ASSERT_STREQ(w[2], "--omit-drivers");
+        ASSERT_STREQ(w[3], "a b");
+        ASSERT_STREQ(w[4], "c 'd'x");
+        ASSERT_STREQ(w[5], "");
+        ASSERT_TRUE(w[6] == NULL);
+        free(w);
+        ASSERT_EQ(xkd_config_split_words("", &w, &n, &why), 0);
+        ASSERT_EQ(n, 0);
+        free(w);
+        ASSERT_EQ(xkd_config_split_words("--add 'lvm", &w, &n, &why), -EINVAL);
+        ASSERT_STREQ(why, "a quote is not closed");
+}
+
+TEST(rules_dracut_args_and_extra_modules) {
+        ASSERT_CONTAINS(rule_error("dracut_args --add 'lvm\n"), "t.conf:1: a quote is not closed");
+        ASSERT_CONTAINS(rule_error("dracut_args --omit x --kver 6.1\n"),
+                        "t.conf:1: '--kver' is set by xen-kdump itself");
+        ASSERT_CONTAINS(rule_error("dracut_args --hostonly=no\n"), "'--hostonly' is set by xen-kdump itself");
+        ASSERT_CONTAINS(rule_error("dracut_args -f\n"), "'-f' is set by xen-kdump itself");
+        /* Look-alikes of refused options are dracut's business. */
+        ASSERT_CONTAINS(rule_error("dracut_args --force-drivers x --hostonly-cmdline\n"), "accepted");
+        ASSERT_CONTAINS(rule_error("dracut_args " "a a a a a a a a a a a a a a a a a a a a a a a a a a a a a a a a a\n"),
+                        "33 words, at most 32");
+        ASSERT_CONTAINS(rule_error("extra_modules nvme ../evil\n"),
+                        "t.conf:1: '../evil' is not a kernel module name");
+        ASSERT_CONTAINS(rule_error("extra_modules 'a b'\n"), "'a b' is not a kernel module name");
+        ASSERT_CONTAINS(rule_error("extra_modules nvme mpt3sas virtio-net\n"), "accepted");
 }
 
 TEST(rules_engine_compression) {
@@ -577,6 +634,21 @@ TEST(print_json_and_text_origins) {
         s = print_to_string(c, xkd_config_print_text);
         ASSERT_CONTAINS(s, "t.conf:1\n");
         ASSERT_CONTAINS(s, "default (engine native)\n");
+        free(s);
+        xkd_config_free(c);
+}
+
+/* show --json of a config written in another encoding (or none): valid UTF-8 JSON. */
+TEST(print_json_of_odd_bytes_is_utf8) {
+        int r = 0;
+        xkd_config *c = parsed("append x=caf\xc3\xa9 y=\xe9t\xe9\n", &r);
+        ASSERT_EQ(r, 0);
+        ASSERT_EQ(xkd_config_validate(c), 0);
+        char *s = print_to_string(c, xkd_config_print_json);
+        ASSERT_CONTAINS(s, "\"value\":\"x=caf\xc3\xa9 y=\\ufffdt\\ufffd\"");
+        struct json *j = json_parse(s);
+        ASSERT_TRUE(j != NULL);
+        json_free(j);
         free(s);
         xkd_config_free(c);
 }

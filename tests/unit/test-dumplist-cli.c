@@ -76,6 +76,26 @@ TEST(list_empty_and_unreadable) {
         rmdir(dir);
 }
 
+/* A dump directory named in no particular encoding still gives valid UTF-8
+ * JSON: well-formed characters kept, other bytes U+FFFD, controls escaped. */
+TEST(list_json_of_an_odd_directory_name_is_valid_utf8) {
+        char base[] = "/tmp/xkd-dlcli-XXXXXX", dir[128], want[128];
+
+        setup();
+        ASSERT_TRUE(mkdtemp(base) != NULL);
+        snprintf(dir, sizeof(dir), "%s/caf\xc3\xa9-\xff\xc0\xaf-\x1b[31m", base);
+        snprintf(want, sizeof(want), "%s/caf\xc3\xa9-\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd-\x1b[31m", base);
+        ASSERT_EQ(mkdir(dir, 0700), 0);
+        ASSERT_EQ(run("list", "--dir", dir, "--json", NULL), 0);
+        ASSERT_TRUE(strstr(out, "\\u001b[31m") != NULL);
+        struct json *j = json_parse(out);
+        ASSERT_TRUE(j != NULL);
+        ASSERT_STREQ(json_get_string(j, "dir"), want);
+        json_free(j);
+        rmdir(dir);
+        rmdir(base);
+}
+
 TEST(list_text_and_json) {
         struct host h;
         char p1[PATH_MAX], p2[PATH_MAX];

@@ -147,6 +147,32 @@ TEST(build_runs_dracut_and_installs_atomically) {
         remove_dir();
 }
 
+/* The config's dracut_args and extra_modules reach dracut on every build,
+ * before the command line's own arguments (the last one wins in dracut). */
+TEST(build_passes_the_configs_dracut_args_and_modules) {
+        char dracut[128], path[160];
+        char *cli[] = { "--omit", "nfs" };
+        xkd_config *c;
+
+        make_dir();
+        c = config_in_dir("dracut_args --add lvm --omit-drivers 'nouveau radeon'\nextra_modules nvme mpt3sas\n");
+        ASSERT_TRUE(c != NULL);
+        snprintf(dracut, sizeof(dracut), "%s/dracut", dir);
+        write_file(dracut, fake_dracut, strlen(fake_dracut), 0755);
+        struct xkd_initrd_options o = { .kver = "6.1.0-x", .dracut = dracut, .extra_args = cli, .n_extra_args = 2 };
+        ASSERT_EQ(xkd_initrd_build(c, &o), 0);
+        snprintf(path, sizeof(path), "%s/args", dir);
+        ASSERT_CONTAINS(slurp(path), "--kver 6.1.0-x --add-drivers nvme mpt3sas --add lvm --omit-drivers nouveau radeon "
+                        "--omit nfs ");
+        ASSERT_TRUE(strstr(slurp(path), "'") == NULL);
+        /* Without the command line (the boot-time and kernel-hook rebuilds) they are still there. */
+        o.n_extra_args = 0;
+        ASSERT_EQ(xkd_initrd_build(c, &o), 0);
+        ASSERT_CONTAINS(slurp(path), "--add-drivers nvme mpt3sas --add lvm --omit-drivers nouveau radeon ");
+        xkd_config_free(c);
+        remove_dir();
+}
+
 /* A minimal kernel (release "-xkd") has no modules: dracut --no-kernel, only
  * our module, none of the host's dracut.conf.d, and the small flavour asked for. */
 TEST(build_for_the_minimal_kernel_has_no_modules) {
@@ -244,6 +270,127 @@ TEST(stale_follows_config_content_and_input_times) {
         set_mtime(modfile, 3000000);
         ASSERT_EQ(xkd_initrd_stale(c, moddir, why, sizeof(why)), 1);
         ASSERT_CONTAINS(why, "module-setup.sh is newer than");
+        set_mtime(modfile, 1000000);
+        xkd_config_free(c);
+
+        /* dracut_args and extra_modules are part of what the image is built from. */
+        c = config_in_dir("keep 2\ndracut_args --add lvm\n");
+        ASSERT_EQ(xkd_initrd_stale(c, moddir, why, sizeof(why)), 1);
+        ASSERT_CONTAINS(why, "the configuration changed");
+        xkd_config_free(c);
+        c = config_in_dir("keep 2\nextra_modules nvme\n");
+        ASSERT_EQ(xkd_initrd_stale(c, moddir, why, sizeof(why)), 1);
+        ASSERT_CONTAINS(why, "the configuration changed");
+        xkd_config_free(c);
+
+        /* A hook added to post.d, or edited: stale. */
+        c = config_in_dir("keep 2\n");
+        char hooks[128], hook[192];
+        snprintf(hooks, sizeof(hooks), "%s/hooks", dir);
+        setenv("XKD_HOOKS_DIR", hooks, 1);
+        ASSERT_EQ(xkd_initrd_stale(c, moddir, why, sizeof(why)), 0);
+        snprintf(hook, sizeof(hook), "%s/post.d", hooks);
+        mkdir(hooks, 0700);
+        mkdir(hook, 0700);
+        set_mtime(hook, 1000000);
+        ASSERT_EQ(xkd_initrd_stale(c, moddir, why, sizeof(why)), 0);
+        snprintf(hook, sizeof(hook), "%s/post.d/50-mail", hooks);
+        write_file(hook, "#!/bin/sh\n", 10, 0755);
+        set_mtime(hook, 3000000);
+        snprintf(cfg, sizeof(cfg), "%s/post.d", hooks);
+        set_mtime(cfg, 1000000);        /* only the hook's own time says it changed */
+        ASSERT_EQ(xkd_initrd_stale(c, moddir, why, sizeof(why)), 1);
+        ASSERT_CONTAINS(why, "post.d/50-mail is newer than the image");
+        set_mtime(hook, 1000000);
+        snprintf(hook, sizeof(hook), "%s/post.d", hooks);
+        set_mtime(hook, 3000000);       /* a hook removed */
+        ASSERT_EQ(xkd_initrd_stale(c, moddir, why, sizeof(why)), 1);
+        ASSERT_CONTAINS(why, "post.d changed after the image was built");
+        unsetenv("XKD_HOOKS_DIR");
+        xkd_config_free(c);
+        remove_dir();
+}
+
+/*
+ * A network target: the plan the dracut module's script prints is handed to
+ * dracut ($XEN_KDUMP_NETPLAN) and kept as "<initrd>.network"; a different plan
+ * later is a rebuild, the fallback (no route now) is not, a local target keeps none.
+ */
+static const char fake_plan[] =
+        "#!/bin/sh\n"
+        "[ \"$1\" = nas ] || exit 3\n"
+        "printf 'target 10.0.0.9\\n%s\\nfile 10-xen-kdump-x.network\\nAddress=%s\\n' "
+        "\"${PLAN_KIND:-egress xenbr0}\" \"${PLAN_ADDR:-10.0.0.5/24}\"\n";
+static const char plan_dracut[] =
+        "#!/bin/sh\n"
+        "cp \"$XEN_KDUMP_NETPLAN\" \"$(dirname \"$0\")/handed\"\n"
+        "for last; do :; done\n"
+        "echo image > \"$last\"\n";
+
+TEST(network_plan_is_kept_and_a_change_rebuilds) {
+        char moddir[128], script[192], dracut[128], initrd[128], side[160], handed[160], why[512];
+        xkd_config *c;
+
+        make_dir();
+        c = config_in_dir("target nfs nas:/export\n");
+        ASSERT_TRUE(c != NULL);
+        snprintf(moddir, sizeof(moddir), "%s/module", dir);
+        mkdir(moddir, 0755);
+        snprintf(script, sizeof(script), "%s/xen-kdump-netplan.sh", moddir);
+        write_file(script, fake_plan, strlen(fake_plan), 0755);
+        set_mtime(script, 1000000);
+        snprintf(dracut, sizeof(dracut), "%s/dracut", dir);
+        write_file(dracut, plan_dracut, strlen(plan_dracut), 0755);
+        write_bzimage(strcat(strcpy(initrd, dir), "/vmlinuz"), "6.1.0-x");
+        set_mtime(initrd, 1000000);
+        snprintf(initrd, sizeof(initrd), "%s/out/initrd.img", dir);
+        snprintf(side, sizeof(side), "%s.network", initrd);
+        snprintf(handed, sizeof(handed), "%s/handed", dir);
+
+        struct xkd_initrd_options o = { .kver = "6.1.0-x", .dracut = dracut, .module_dir = moddir };
+        /* The temporary plan on another filesystem than the image (tmpfs /tmp, /var on disk). */
+        struct stat a, b;
+        bool other_fs = stat("/dev/shm", &a) == 0 && stat(dir, &b) == 0 && a.st_dev != b.st_dev;
+        if (other_fs)
+                setenv("TMPDIR", "/dev/shm", 1);
+        ASSERT_EQ(xkd_initrd_build(c, &o), 0);
+        unsetenv("TMPDIR");
+        ASSERT_STREQ(slurp(handed), "target 10.0.0.9\negress xenbr0\nfile 10-xen-kdump-x.network\nAddress=10.0.0.5/24\n");
+        ASSERT_STREQ(slurp(side), "target 10.0.0.9\negress xenbr0\nfile 10-xen-kdump-x.network\nAddress=10.0.0.5/24\n");
+        set_mtime(initrd, 2000000);
+        why[0] = '\0';
+        ASSERT_EQ(xkd_initrd_stale(c, moddir, why, sizeof(why)), 0);
+        ASSERT_STREQ(why, "");
+
+        setenv("PLAN_ADDR", "10.0.0.6/24", 1);
+        ASSERT_EQ(xkd_initrd_stale(c, moddir, why, sizeof(why)), 1);
+        ASSERT_CONTAINS(why, "dom0's network to nas changed since");
+        unsetenv("PLAN_ADDR");
+
+        /* No route to the target now (down, or not up yet): keep what was built while it was. */
+        setenv("PLAN_KIND", "fallback dom0 has no route to nas now", 1);
+        ASSERT_EQ(xkd_initrd_stale(c, moddir, why, sizeof(why)), 0);
+        ASSERT_CONTAINS(why, "no route to nas now; keeping");
+        unsetenv("PLAN_KIND");
+
+        /* An image built before the plan existed is rebuilt once. */
+        unlink(side);
+        ASSERT_EQ(xkd_initrd_stale(c, moddir, why, sizeof(why)), 1);
+        ASSERT_CONTAINS(why, "without a record of dom0's network");
+
+        /* The script failing fails the build, with no image and no record. */
+        xkd_config_free(c);
+        c = config_in_dir("target nfs other:/export\n");
+        unlink(initrd);
+        ASSERT_TRUE(xkd_initrd_build(c, &o) < 0);
+        ASSERT_TRUE(access(initrd, F_OK) < 0 && access(side, F_OK) < 0);
+
+        /* A local target keeps no plan, and drops an old one. */
+        xkd_config_free(c);
+        c = config_in_dir("target path /var/crash\n");
+        write_file(side, "old", 3, 0600);
+        ASSERT_EQ(xkd_initrd_build(c, &o), 0);
+        ASSERT_TRUE(access(side, F_OK) < 0);
         xkd_config_free(c);
         remove_dir();
 }

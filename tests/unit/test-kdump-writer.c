@@ -211,6 +211,40 @@ TEST(uncompressed_pages_are_raw) {
         unlink(out);
 }
 
+/* A freed writer's buffers and zstd context serve the next writer: each
+ * writer still gets its own options (no zstd pages without zstd) and its
+ * dump reads back page for page. */
+TEST(writers_one_after_another_keep_their_own_options) {
+        static const enum xkd_compress order[] = { XKD_COMPRESS_ZSTD, XKD_COMPRESS_NONE, XKD_COMPRESS_ZSTD };
+        char vmcore[64];
+        struct xkd_kdump_result res;
+        struct kdump_page_desc d;
+        struct kcheck k;
+        uint64_t n;
+
+        make_vmcore(vmcore);
+        for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
+                char *out = tmp_path("dump");
+                ASSERT_EQ(dump_file(vmcore, out, 0, order[i], &res), 0);
+                ASSERT_EQ(compare_all(out, false, &n), 0);
+                ASSERT_EQ(n, R0_PAGES + R1_PAGES);
+                ASSERT_EQ(kcheck_open(out, &k), 0);
+                ASSERT_EQ(kcheck_read_desc(&k, R0_START + 5, &d), 0);    /* a zero page */
+                if (order[i] == XKD_COMPRESS_NONE) {
+                        ASSERT_EQ(k.header.status, 0);
+                        ASSERT_EQ(d.flags, 0);
+                        ASSERT_EQ(d.size, 4096);
+                } else {
+                        ASSERT_TRUE(k.header.status & KDUMP_COMPRESSED_ZSTD);
+                        ASSERT_EQ(d.flags, KDUMP_COMPRESSED_ZSTD);
+                        ASSERT_TRUE(d.size < 100);
+                }
+                kcheck_close(&k);
+                unlink(out);
+        }
+        unlink(vmcore);
+}
+
 /* E820 RAM often ends mid-page (0x9fc00): that frame is dumped as far as it
  * exists, zero-filled after, and the dump is complete. */
 TEST(range_ending_mid_page_is_read_partially) {

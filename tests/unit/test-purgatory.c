@@ -3,7 +3,7 @@
 #include <sys/mman.h>
 
 #include "purgatory.h"
-#include "../purgatory/stub.h"
+#include "purgatory/stub.h"
 #include "test.h"
 
 #define DEST 0x20000000ull      /* any page-aligned address away from the regions */

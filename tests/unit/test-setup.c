@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/inotify.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -81,6 +82,8 @@ TEST(dry_run_writes_nothing) {
         ASSERT_EQ(run("setup", "--root", root, "--size", "256M", "--dry-run", NULL), 0);
         ASSERT_CONTAINS(out, "crashkernel=256M");
         ASSERT_CONTAINS(out, "GRUB_CMDLINE_XEN_DEFAULT now:   \"dom0_mem=2G,max:2G crashkernel=64M loglvl=all\"");
+        /* What it would become, sourced as grub-mkconfig would, from a scratch copy. */
+        ASSERT_CONTAINS(out, "GRUB_CMDLINE_XEN_DEFAULT after: \"dom0_mem=2G,max:2G loglvl=all crashkernel=256M\"");
         ASSERT_CONTAINS(out, "Dry run: nothing written");
         ASSERT_TRUE(stat(cfg, &st) < 0);
         ASSERT_TRUE(stat(grubd, &st) < 0);
@@ -155,6 +158,11 @@ TEST(refuses_when_a_later_file_replaces_the_line) {
         mkdir(grubd, 0755);
         snprintf(p, sizeof(p), "%s/zz-local.cfg", grubd);
         write_text(p, "GRUB_CMDLINE_XEN_DEFAULT=\"dom0_mem=4G\"\n");
+        /* The dry run sees it coming, and writes nothing. */
+        ASSERT_EQ(run("setup", "--root", root, "--size", "256M", "--dry-run", NULL), 1);
+        ASSERT_CONTAINS(out, "GRUB_CMDLINE_XEN_DEFAULT after: \"dom0_mem=4G\"");
+        ASSERT_CONTAINS(out, "sets GRUB_CMDLINE_XEN_DEFAULT again");
+        ASSERT_TRUE(access(cfg, F_OK) < 0);
         ASSERT_EQ(run("setup", "--root", root, "--size", "256M", NULL), 1);
         ASSERT_CONTAINS(out, "sets GRUB_CMDLINE_XEN_DEFAULT again");
         ASSERT_CONTAINS(out, "crashkernel=(none)");
@@ -173,10 +181,11 @@ TEST(update_grub_failure_and_bad_size) {
         ASSERT_EQ(run("setup", "--root", root, "--size", "512M", NULL), 1);
         ASSERT_CONTAINS(out, "grub-mkconfig -o /boot/grub/grub.cfg");
 }
-/* Without --size: the size 'xen-kdump estimate' recommends for this host (the simulated Xen,
- * a fake kernel and a real cpio initramfs), the same number it prints. */
-TEST(default_size_is_estimates) {
-        char p[512], text[4096], kernel[512], initrd[512], want[64] = "";
+static char kernel[512], initrd[512];
+
+/* The simulated Xen, a fake kernel and a real cpio initramfs, named by the config. */
+static void estimate_host(void) {
+        char p[512], text[4096];
 
         make_root(grub_both, 0);
         snprintf(p, sizeof(p), "%s/sim.conf", root);
@@ -195,7 +204,14 @@ TEST(default_size_is_estimates) {
         snprintf(text, sizeof(text), "kernel %s\ninitrd %s\n", kernel, initrd);
         write_text(p, text);
         setenv("XEN_KDUMP_CONF", p, 1);
+}
 
+/* Without --size: the size 'xen-kdump estimate' recommends for this host (the simulated Xen,
+ * a fake kernel and a real cpio initramfs), the same number it prints. */
+TEST(default_size_is_estimates) {
+        char want[64] = "";
+
+        estimate_host();
         ASSERT_EQ(run("estimate", NULL), 0);
         const char *n = strstr(out, "\n  needed ");
         ASSERT_TRUE(n != NULL);
@@ -209,6 +225,27 @@ TEST(default_size_is_estimates) {
         effective("XEN_DEFAULT", v, sizeof(v));
         snprintf(expect, sizeof(expect), "dom0_mem=2G,max:2G loglvl=all %s", want);
         ASSERT_STREQ(v, expect);
+        unsetenv("XKD_HV");
+        unsetenv("XKD_SYSROOT");
+}
+
+/* estimate reads the capture kernel once: load's checks and the measurement share the read. */
+TEST(estimate_opens_the_kernel_once) {
+        char buf[4096];
+        unsigned opens = 0;
+        ssize_t n;
+
+        estimate_host();
+        int fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+        ASSERT_TRUE(fd >= 0);
+        /* with the closes watched too, two opens are never merged into one event */
+        ASSERT_TRUE(inotify_add_watch(fd, kernel, IN_OPEN | IN_CLOSE) >= 0);
+        ASSERT_EQ(run("estimate", NULL), 0);
+        while ((n = read(fd, buf, sizeof(buf))) > 0)
+                for (char *p = buf; p < buf + n; p += sizeof(struct inotify_event) + ((struct inotify_event *) p)->len)
+                        opens += (((struct inotify_event *) p)->mask & IN_OPEN) != 0;
+        close(fd);
+        ASSERT_EQ(opens, 1);
         unsetenv("XKD_HV");
         unsetenv("XKD_SYSROOT");
 }

@@ -38,31 +38,16 @@ static char *slurp(const char *path) {
 
 /* A fresh simulated host with the image loaded, dumps going to dumps_dir. */
 static void host(const char *dumps_dir) {
-        char p[512], text[4096];
 
         cli_path(cli, sizeof(cli));
-        snprintf(dir, sizeof(dir), "/tmp/xkd-vtest-XXXXXX");
-        if (!mkdtemp(dir))
-                abort();
-        snprintf(p, sizeof(p), "%s/sim.conf", dir);
-        snprintf(text, sizeof(text), "%sstate %s/sim-state\n", fake_host_config, dir);
-        write_text(p, text);
-        snprintf(text, sizeof(text), "sim:%s", p);
-        setenv("XKD_HV", text, 1);
-        snprintf(p, sizeof(p), "%s/state", dir);
-        setenv("XKD_STATE_DIR", p, 1);
+        sim_host_env("xkd-vtest", dumps_dir, dir, sizeof(dir));
         snprintf(marker, sizeof(marker), "%s/state/test", dir);
         const char *sysroot = fake_sysroot();
-        setenv("XKD_SYSROOT", sysroot, 1);
         snprintf(trigger, sizeof(trigger), "%s/proc/sysrq-trigger", sysroot);
         write_text(trigger, "");
         snprintf(bootid, sizeof(bootid), "%s/proc/sys/kernel/random/boot_id", sysroot);
         write_text(bootid, "11111111-2222-3333-4444-555555555555\n");
         snprintf(dumps, sizeof(dumps), "%s", dumps_dir);
-        snprintf(p, sizeof(p), "%s/xen-kdump.conf", dir);
-        snprintf(text, sizeof(text), "target path %s\n", dumps_dir);
-        write_text(p, text);
-        setenv("XEN_KDUMP_CONF", p, 1);
 
         snprintf(kernel, sizeof(kernel), "%s/vmlinuz", dir);
         if (write_fake_kernel(kernel) < 0)

@@ -274,6 +274,129 @@ TEST(pdx_compression_from_loader_symbols) {
         vmgen_free(g);
 }
 
+/* The frame table indexed by pdx and the direct map at pdx offsets, as Xen
+ * lays them out with PDX compression (vmgen: frame bit 11 squeezed out, RAM
+ * frames 0-0x5ff and 0x1000-0x15ff).  Frames above the hole have
+ * index != frame: their entries, their direct-map addresses and the frames in
+ * the hole (no entry of their own) must all decode as Xen does. */
+static void pdx_layout_case(int scheme, unsigned minor, bool bigmem, const char *name, unsigned order) {
+        struct vmgen *g = vmgen_new(&(struct vmgen_config) {
+                .ram_size = 12u << 20, .hole_size = 10u << 20, .pdx = scheme, .loadinfo = true,
+                .xen_major = 4, .xen_minor = minor, .bigmem = bigmem, .pdx_table_order = order });
+        struct xkd_vmcore *vm = NULL;
+        struct xkd_xen *x = NULL;
+        uint64_t ci, owner, m, maxp;
+        char buf[16];
+
+        uint64_t d = vmgen_add_domain(g, 9), low = vmgen_add_domain(g, 3);
+        ASSERT_TRUE(d - vmgen_directmap(g, 0) < UINT64_C(0xe00) << 12);        /* a compressed address */
+        vmgen_set_page_info(g, 0x1234, 0x77, d);
+        vmgen_set_page_info(g, 0x234, 0x66, low);
+        vmgen_set_page_info(g, 0x1000, 0x55, 0);
+        vmgen_write_maddr(g, 0x1234 * 4096 + 100, "above hole", 11);
+        ASSERT_EQ(open_gen(g, &vm, &x), 0);
+        ASSERT_TRUE(xkd_xen_pdx_known(x));
+        ASSERT_STREQ(xkd_xen_pdx_scheme_name(x), name);
+        ASSERT_U64_EQ(xkd_xen_pfn_to_pdx(x, 0x1234), 0xa34);
+        ASSERT_U64_EQ(xkd_xen_pdx_to_pfn(x, 0xa34), 0x1234);
+        ASSERT_U64_EQ(xkd_xen_pfn_to_pdx(x, 0x234), 0x234);
+        ASSERT_EQ(xkd_xen_page_info(x, 0x1234, &ci, &owner), 0);
+        ASSERT_U64_EQ(ci, 0x77);
+        ASSERT_U64_EQ(owner, d);
+        ASSERT_EQ(xkd_xen_page_info(x, 0x234, &ci, &owner), 0);
+        ASSERT_U64_EQ(ci, 0x66);
+        ASSERT_U64_EQ(owner, low);
+        ASSERT_EQ(xkd_xen_page_info(x, 0x1000, &ci, &owner), 0);
+        ASSERT_U64_EQ(ci, 0x55);
+        /* In the hole: index 0x800 is frame 0x1000's entry, not frame 0x800's. */
+        ASSERT_FALSE(xkd_xen_pfn_has_pdx(x, 0x800));
+        ASSERT_EQ(xkd_xen_page_info(x, 0x800, &ci, &owner), -EADDRNOTAVAIL);
+        /* The direct map without the page tables (linear rule) and with them. */
+        ASSERT_EQ(xkd_xen_virt_to_maddr(x, vmgen_directmap(g, 0x1234 * 4096 + 100), &m), 0);
+        ASSERT_U64_EQ(m, 0x1234 * 4096 + 100);
+        ASSERT_EQ(xkd_xen_read_virt(x, vmgen_directmap(g, 0x1234 * 4096 + 100), buf, 11), 0);
+        ASSERT_STREQ(buf, "above hole");
+        ASSERT_U64_EQ(xkd_xen_directmap_start(x), vmgen_directmap(g, 0));
+        ASSERT_EQ(xkd_xen_max_page(x, &maxp), 0);
+        ASSERT_U64_EQ(maxp, 0x1600);
+        xkd_xen_free(x);
+        xkd_vmcore_free(vm);
+        vmgen_free(g);
+}
+TEST(pdx_mask_compression_xen_4_17) { pdx_layout_case(VMGEN_PDX_MASK, 17, false, "mask", 0); }
+TEST(pdx_mask_compression_xen_4_21) { pdx_layout_case(VMGEN_PDX_MASK, 21, false, "mask", 0); }
+TEST(pdx_offset_compression_xen_4_21) { pdx_layout_case(VMGEN_PDX_OFFSET, 21, false, "offset", 0); }
+/* CONFIG_PDX_OFFSET_TBL_ORDER 1: the table size comes from the symbols' spacing. */
+TEST(pdx_offset_compression_2_entry_tables) { pdx_layout_case(VMGEN_PDX_OFFSET, 21, false, "offset", 1); }
+TEST(pdx_offset_compression_with_bigmem) { pdx_layout_case(VMGEN_PDX_OFFSET, 22, true, "offset", 0); }
+
+/* CONFIG_BIGMEM alone: direct map at slot 265, a 64-bit _domain (an owner
+ * whose pdx does not fit 32 bits must come out whole). */
+TEST(bigmem_direct_map_and_64_bit_owner) {
+        struct vmgen *g = vmgen_new(&(struct vmgen_config) { .bigmem = true, .xen_major = 4, .xen_minor = 20 });
+        struct xkd_vmcore *vm = NULL;
+        struct xkd_xen *x = NULL;
+        uint64_t ci, owner;
+
+        uint64_t d = vmgen_add_domain(g, 4);
+        uint64_t far = XKD_XEN_BIGMEM_DIRECTMAP_START + (UINT64_C(0x123456789) << 12);
+        vmgen_set_page_info(g, 300, 0x42, d);
+        vmgen_set_page_info(g, 301, 0x43, far);
+        ASSERT_EQ(open_gen(g, &vm, &x), 0);
+        ASSERT_U64_EQ(xkd_xen_directmap_start(x), XKD_XEN_BIGMEM_DIRECTMAP_START);
+        ASSERT_EQ(xkd_xen_domain_pdx_bytes(x), 8);
+        ASSERT_TRUE(xkd_xen_uses_page_tables(x));
+        ASSERT_EQ(xkd_xen_page_info(x, 300, &ci, &owner), 0);
+        ASSERT_U64_EQ(ci, 0x42);
+        ASSERT_U64_EQ(owner, d);
+        ASSERT_EQ(xkd_xen_page_info(x, 301, &ci, &owner), 0);
+        ASSERT_U64_EQ(owner, far);
+        struct xkd_xen_domain doms[8];
+        int n = xkd_xen_domains(x, doms, 8);
+        ASSERT_TRUE(n >= 1);
+        ASSERT_U64_EQ(doms[n - 1].vaddr, d);
+        xkd_xen_free(x);
+        xkd_vmcore_free(vm);
+        vmgen_free(g);
+}
+
+/* Which Xen may compress without saying how (no PDX variables in the note):
+ * 4.17 and 4.21+ above 1 GiB of RAM, unless the loader looked for them
+ * (XEN_SYMBOL_SET 2) and Xen has none; never 4.18-4.20 (x86 Kconfig), never
+ * with all RAM below 2^18 frames. */
+static void pdx_state_is(int want, unsigned minor, bool loadinfo, bool old_loader, bool high_ram) {
+        struct vmgen_config c = { .xen_major = 4, .xen_minor = minor, .loadinfo = loadinfo,
+                                  .pdx_no_symbols = old_loader };
+        if (high_ram)
+                c.extra_loads[0].paddr = UINT64_C(5) << 30, c.extra_loads[0].size = 4096;
+        struct vmgen *g = vmgen_new(&c);
+        struct xkd_vmcore *vm = NULL;
+        struct xkd_xen *x = NULL;
+        const char *why = NULL;
+        uint64_t ci;
+
+        ASSERT_EQ(open_gen(g, &vm, &x), 0);
+        ASSERT_EQ(xkd_xen_pdx_state(x, &why), want);
+        if (want < 0) {
+                ASSERT_CONTAINS(why, "may compress frame-table indexes (PDX)");
+                ASSERT_EQ(xkd_xen_page_info(x, 300, &ci, NULL), -EDOM);
+        } else
+                ASSERT_EQ(xkd_xen_page_info(x, 300, &ci, NULL), 0);
+        xkd_xen_free(x);
+        xkd_vmcore_free(vm);
+        vmgen_free(g);
+}
+TEST(pdx_unknown_only_where_xen_may_compress) {
+        pdx_state_is(-EDOM, 21, false, false, true);    /* no loader note */
+        pdx_state_is(-EDOM, 21, true, true, true);      /* an older loader's note */
+        pdx_state_is(-EDOM, 17, false, false, true);
+        pdx_state_is(0, 22, true, false, true);         /* looked for, none: CONFIG_PDX_NONE */
+        pdx_state_is(0, 17, true, true, true);          /* 0.1 notes asked for the mask */
+        pdx_state_is(0, 20, false, false, true);
+        pdx_state_is(0, 18, false, false, true);
+        pdx_state_is(0, 21, false, false, false);       /* all RAM below 1 GiB */
+}
+
 TEST(frame_table_owner_and_domain_list) {
         struct vmgen *g = vmgen_new(&(struct vmgen_config) { .dom0 = true });
         struct xkd_vmcore *vm = NULL;

@@ -14,9 +14,11 @@
 #define DOMAIN_SIZE 2304u
 #define DOMAIN_OFF_ID 0u
 #define DOMAIN_OFF_NEXT 136u
-#define PAGE_INFO_SIZE 32u
-#define PAGE_INFO_OFF_COUNT 8u
-#define PAGE_INFO_OFF_DOMAIN 24u
+/* struct page_info: 48 bytes, count_info at 16, 64-bit _domain at 32 with BIGMEM. */
+#define PAGE_INFO_SIZE(g) ((g)->cfg.bigmem ? 48u : 32u)
+#define PAGE_INFO_OFF_COUNT(g) ((g)->cfg.bigmem ? 16u : 8u)
+#define PAGE_INFO_OFF_DOMAIN(g) ((g)->cfg.bigmem ? 32u : 24u)
+#define PAGE_INFO_MAX 48u
 #define MAX_CPUS 64u
 /* dom0's printk ring: layouts as Linux 6.1 has them on x86_64. */
 #define PRB_COUNT_BITS 4u
@@ -35,6 +37,7 @@ struct vmgen {
         uint8_t *xen_page;              /* per page */
         uint64_t heap_next;             /* next page to hand out, downwards */
 
+        uint64_t directmap, frametable; /* virtual starts (BIGMEM or not) */
         uint64_t image_base;            /* virtual */
         uint64_t image_next;            /* next free byte in the image data area */
         uint64_t l4;                    /* idle_pg_table maddr */
@@ -63,7 +66,8 @@ void *gen_mem_at(struct vmgen *g, uint64_t maddr, size_t len);
 void gen_put64(struct vmgen *g, uint64_t maddr, uint64_t v);
 uint64_t gen_get64(struct vmgen *g, uint64_t maddr);
 uint64_t gen_alloc_page(struct vmgen *g, bool xen);
-uint64_t gen_directmap(uint64_t maddr);
+uint64_t gen_directmap(const struct vmgen *g, uint64_t maddr);
+uint64_t gen_directmap_to_maddr(const struct vmgen *g, uint64_t vaddr);
 void gen_map(struct vmgen *g, uint64_t l4, uint64_t vaddr, uint64_t maddr, int leaf_level);
 void gen_add_infof(struct vmgen *g, enum xkd_info_source src, const char *fmt, ...)
         __attribute__((format(printf, 3, 4)));

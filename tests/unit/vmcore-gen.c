@@ -78,8 +78,33 @@ uint64_t vmgen_alloc_page(struct vmgen *g) {
         return gen_alloc_page(g, true);
 }
 
-uint64_t gen_directmap(uint64_t maddr) {
-        return XKD_XEN_DIRECTMAP_START + maddr;
+/* The test's own statement of the layout vmgen_config.pdx describes (not
+ * the collector's table walk): bit 11 of the frame number squeezed out. */
+uint64_t vmgen_pfn_to_pdx(const struct vmgen *g, uint64_t pfn) {
+        if (g->cfg.pdx == VMGEN_PDX_NONE)
+                return pfn;
+        assert(pfn < 0x600 || (pfn >= 0x1000 && pfn < 0x1600));
+        return pfn < 0x1000 ? pfn : pfn - 0x800;
+}
+
+static uint64_t pdx_to_pfn(const struct vmgen *g, uint64_t pdx) {
+        if (g->cfg.pdx == VMGEN_PDX_NONE)
+                return pdx;
+        assert(pdx < 0x600 || (pdx >= 0x800 && pdx < 0xe00));
+        return pdx < 0x800 ? pdx : pdx + 0x800;
+}
+
+uint64_t gen_directmap(const struct vmgen *g, uint64_t maddr) {
+        return g->directmap + (vmgen_pfn_to_pdx(g, maddr / PAGE) * PAGE | (maddr % PAGE));
+}
+
+uint64_t vmgen_directmap(const struct vmgen *g, uint64_t maddr) {
+        return gen_directmap(g, maddr);
+}
+
+uint64_t gen_directmap_to_maddr(const struct vmgen *g, uint64_t vaddr) {
+        uint64_t off = vaddr - g->directmap;
+        return pdx_to_pfn(g, off / PAGE) * PAGE | (off % PAGE);
 }
 
 /* Installs vaddr -> maddr in the 4-level table at l4; level 2 = 2 MiB page. */
@@ -156,15 +181,15 @@ static uint64_t new_domain_struct(struct vmgen *g, uint16_t id) {
         uint64_t m = vmgen_alloc_page(g);
         uint16_t id16 = id;
         memcpy(gen_mem_at(g, m + DOMAIN_OFF_ID, 2), &id16, 2);
-        return gen_directmap(m);
+        return gen_directmap(g, m);
 }
 
 uint64_t vmgen_add_domain(struct vmgen *g, uint16_t id) {
         uint64_t d = new_domain_struct(g, id);
         /* As Xen's alloc_domain_struct(): a Xen-heap page (PGC_xen_heap, bit 62), no owner. */
-        vmgen_set_page_info(g, (d - XKD_XEN_DIRECTMAP_START) / PAGE, UINT64_C(1) << 62, 0);
+        vmgen_set_page_info(g, gen_directmap_to_maddr(g, d) / PAGE, UINT64_C(1) << 62, 0);
         if (g->last_domain)
-                gen_put64(g, g->last_domain - XKD_XEN_DIRECTMAP_START + DOMAIN_OFF_NEXT, d);
+                gen_put64(g, gen_directmap_to_maddr(g, g->last_domain) + DOMAIN_OFF_NEXT, d);
         else
                 gen_put64(g, vmgen_image_to_maddr(g, g->sym_domain_list), d);
         g->last_domain = d;
@@ -174,8 +199,10 @@ uint64_t vmgen_add_domain(struct vmgen *g, uint16_t id) {
 uint64_t vmgen_dom_xen(const struct vmgen *g) { return g->dom_xen; }
 uint64_t vmgen_dom_io(const struct vmgen *g) { return g->dom_io; }
 
-static uint64_t page_info_maddr(struct vmgen *g, uint64_t mfn) {
-        uint64_t pi = XKD_XEN_FRAMETABLE_START + mfn * PAGE_INFO_SIZE, table = g->l4;
+/* Where byte `off` of a frame's page_info is: a 48-byte (BIGMEM) entry may
+ * straddle two frame-table pages, which need not be adjacent in memory. */
+static uint64_t page_info_field_maddr(struct vmgen *g, uint64_t mfn, unsigned off) {
+        uint64_t pi = g->frametable + vmgen_pfn_to_pdx(g, mfn) * PAGE_INFO_SIZE(g) + off, table = g->l4;
         for (int level = 4; level >= 1; level--) {
                 uint64_t e = gen_get64(g, table + ((pi >> (12 + 9 * (level - 1))) & 511) * 8);
                 assert(e & 1);
@@ -185,27 +212,22 @@ static uint64_t page_info_maddr(struct vmgen *g, uint64_t mfn) {
 }
 
 void vmgen_shift_frame_table(struct vmgen *g, uint64_t k) {
+        assert(g->cfg.pdx == VMGEN_PDX_NONE && !g->cfg.bigmem);      /* entries within a page */
         for (uint64_t mfn = vmgen_max_pfn(g); mfn-- > 0;) {
-                uint8_t e[PAGE_INFO_SIZE] = { 0 };
+                uint8_t e[PAGE_INFO_MAX] = { 0 };
                 if (mfn >= k)
-                        memcpy(e, gen_mem_at(g, page_info_maddr(g, mfn - k), PAGE_INFO_SIZE), PAGE_INFO_SIZE);
-                memcpy(gen_mem_at(g, page_info_maddr(g, mfn), PAGE_INFO_SIZE), e, PAGE_INFO_SIZE);
+                        memcpy(e, gen_mem_at(g, page_info_field_maddr(g, mfn - k, 0), PAGE_INFO_SIZE(g)), PAGE_INFO_SIZE(g));
+                memcpy(gen_mem_at(g, page_info_field_maddr(g, mfn, 0), PAGE_INFO_SIZE(g)), e, PAGE_INFO_SIZE(g));
         }
 }
 
 void vmgen_set_page_info(struct vmgen *g, uint64_t mfn, uint64_t count_info, uint64_t owner) {
-        uint64_t pi = XKD_XEN_FRAMETABLE_START + mfn * PAGE_INFO_SIZE;
-        /* Frame-table pages are mapped at creation; find the backing machine page. */
-        uint64_t maddr = 0, table = g->l4;
-        for (int level = 4; level >= 1; level--) {
-                uint64_t e = gen_get64(g, table + ((pi >> (12 + 9 * (level - 1))) & 511) * 8);
-                assert(e & 1);
-                table = e & UINT64_C(0x000ffffffffff000);
-        }
-        maddr = table + (pi & (PAGE - 1));
-        uint32_t pdx = owner ? (uint32_t) ((owner - XKD_XEN_DIRECTMAP_START) >> 12) : 0;
-        gen_put64(g, maddr + PAGE_INFO_OFF_COUNT, count_info);
-        memcpy(gen_mem_at(g, maddr + PAGE_INFO_OFF_DOMAIN, 4), &pdx, 4);
+        /* virt_to_pdx(): the owner's direct-map offset in pages. */
+        uint64_t pdx = owner ? (owner - g->directmap) >> 12 : 0;
+        /* Frame-table pages are mapped at creation; fields never straddle pages. */
+        gen_put64(g, page_info_field_maddr(g, mfn, PAGE_INFO_OFF_COUNT(g)), count_info);
+        memcpy(gen_mem_at(g, page_info_field_maddr(g, mfn, PAGE_INFO_OFF_DOMAIN(g)), g->cfg.bigmem ? 8 : 4), &pdx,
+               g->cfg.bigmem ? 8 : 4);
 }
 
 void vmgen_console_write(struct vmgen *g, const char *text) {
@@ -226,7 +248,7 @@ void vmgen_cpu_run(struct vmgen *g, unsigned cpu, uint64_t domain_vaddr, int vcp
          * struct guest_area vcpu_info_area (16 bytes) from 4.18 (sched.h). */
         bool area = g->cfg.xen_major > 4 || (g->cfg.xen_major == 4 && g->cfg.xen_minor >= 18);
         gen_put64(g, v + (area ? 24 : 16), domain_vaddr);
-        gen_put64(g, g->percpu_page[cpu], gen_directmap(v));
+        gen_put64(g, g->percpu_page[cpu], gen_directmap(g, v));
 }
 
 struct xkd_xen_cpu *vmgen_cpu(struct vmgen *g, unsigned i) {
@@ -235,9 +257,56 @@ struct xkd_xen_cpu *vmgen_cpu(struct vmgen *g, unsigned i) {
 }
 
 static void setup_frame_table(struct vmgen *g) {
-        uint64_t bytes = vmgen_max_pfn(g) * PAGE_INFO_SIZE;
+        uint64_t bytes = (vmgen_pfn_to_pdx(g, vmgen_max_pfn(g) - 1) + 1) * PAGE_INFO_SIZE(g);
         for (uint64_t off = 0; off < bytes; off += PAGE)
-                vmgen_map_xen(g, XKD_XEN_FRAMETABLE_START + off, vmgen_alloc_page(g));
+                vmgen_map_xen(g, g->frametable + off, vmgen_alloc_page(g));
+}
+
+/* Xen's PDX variables in the image, named in the loader's note. */
+static void setup_pdx_symbols(struct vmgen *g) {
+        const struct vmgen_config *c = &g->cfg;
+        struct { const char *name; uint64_t v, size; } mask[] = {
+                { "pfn_pdx_bottom_mask", 0x7ff, 8 }, { "pfn_top_mask", ~UINT64_C(0xfff), 8 },
+                { "pfn_pdx_hole_shift", 1, 4 },
+        };
+        if (c->pdx == VMGEN_PDX_MASK) {
+                for (size_t i = 0; i < 3; i++) {
+                        uint64_t a = vmgen_image_alloc(g, 8);
+                        image_put(g, a, &mask[i].v, mask[i].size);
+                        if (!c->pdx_no_symbols)
+                                gen_add_infof(g, XKD_INFO_LOAD, "SYMBOL(%s)=%" PRIx64, mask[i].name, a);
+                }
+                return;
+        }
+        /* Offset: tables of 2^pdx_table_order entries (CONFIG_PDX_OFFSET_TBL_ORDER,
+         * default 6) one after the other; frames index by bits 12+ (0 and 0x1000
+         * -> 0 and 1), pdxs by bits 11+ (0 and 0x800 -> 0 and 1); regions of
+         * 0x800 frames. */
+        unsigned n = 1u << (c->pdx_table_order ? c->pdx_table_order : 6);
+        assert(n >= 2 && n <= 64);
+        uint64_t t[3][64], shifts[2] = { 12, 11 }, region = 0x800;
+        memset(t, 0, sizeof(t));
+        memset(t[2], 0xff, sizeof(t[2]));
+        t[0][1] = 0x800;        /* pfn_pdx_lookup: pdx = pfn - 0x800 */
+        t[1][1] = 0x800;        /* pdx_pfn_lookup */
+        t[2][0] = 0, t[2][1] = 0x1000;
+        static const char *const names[] = { "pfn_pdx_lookup", "pdx_pfn_lookup", "pfn_bases",
+                                             "pfn_index_shift", "pdx_index_shift", "pdx_region_size" };
+        uint64_t a[6];
+        for (int i = 0; i < 3; i++) {
+                a[i] = vmgen_image_alloc(g, 8 * n);
+                image_put(g, a[i], t[i], 8 * n);
+        }
+        /* What follows the tables must not pass for table entries. */
+        for (int i = 0; i < 2; i++) {
+                a[3 + i] = vmgen_image_alloc(g, 8);
+                image_put(g, a[3 + i], &shifts[i], 4);
+        }
+        a[5] = vmgen_image_alloc(g, 8);
+        image_put(g, a[5], &region, 8);
+        if (!c->pdx_no_symbols)
+                for (int i = 0; i < 6; i++)
+                        gen_add_infof(g, XKD_INFO_LOAD, "SYMBOL(%s)=%" PRIx64, names[i], a[i]);
 }
 
 struct vmgen *vmgen_new(const struct vmgen_config *cfg) {
@@ -272,6 +341,9 @@ struct vmgen *vmgen_new(const struct vmgen_config *cfg) {
         g->xen_page = gen_xmalloc0(g->ram_end / PAGE);
         g->heap_next = g->ram_end - PAGE;
 
+        assert(c->pdx == VMGEN_PDX_NONE || (c->ram_size == (12u << 20) && c->hole_size == (10u << 20)));
+        g->directmap = c->bigmem ? XKD_XEN_BIGMEM_DIRECTMAP_START : XKD_XEN_DIRECTMAP_START;
+        g->frametable = c->bigmem ? XKD_XEN_BIGMEM_FRAMETABLE_START : XKD_XEN_FRAMETABLE_START;
         g->image_base = c->old_image_base ? XKD_XEN_IMAGE_START_44 : XKD_XEN_IMAGE_START_414;
         for (unsigned i = 0; i < 32; i++)
                 g->xen_page[(VMGEN_XEN_PHYS_START + VMGEN_IMAGE_OFFSET) / PAGE + i] = 1;
@@ -283,7 +355,8 @@ struct vmgen *vmgen_new(const struct vmgen_config *cfg) {
         for (uint64_t off = 0; off < 32 * PAGE; off += PAGE)
                 vmgen_map_xen(g, g->sym_pgd_l4 + off, g->l4 + off);
         for (uint64_t a = 0; a < g->ram_end; a += 2u << 20)
-                gen_map(g, g->l4, gen_directmap(a), a, 2);
+                if (c->pdx == VMGEN_PDX_NONE || vmgen_is_ram(g, a / PAGE))
+                        gen_map(g, g->l4, gen_directmap(g, a), a, 2);
 
         g->sym_domain_list = vmgen_image_alloc(g, 8);
         g->sym_max_page = vmgen_image_alloc(g, 8);
@@ -291,7 +364,7 @@ struct vmgen *vmgen_new(const struct vmgen_config *cfg) {
         g->sym_dom_io = vmgen_image_alloc(g, 8);
         g->sym_conring = vmgen_image_alloc(g, 8);
         g->sym_frame_table = vmgen_image_alloc(g, 8);
-        uint64_t ft = XKD_XEN_FRAMETABLE_START;
+        uint64_t ft = g->frametable;
         image_put(g, g->sym_frame_table, &ft, 8);
         g->sym_conring_size = vmgen_image_alloc(g, 4);
         g->sym_conringp = vmgen_image_alloc(g, 4);
@@ -318,7 +391,7 @@ struct vmgen *vmgen_new(const struct vmgen_config *cfg) {
         for (uint32_t i = PAGE; i < c->conring_size; i += PAGE)
                 ring = vmgen_alloc_page(g);     /* contiguous downwards: ring is the lowest */
         g->conring_maddr = ring;
-        uint64_t ring_v = gen_directmap(ring);
+        uint64_t ring_v = gen_directmap(g, ring);
         image_put(g, g->sym_conring, &ring_v, 8);
         image_put(g, g->sym_conring_size, &c->conring_size, 4);
         vmgen_console_write(g, "(XEN) Xen version 4.17.7 (vmgen)\n(XEN) Brought up 2 CPUs\n");
@@ -328,7 +401,7 @@ struct vmgen *vmgen_new(const struct vmgen_config *cfg) {
 
         for (unsigned i = 0; i < c->nr_cpus; i++) {
                 struct xkd_xen_cpu *cpu = &g->cpus[i];
-                uint64_t stack = gen_directmap(0x100000) + (uint64_t) i * 0x8000;
+                uint64_t stack = gen_directmap(g, 0x100000) + (uint64_t) i * 0x8000;
                 cpu->id = i;
                 cpu->regs.rip = g->image_base + VMGEN_IMAGE_OFFSET + 0x1000 + i;
                 cpu->regs.rsp = stack + (i == c->crashing_cpu ? 7 : 2) * PAGE + 0xe00;
@@ -346,11 +419,11 @@ struct vmgen *vmgen_new(const struct vmgen_config *cfg) {
         g->sym_idle_vcpu = vmgen_image_alloc(g, 8 * c->nr_cpus);
         for (unsigned i = 0; i < c->nr_cpus; i++) {
                 g->percpu_page[i] = vmgen_alloc_page(g);
-                uint64_t off = gen_directmap(g->percpu_page[i]) - g->sym_curr_vcpu;
+                uint64_t off = gen_directmap(g, g->percpu_page[i]) - g->sym_curr_vcpu;
                 image_put(g, g->sym_per_cpu_offset + 8 * i, &off, 8);
-                uint64_t idle = gen_directmap(vmgen_alloc_page(g));
+                uint64_t idle = gen_directmap(g, vmgen_alloc_page(g));
                 int32_t head[2] = { (int32_t) i, (int32_t) i };
-                vmgen_write_maddr(g, idle - XKD_XEN_DIRECTMAP_START, head, sizeof(head));
+                vmgen_write_maddr(g, gen_directmap_to_maddr(g, idle), head, sizeof(head));
                 image_put(g, g->sym_idle_vcpu + 8 * i, &idle, 8);
                 gen_put64(g, g->percpu_page[i], idle);
         }
@@ -365,16 +438,16 @@ struct vmgen *vmgen_new(const struct vmgen_config *cfg) {
         gen_add_infof(g, XKD_INFO_XEN, "SYMBOL(domain_list)=%" PRIx64, g->sym_domain_list);
         gen_add_infof(g, XKD_INFO_XEN, "SYMBOL(frame_table)=%" PRIx64, g->sym_frame_table);
         gen_add_infof(g, XKD_INFO_XEN, "SYMBOL(max_page)=%" PRIx64, g->sym_max_page);
-        gen_add_infof(g, XKD_INFO_XEN, "SIZE(page_info)=%u", PAGE_INFO_SIZE);
+        gen_add_infof(g, XKD_INFO_XEN, "SIZE(page_info)=%u", PAGE_INFO_SIZE(g));
         gen_add_infof(g, XKD_INFO_XEN, "SIZE(domain)=%u", DOMAIN_SIZE);
         if (c->off_count_text)
                 gen_add_infof(g, XKD_INFO_XEN, "OFFSET(page_info.count_info)=%s", c->off_count_text);
         else
-                gen_add_infof(g, XKD_INFO_XEN, "OFFSET(page_info.count_info)=%u", PAGE_INFO_OFF_COUNT);
+                gen_add_infof(g, XKD_INFO_XEN, "OFFSET(page_info.count_info)=%u", PAGE_INFO_OFF_COUNT(g));
         if (c->off_domain_text)
                 gen_add_infof(g, XKD_INFO_XEN, "OFFSET(page_info._domain)=%s", c->off_domain_text);
         else
-                gen_add_infof(g, XKD_INFO_XEN, "OFFSET(page_info._domain)=%u", PAGE_INFO_OFF_DOMAIN);
+                gen_add_infof(g, XKD_INFO_XEN, "OFFSET(page_info._domain)=%u", PAGE_INFO_OFF_DOMAIN(g));
         gen_add_infof(g, XKD_INFO_XEN, "OFFSET(domain.domain_id)=%u", DOMAIN_OFF_ID);
         gen_add_infof(g, XKD_INFO_XEN, "OFFSET(domain.next_in_list)=%u", DOMAIN_OFF_NEXT);
         gen_add_infof(g, XKD_INFO_XEN, "SYMBOL(dom_xen)=%" PRIx64, g->sym_dom_xen);
@@ -395,6 +468,11 @@ struct vmgen *vmgen_new(const struct vmgen_config *cfg) {
                 gen_add_infof(g, XKD_INFO_LOAD, "SYMBOL(per_cpu__curr_vcpu)=%" PRIx64, g->sym_curr_vcpu);
                 gen_add_infof(g, XKD_INFO_LOAD, "SYMBOL(__per_cpu_offset)=%" PRIx64, g->sym_per_cpu_offset);
                 gen_add_infof(g, XKD_INFO_LOAD, "SYMBOL(idle_vcpu)=%" PRIx64, g->sym_idle_vcpu);
+                gen_add_infof(g, XKD_INFO_LOAD, "SYMBOL(max_page)=%" PRIx64, g->sym_max_page);
+                if (c->pdx != VMGEN_PDX_NONE)
+                        setup_pdx_symbols(g);
+                if (!c->pdx_no_symbols)        /* else: as an older loader's note */
+                        gen_add_infof(g, XKD_INFO_LOAD, "XEN_SYMBOL_SET=%d", XKD_XEN_SYMBOL_SET);
         }
         return g;
 }
@@ -523,7 +601,7 @@ int vmgen_write(struct vmgen *g, const char *path) {
         for (size_t i = 0; i < nruns; i++) {
                 ph[1 + i] = (Elf64_Phdr) {
                         .p_type = PT_LOAD, .p_flags = PF_R | PF_W | PF_X, .p_offset = off,
-                        .p_vaddr = XKD_XEN_DIRECTMAP_START + runs[i][0], .p_paddr = runs[i][0],
+                        .p_vaddr = g->directmap + runs[i][0], .p_paddr = runs[i][0],
                         .p_filesz = runs[i][1], .p_memsz = runs[i][1], .p_align = 0,
                 };
                 off += runs[i][1];

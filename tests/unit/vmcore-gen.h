@@ -58,6 +58,18 @@ struct vmgen_config {
         struct { uint64_t paddr, size; } extra_loads[4];
         /* "CORE" NT_PRSTATUS notes after all the others (a machine with many CPUs). */
         unsigned extra_core_notes;
+        /* PDX compression of the frame-table index and the direct map: Xen's
+         * mask scheme (<= 4.17) or offset scheme (4.21's x86 default).  Needs
+         * ram_size 12 MiB and hole_size 10 MiB: RAM frames 0-0x5ff and
+         * 0x1000-0x15ff, pdx 0-0x5ff and 0x800-0xdff (frame bit 11 squeezed
+         * out; the offset tables index frames by bits 12+ and pdxs by 11+).
+         * The loader note (loadinfo) names the variables unless pdx_no_symbols
+ * (then it is an older loader's: no XEN_SYMBOL_SET line either). */
+        enum { VMGEN_PDX_NONE, VMGEN_PDX_MASK, VMGEN_PDX_OFFSET } pdx;
+        bool pdx_no_symbols;
+        unsigned pdx_table_order;       /* offset tables of 2^order entries (1-6; 0 = 6) */
+        /* CONFIG_BIGMEM: frame table at slot 262, direct map at 265, a 64-bit _domain. */
+        bool bigmem;
 };
 
 struct vmgen;
@@ -107,6 +119,9 @@ void vmgen_write_maddr(struct vmgen *g, uint64_t maddr, const void *data, size_t
 uint64_t vmgen_dom0_mfn(const struct vmgen *g, uint64_t pfn);
 uint8_t *vmgen_dom0_page(struct vmgen *g, uint64_t pfn);
 uint64_t vmgen_dom0_domain(const struct vmgen *g);      /* its struct domain vaddr */
+/* Xen's direct-map address of a machine address (PDX and BIGMEM as configured). */
+uint64_t vmgen_directmap(const struct vmgen *g, uint64_t maddr);
+uint64_t vmgen_pfn_to_pdx(const struct vmgen *g, uint64_t pfn);
 /* Appends a record to dom0's printk ring buffer (16 descriptors, 4 KiB of
  * text: older records are overwritten like Linux does).  Record ids start
  * just below the 62-bit wrap so readers meet the wrap-around. */

@@ -17,7 +17,7 @@ PURGATORY_CFLAGS := -std=gnu11 -O2 -g0 -Wall -Wextra -Werror \
 	-fno-stack-protector -fno-stack-clash-protection -fcf-protection=none \
 	-mgeneral-regs-only -mno-sse -mno-sse2 -mno-mmx -mno-avx -mno-3dnow -mno-red-zone \
 	-fno-asynchronous-unwind-tables -fno-unwind-tables -fno-tree-loop-distribute-patterns \
-	-fno-jump-tables -fno-common -Ixen-kdump/lib -I$(PURGATORY_SRC)
+	-fno-jump-tables -fno-common -Ixen-kdump/lib/image -I$(PURGATORY_SRC)
 
 PURGATORY_OBJS := $(PURGATORY_OUT)/entry.o $(PURGATORY_OUT)/main.o \
 	$(PURGATORY_OUT)/verify.o $(PURGATORY_OUT)/sha256.o
@@ -32,7 +32,7 @@ $(PURGATORY_OUT)/%.o: $(PURGATORY_SRC)/%.c
 	$(if $(Q),@echo "  CC      $< (purgatory)")
 	$(Q)$(PURGATORY_CC) $(PURGATORY_CFLAGS) -MMD -MP -c -o $@ $<
 
-$(PURGATORY_OUT)/sha256.o: xen-kdump/lib/sha256.c
+$(PURGATORY_OUT)/sha256.o: xen-kdump/lib/image/sha256.c
 	@mkdir -p $(dir $@)
 	$(if $(Q),@echo "  CC      $< (purgatory)")
 	$(Q)$(PURGATORY_CC) $(PURGATORY_CFLAGS) -MMD -MP -c -o $@ $<

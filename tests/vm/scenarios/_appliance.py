@@ -19,6 +19,7 @@ it runs xen-kdump-capture.service, which saves to the disk and powers off
 (final_action).  check() then loop-mounts the disk read-only and inspects it.
 """
 import contextlib
+import json
 import os
 import re
 import stat
@@ -286,8 +287,17 @@ def _sshd_binary():
     return sshd
 
 
-def start_sshd(work, lifetime=1800):
-    """A real OpenSSH server on the host's 127.0.0.1:SSHD_PORT (the guest's
+def free_port():
+    """A TCP port free on 127.0.0.1 now: scenarios queued behind the VM lock
+    each start their server at once, so a fixed port would collide."""
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_sshd(work, lifetime=1800, port=SSHD_PORT):
+    """A real OpenSSH server on the host's 127.0.0.1:port (the guest's
     10.0.2.2), accepting the capture identity for root.  It runs in its own
     mount namespace, where /etc/passwd gains the privilege-separation user
     sshd needs, so nothing on the host changes; `timeout` ends it in any case."""
@@ -295,7 +305,7 @@ def start_sshd(work, lifetime=1800):
     _run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", os.path.join(work, "sshd_host_key")])
     shutil.copy(os.path.join(work, "id.pub"), os.path.join(work, "authorized_keys"))
     with open(os.path.join(work, "sshd_config"), "w") as f:
-        f.write(SSHD_CONFIG.format(port=SSHD_PORT, work=work))
+        f.write(SSHD_CONFIG.format(port=port, work=work))
     with open("/etc/passwd") as f:
         passwd = f.read()
     with open(os.path.join(work, "passwd"), "w") as f:
@@ -400,3 +410,48 @@ def stop_nfs(work):
             os.killpg(int(f.read().strip()), 15)
     except (OSError, ValueError):
         pass
+
+
+EVIDENCE = ("report.txt", "report.json", "dmesg.txt", "xen-console.txt")
+
+
+def check_evidence(run, top):
+    """The dump directory in top (check_dump_dir's one) holds the same evidence
+    on every target: the crash report, dom0's whole kernel log and Xen's
+    console ring, each 0600, nothing left marked incomplete or half-written;
+    copies go to run.out.  Returns the directory."""
+    d = os.path.join(top, sorted(os.listdir(top))[0])
+    names = sorted(os.listdir(d))
+    for left in ("INCOMPLETE", "vmcore.incomplete"):
+        run.require(left not in names, "%s still holds %s: %s" % (d, left, names))
+    run.require(not [n for n in names if n.startswith(".")],
+                "temporary files left in %s: %s" % (d, names))
+    text = {}
+    for name in EVIDENCE + ("xen-kdump.id",):
+        path = os.path.join(d, name)
+        run.require(os.path.isfile(path), "no %s beside the dump in %s: %s" % (name, d, names))
+        mode = stat.S_IMODE(os.stat(path).st_mode)
+        run.require(mode == 0o600, "%s is mode %o, expected 600" % (name, mode))
+        run.require(os.path.getsize(path) > 0, "%s is empty" % name)
+        with open(path, "rb") as f:
+            data = f.read()
+        if name in ("dmesg.txt", "xen-console.txt"):
+            # Bytes from the crashed machine's memory: made harmless for a terminal.
+            run.require(all(b == 10 or b == 9 or 32 <= b < 127 for b in data),
+                        "%s holds bytes other than printable ASCII, tab and newline" % name)
+        try:
+            text[name] = data.decode("utf-8")
+        except UnicodeDecodeError:
+            run.require(False, "%s is not valid UTF-8" % name)
+        if name != "xen-kdump.id":
+            with open(os.path.join(run.out, "evidence-" + name), "w") as f:
+                f.write(text[name])
+    report = json.loads(text["report.json"])
+    run.require(report.get("format") == "xen-kdump-report", "report.json is not a xen-kdump report")
+    run.require("Kernel panic - not syncing" in text["dmesg.txt"],
+                "dmesg.txt does not hold dom0's panic (%d bytes)" % len(text["dmesg.txt"]))
+    run.require("Linux version" in text["dmesg.txt"],
+                "dmesg.txt does not start at dom0's boot: not the whole log")
+    run.require("(XEN) " in text["xen-console.txt"] and "Dom0 crashed" in text["xen-console.txt"],
+                "xen-console.txt does not hold Xen's console with the crash (%d bytes)" % len(text["xen-console.txt"]))
+    return d

@@ -1,5 +1,6 @@
 """Shared by the appliance-* scenarios on the real Debian 12 dom0 (ROOTFS =
-"debian", REBOOTS = 1): the root fs gets this checkout by `make install`, the
+"debian", REBOOTS = 1): the root fs gets this checkout's Debian package
+(`apt-get install ./xen-kdump_*.deb`, built once per content), the
 scenario's /etc/xen-kdump.conf and `systemctl enable xen-kdump.service`; the
 capture initramfs is built in the chroot by the installed kernel hook
 (/etc/kernel/postinst.d/zz-xen-kdump, i.e. `xen-kdump rebuild`), as on a host
@@ -68,6 +69,15 @@ _TEST_CRASH = r"""if [ $boot = 1 ]; then
 	exit 1
 fi
 """
+# A hypervisor panic instead (CRASH = "xen-panic"): dom0 stays up and says
+# ready; the harness sends the NMI that Xen's nmi=fatal turns into a panic.
+_TEST_READY = r"""if [ $boot = 1 ]; then
+	say "XKD-PHASE load_done"
+	sync; umount $OUT
+	say "XKD-PHASE ready"
+	exec sleep infinity
+fi
+"""
 # What an administrator finds after the reboot: one dump, private, listed.
 _TEST_LOCAL_DUMP = r"""ls -lR /var/crash > $OUT/boot2-var-crash.txt 2>&1
 xen-kdump list --dir /var/crash > $OUT/boot2-list.txt 2>&1
@@ -105,7 +115,7 @@ ExecStart=/usr/local/lib/xkd-vm/test
 WantedBy=multi-user.target
 """
 # The harness's hooks, and Debian's kernel as the capture kernel even when
-# `make install` shipped the minimal one (issue 5 measures the crash region
+# the package ships the minimal one (issue 5 measures the crash region
 # Debian's kernel needs); the scenario adds its target and actions.
 CONFIG_HEAD = """kernel /boot/vmlinuz-%r
 """
@@ -114,12 +124,14 @@ post_hook /usr/local/lib/xkd-vm/post-hook
 """
 
 
-def test_script(local_dump, extra_check=""):
+def test_script(local_dump, extra_check="", crash=CRASH):
     """The test unit's script; local_dump: boot 2 must find a dump in /var/crash
-    (and extra_check, sh, runs on it as $d)."""
+    (and extra_check, sh, runs on it as $d); crash: dom0-panic (boot 1 panics
+    dom0) or xen-panic (boot 1 waits for the harness's NMI)."""
+    first = _TEST_READY if crash == "xen-panic" else _TEST_CRASH
     if not local_dump:
-        return _TEST_HEAD + _TEST_CRASH + _TEST_END
-    return _TEST_HEAD + _TEST_NO_LOCAL_DUMP + _TEST_CRASH + _TEST_LOCAL_DUMP + extra_check + _TEST_END
+        return _TEST_HEAD + first + _TEST_END
+    return _TEST_HEAD + _TEST_NO_LOCAL_DUMP + first + _TEST_LOCAL_DUMP + extra_check + _TEST_END
 
 
 def _heredoc(path, text, mode):
@@ -145,8 +157,8 @@ def network_config(lines):
 
 # The network targets' packages: dracut's systemd-networkd module (it needs dbus)
 # and what the target's dracut side requires.
-SSH_PACKAGES = ("dracut-network", "dbus", "openssh-client", "makedumpfile")
-NFS_PACKAGES = ("dracut-network", "dbus", "nfs-common", "makedumpfile")
+SSH_PACKAGES = ("dracut-network", "dbus", "openssh-client", "makedumpfile", "jq")
+NFS_PACKAGES = ("dracut-network", "dbus", "nfs-common", "makedumpfile", "jq")
 
 
 def ssh_identity_setup(work):
@@ -156,17 +168,39 @@ def ssh_identity_setup(work):
             'install -m 0600 %s/id "$ROOT/root/.ssh/xen-kdump_id_ed25519"\n' % work)
 
 
-def rootfs_script(config, test, packages=(), setup=""):
+# How the appliance gets into the root fs: this checkout's Debian package
+# (tests/vm/tools/deb builds it once per content), installed by apt as an
+# administrator would.  apt resolves its dependencies from the root fs; with no
+# package lists there, the Recommends (dracut-network, openssh-client) are only
+# installed where the scenario's packages name them.
+# (The script runs as `( set -e; ... ) || rc=$?`, where sh ignores set -e: every
+# step says itself when it fails.)
+DEB_INSTALL = r"""XKD_DEB=$(python3 "$REPO/tests/vm/tools/deb") && [ -f "$XKD_DEB" ] ||
+	{ echo "no .deb of this checkout (tests/vm/tools/deb failed)"; exit 1; }
+cp "$XKD_DEB" "$ROOT/tmp/" || exit 1
+DEBIAN_FRONTEND=noninteractive chroot "$ROOT" apt-get -q -y install "/tmp/${XKD_DEB##*/}" ||
+	{ echo "apt-get install ./${XKD_DEB##*/} failed in the root fs"; exit 1; }
+rm -f "$ROOT/tmp/${XKD_DEB##*/}"
+chroot "$ROOT" dpkg-query -W -f '${Package} ${Version} ${Status}\n' xen-kdump | grep -q ' install ok installed$' ||
+	{ echo "xen-kdump is not installed after apt-get install"; exit 1; }
+"""
+
+
+def rootfs_script(config, test, packages=(), setup="", install=DEB_INSTALL):
     """ROOTFS_SCRIPT (host side, on the run's copy of the root fs, $ROOT,
-    chroot-ready): packages, then `make install`, the harness's hooks and units,
+    chroot-ready): packages, then install (default: the .deb, DEB_INSTALL), the harness's hooks and units,
     config as /etc/xen-kdump.conf, setup (sh), and the capture image built by
     the installed kernel hook, as a kernel install or upgrade on the host would.
     The dracut.conf.d drop-in names what host-only would find on the VM (its
     disk's virtio_blk, its NIC) plus the 9p share the post hook reports
-    through, so any rebuild (hook, load, by hand) has them."""
+    through, so any rebuild (hook, load, by hand) has them.  The kernel hook
+    runs in a network namespace of its own: `xen-kdump rebuild` reads the
+    network from the running host (ip -j), and the chroot's host is this
+    build machine, not the VM's dom0; without a network it sees what a dom0
+    without network configuration has (no route to the target: DHCP on every
+    Ethernet port)."""
     return ((_APT % " ".join(packages) if packages else "") + """
-make -s -C "$REPO" install DESTDIR="$ROOT" BUILD="$BUILD"
-mkdir -p "$ROOT/usr/local/lib/xkd-vm"
+""" + install + """mkdir -p "$ROOT/usr/local/lib/xkd-vm"
 """ + _heredoc("/usr/local/lib/xkd-vm/pre-hook", _appliance.PRE_HOOK, 0o755)
         + _heredoc("/usr/local/lib/xkd-vm/post-hook", _appliance.POST_HOOK, 0o755)
         + _heredoc("/usr/local/lib/xkd-vm/boot-marker", BOOT_MARKER, 0o755)
@@ -176,7 +210,7 @@ mkdir -p "$ROOT/usr/local/lib/xkd-vm"
         + _heredoc("/etc/xen-kdump.conf", config, 0o644) + setup + """
 chroot "$ROOT" systemctl enable xen-kdump.service xkd-vm-boot.service xkd-vm-test.service
 echo 'add_drivers+=" %s "' > "$ROOT/etc/dracut.conf.d/90-xkd-vm.conf"
-chroot "$ROOT" /etc/kernel/postinst.d/zz-xen-kdump "$KVER" "/boot/vmlinuz-$KVER"
+unshare --net chroot "$ROOT" /etc/kernel/postinst.d/zz-xen-kdump "$KVER" "/boot/vmlinuz-$KVER"
 chroot "$ROOT" xen-kdump show --kver "$KVER"
 ls -l "$ROOT/var/lib/xen-kdump"
 test -s "$ROOT/var/lib/xen-kdump/initrd-$KVER.img"
@@ -217,6 +251,20 @@ def check_boots(run):
                 "not up to date (see journal-boot1.txt)")
     run.require("Loaded crash image" in journal, "the journal of boot 1 has no 'Loaded crash image'")
     run.require(run.phases["rebooted"] > run.phases["capture_done"], "no reboot after the capture")
+
+
+def check_local_capture(run):
+    """A capture by the default engine to /var/crash, both boots, and the dump
+    there with its report: what appliance-local proves on any firmware and Xen.
+    Returns the dump's directory name."""
+    run.require("xen-kdump-collect: Dump saved: " in run.serial,
+                "the default engine (xen-kdump-collect) never said it saved the dump (see serial.log)")
+    check_boots(run)
+    d = check_local_dump(run)
+    with run.rootfs() as root:
+        for f in ("report.txt", "report.json"):
+            run.require(os.path.exists(os.path.join(root, "var", "crash", d, f)), "no %s beside the dump" % f)
+    return d
 
 
 def check_local_dump(run, min_bytes=1 << 20, **kw):

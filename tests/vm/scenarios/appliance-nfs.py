@@ -1,7 +1,8 @@
 """NFS target from the real Debian dom0 (_debian.py): the capture initramfs
 brings the network up by DHCP, mounts the export (NFSv4, from a userspace NFS
 server on the host's loopback, the guest's 10.0.2.2), saves there as to a local
-directory and reboots."""
+directory and reboots.  The export gets the same evidence as a local disk:
+report, dom0's whole log and Xen's console, 0600, beside the vmcore."""
 import os
 
 import _appliance
@@ -12,7 +13,8 @@ _work = os.path.join(_appliance.WORK, _name)
 
 
 def _script():
-    _appliance.start_nfs(_appliance.fresh_work(_name))
+    # A lifetime that outlasts a queue behind the VM lock (1800 s did not).
+    _appliance.start_nfs(_appliance.fresh_work(_name), lifetime=5400)
     config = _debian.network_config([
         "target nfs 10.0.2.2:/export",
         "timeout 60",
@@ -38,5 +40,6 @@ def check(run):
                     "the capture never said it saved on the NFS mount (see serial.log)")
         _debian.check_boots(run)
         _appliance.check_dump_dir(run, os.path.join(_work, "export"))
+        _appliance.check_evidence(run, os.path.join(_work, "export"))
     finally:
         _appliance.stop_nfs(_work)

@@ -13,6 +13,7 @@ from xkdvm import checks, distro
 
 DESCRIPTION = "trixie (Xen 4.20, Linux 6.12): xen-kdump load + collect; dom0 panics; crash 8.0.6 opens it"
 CRASH = "dom0-panic"
+ESSENTIAL = True
 DOM0_BINARIES = _report.DOM0_BINARIES
 CAPTURE_BINARIES = _report.CAPTURE_BINARIES
 DOM0_SCRIPT = _report.DOM0_SCRIPT

@@ -18,6 +18,7 @@ import tempfile
 import time
 
 XEN_GZ = "/boot/xen-4.17-amd64.gz"
+XEN_EFI = "/boot/xen-4.17-amd64.efi"    # the same Xen as an EFI application (FIRMWARE = "uefi")
 LOCK_PATH = os.environ.get("XKD_VM_LOCK", "/var/lock/xen-kdump-vm.lock")
 KERNEL_RE = re.compile(r"^linux-image-(6\.1\.0-(\d+)-amd64)$")
 

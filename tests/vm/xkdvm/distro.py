@@ -143,6 +143,25 @@ def download(p, pkg):
     return have()
 
 
+def unpacked(p, pkg):
+    """pkg's .deb unpacked once under $XKD_CACHE/SUITE/pkg-NAME_VERSION/ (not into the
+    sysroot: its recipe hash stays the build chroot's); binaries taken from it get their
+    libraries from the sysroot (DOM0_FILES of a DISTRO scenario)."""
+    deb = download(p, pkg)
+    tree = os.path.join(_top(p), "pkg-" + os.path.basename(deb)[:-4])
+    if not os.path.exists(os.path.join(tree, ".complete")):
+        tmp = tempfile.mkdtemp(dir=_top(p))
+        r = _run(["dpkg-deb", "-x", deb, tmp])
+        if r.returncode != 0:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise DistroError("dpkg-deb -x %s: %s" % (deb, r.stdout))
+        open(os.path.join(tmp, ".complete"), "w").close()
+        shutil.rmtree(tree, ignore_errors=True)
+        os.rename(tmp, tree)
+        os.chmod(tree, 0o755)
+    return tree
+
+
 # --- Xen and the kernel -----------------------------------------------------------------
 
 def xen_binary(p):
@@ -162,6 +181,17 @@ def xen_binary(p):
     path = cache.image_path("xen-" + hashlib.sha256(data).hexdigest()[:16], "")
     if not os.path.exists(path):
         cache.store(path, gzip.decompress(data))
+    return path
+
+
+def xen_efi(p):
+    """Xen as an EFI application, from the same hypervisor package as xen_binary()."""
+    xen_binary(p)  # unpacks the package
+    deb = download(p, p.xen_pkg)
+    tree = os.path.join(_top(p), "xen-" + os.path.basename(deb)[:-4].split("_", 1)[1])
+    path = os.path.join(tree, p.xen_gz[:-len(".gz")] + ".efi")
+    if not os.path.exists(path):
+        raise DistroError("%s has no %s" % (p.xen_pkg, path))
     return path
 
 
@@ -260,7 +290,9 @@ class SysrootImage(Image):
         self.sysroot = sysroot
 
     def add_binary(self, src, dest=None):
-        host = src if src.startswith(images.REPO + "/") else os.path.join(self.sysroot, src.lstrip("/"))
+        # Our build, or a package unpacked into the cache (unpacked()): as is; else the sysroot's.
+        outside = src.startswith(images.REPO + "/") or src.startswith(cache.root() + "/")
+        host = src if outside else os.path.join(self.sysroot, src.lstrip("/"))
         if not os.path.isfile(host):
             raise ImageError("%s image: %s not found in %s (add its package to the profile)"
                              % (self.kind, src, self.sysroot))
@@ -313,8 +345,17 @@ def _base(kind, sysroot, build_dir, binaries, files):
     for b in binaries:
         img.add_binary(b)
     for dest, src in files.items():
-        img.add_file(dest, src)
+        if _dynamic_elf(src):
+            img.add_binary(src, dest)   # with its libraries from the sysroot
+        else:
+            img.add_file(dest, src)
     return img
+
+
+def _dynamic_elf(path):
+    with open(path, "rb") as f:
+        head = f.read(4096)
+    return head[:4] == b"\x7fELF" and b"ld-linux-x86-64.so.2" in head
 
 
 def capture_image(sc, kernel, sysroot, build_dir):
@@ -455,20 +496,25 @@ def rootfs_base(p, kver, log=cache.log):
                 raise DistroError("building the %s root fs failed (rc %d; log %s): %s"
                                   % (p.suite, r.returncode, blog, open(blog).read()[-1500:]))
             shutil.copy(os.path.join(tree, "boot", "initrd.img-" + kver), os.path.join(work, "initrd.img"))
-            img = os.path.join(work, "root.img")
-            with open(img, "wb") as f:
-                f.truncate(rootfs.IMAGE_MB << 20)
-            r = _run(["mkfs.ext4", "-q", "-F", "-U", rootfs.ROOT_UUID, "-L", rootfs.ROOT_LABEL, "-d", tree, img])
-            if r.returncode != 0:
-                raise DistroError("mkfs.ext4 -d failed: %s" % r.stdout[-1000:])
-            shutil.rmtree(tree)
-            open(os.path.join(work, ".complete"), "w").close()
-            shutil.rmtree(path, ignore_errors=True)
-            os.rename(work, path)
+            rootfs.image_from_tree(tree, work, path)
         except BaseException:
             shutil.rmtree(tree, ignore_errors=True)
             raise
     return b
+
+
+def fetch(p, say=cache.log):
+    """Everything a cold run of the suite's essential scenarios would otherwise make
+    on the way (tests/vm/run --fetch, make vm-fetch); a one-line summary."""
+    t0 = time.monotonic()
+    k = kernel(p)
+    xen = xen_binary(p)
+    r = root(p, say)
+    rootfs_base(p, k.version, log=say)
+    dbg = debug_vmlinux(p, k.version)
+    return "%s: kernel %s, Xen %s, root %s, debug vmlinux %s (%.0f s)" % (
+        p.name, k.version, os.path.basename(xen), os.path.basename(r), os.path.basename(dbg),
+        time.monotonic() - t0)
 
 
 def switch_root_image(kernel):

@@ -39,6 +39,9 @@ PACKAGES = (
     # capture initramfs (dracut falls back to gzip without it), xz lets load
     # measure the capture kernel.
     "zstd", "xz-utils",
+    # The package's own Depends (debian/control) beyond the above: the image has
+    # no package lists, so `apt-get install ./xen-kdump_*.deb` must find them here.
+    "iproute2", "jq",
     "xen-utils-4.17", "xen-utils-common", "libxenmisc4.17", "libxencall1",
     "libelf1", "libzstd1",
     "linux-image-{kver}",
@@ -59,6 +62,23 @@ def _key(kver):
     for part in (RECIPE_VERSION, SUITE, MIRROR, SECURITY, str(IMAGE_MB), ROOT_UUID) + tuple(packages(kver)):
         h.update(part.encode() + b"\0")
     return h.hexdigest()[:16]
+
+
+def image_from_tree(tree, work, path):
+    """Turns the chroot tree built in work into work/root.img (ext4, the fixed
+    UUID and label dom0 mounts by), drops the tree, marks work complete and
+    moves it to path, replacing an older build there."""
+    img = os.path.join(work, "root.img")
+    with open(img, "wb") as f:
+        f.truncate(IMAGE_MB << 20)
+    out = subprocess.run(["mkfs.ext4", "-q", "-F", "-U", ROOT_UUID, "-L", ROOT_LABEL, "-d", tree, img],
+                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    if out.returncode != 0:
+        raise RootfsError("mkfs.ext4 -d failed: %s" % out.stdout[-1000:])
+    shutil.rmtree(tree)
+    open(os.path.join(work, ".complete"), "w").close()
+    shutil.rmtree(path, ignore_errors=True)
+    os.rename(work, path)
 
 
 class Base:
@@ -141,17 +161,7 @@ def _build(path, kver, log):
             raise RootfsError("building the Debian root fs failed (rc %d; log %s):\n%s"
                               % (r.returncode, blog, tail))
         shutil.copy(os.path.join(tree, "boot", "initrd.img-" + kver), os.path.join(work, "initrd.img"))
-        img = os.path.join(work, "root.img")
-        with open(img, "wb") as f:
-            f.truncate(IMAGE_MB << 20)
-        out = subprocess.run(["mkfs.ext4", "-q", "-F", "-U", ROOT_UUID, "-L", ROOT_LABEL, "-d", tree, img],
-                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        if out.returncode != 0:
-            raise RootfsError("mkfs.ext4 -d failed: %s" % out.stdout[-1000:])
-        shutil.rmtree(tree)
-        open(os.path.join(work, ".complete"), "w").close()
-        shutil.rmtree(path, ignore_errors=True)
-        os.rename(work, path)
+        image_from_tree(tree, work, path)
     except BaseException:
         # Keep the log of a failed build; drop the tree (GBs) and partial image.
         shutil.rmtree(os.path.join(work, "tree"), ignore_errors=True)

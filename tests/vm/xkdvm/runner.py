@@ -5,7 +5,7 @@ import re
 import shutil
 import time
 
-from . import cache, images, notes, rootfs
+from . import cache, images, notes, rootfs, uefi
 from .machine import Machine, MachineError
 from .scenario import HERE
 
@@ -185,13 +185,22 @@ def _nmi_until_panic(m, left):
             try:
                 regs = m.monitor("info registers -a")
                 cpus = m.monitor("info cpus")
+                # QEMU's `nmi` goes through each CPU's LVT LINT1 and is dropped where
+                # that entry is masked (Xen unmasks it on CPU 0 only, and only CPU 0
+                # looks for an external NMI's reason): CPU 0's LINT1 says whether
+                # the NMI could be delivered at all.
+                lapics = [m.monitor("info lapic %d" % cpu) for cpu in range(getattr(m, "smp", 1))]
             except MachineError as e2:
-                regs, cpus = "monitor: %s" % e2, ""
-            regs, cpus = (re.sub(r"\x1b\[[0-9;]*[A-Za-z]|\r", "", t) for t in (regs, cpus))  # the monitor's echo
+                regs, cpus, lapics = "monitor: %s" % e2, "", []
+            regs, cpus, *lapics = (re.sub(r"\x1b\[[0-9;]*[A-Za-z]|\r", "", t) for t in [regs, cpus] + lapics)
+            lint1 = [re.search(r"^LVT1\s.*$", t, re.M) for t in lapics]
+            verdict = "; ".join("CPU%d LINT1: %s" % (i, " ".join(l.group(0).split()[1:]) if l else "?")
+                                for i, l in enumerate(lint1))
             with open(os.path.join(m.outdir, "nmi-attempt-%d.txt" % attempt), "w") as f:
-                f.write("no Xen output %d s after NMI %d\n%s\n%s\n" % (NMI_WAIT, attempt, cpus, regs))
-            m.log.write("[harness] no Xen output %d s after NMI %d (registers in nmi-attempt-%d.txt)\n"
-                        % (NMI_WAIT, attempt, attempt))
+                f.write("no Xen output %d s after NMI %d\n%s\n%s\n%s\n%s\n"
+                        % (NMI_WAIT, attempt, verdict, cpus, regs, "\n".join(lapics)))
+            m.log.write("[harness] no Xen output %d s after NMI %d (%s; registers and LAPICs in nmi-attempt-%d.txt)\n"
+                        % (NMI_WAIT, attempt, verdict, attempt))
     raise MachineError("Xen printed nothing after %d NMIs %d s apart (nmi-attempt-*.txt: the CPUs' "
                        "registers after each)" % (NMI_ATTEMPTS, NMI_WAIT))
 
@@ -281,6 +290,15 @@ def _boot_hang(sc, r):
             and "waiting for phase dom0_init" in r.failures[0])
 
 
+def _xen_efi(sc):
+    if sc.distro:
+        from . import distro
+        return distro.xen_efi(distro.profile(sc.distro))
+    if not os.path.exists(cache.XEN_EFI):
+        raise MachineError("%s is missing: apt-get install xen-hypervisor-4.17-amd64 (make deps)" % cache.XEN_EFI)
+    return cache.XEN_EFI
+
+
 def _play_once(r, sc, t, out, xen, dom0_kernel, dom0, disk, on_line, on_phase):
     """One QEMU run of sc plus its checks, under the VM lock; returns the console tail."""
     shutil.rmtree(out, ignore_errors=True)
@@ -289,9 +307,18 @@ def _play_once(r, sc, t, out, xen, dom0_kernel, dom0, disk, on_line, on_phase):
     qemu_args = list(sc.qemu_args)
     if disk:  # first, so dom0 sees it as /dev/vda
         qemu_args[:0] = ["-drive", "file=%s,if=virtio,format=raw,cache=unsafe" % disk]
+    firmware_args = None
+    if sc.firmware == "uefi":
+        try:
+            esp = uefi.esp_image(os.path.join(out, "esp.img"), _xen_efi(sc), sc.xen_cmdline(), dom0_kernel,
+                                 sc.dom0_cmdline(), dom0)
+            firmware_args = uefi.qemu_args(out, esp)
+        except (uefi.UefiError, MachineError, OSError) as e:
+            r.failures.append("preparing the EFI system partition: %s" % e)
+            return ""
     m = Machine(out, xen, sc.xen_cmdline(), dom0_kernel, sc.dom0_cmdline(), dom0, sc.smp,
                 sc.memory_mb, qemu_args, on_line=on_line, on_phase=on_phase,
-                reboot=bool(sc.reboots))
+                reboot=bool(sc.reboots), firmware_args=firmware_args)
     try:
         _play(m, sc, t, time.monotonic() + t["TOTAL"])
     except MachineError as e:

@@ -11,6 +11,7 @@ SCENARIO_DIR = os.path.join(HERE, "scenarios")
 
 CRASH_METHODS = ("dom0-panic", "xen-key", "xen-panic", "none")
 ROOTFS_KINDS = (None, "debian")
+FIRMWARES = ("bios", "uefi")
 DISTROS = ("trixie",)  # profiles in xkdvm/distro.py; None is Debian 12
 
 # What the capture kernel gets on its command line when the loader does not decide.
@@ -41,6 +42,7 @@ DEFAULTS = dict(
     ROOTFS_SCRIPT="",       # sh -e on the host: customise the run's copy of the root fs ($ROOT)
     REBOOTS=0,              # 1: after the capture the machine reboots into dom0 once more
     DISTRO=None,            # "trixie": Debian 13's Xen 4.20 + Linux 6.12 (xkdvm/distro.py)
+    FIRMWARE="bios",        # "uefi": Xen's xen.efi booted by OVMF from an EFI system partition (xkdvm/uefi.py)
     check=None,             # check(run): host-side assertions on run.out
 )
 
@@ -73,6 +75,8 @@ class Scenario:
             raise ScenarioError("%s: REBOOTS needs a ROOTFS (the busybox dom0 has nothing to reboot into)" % path)
         if self.distro is not None and self.distro not in DISTROS:
             raise ScenarioError("%s: DISTRO = %r; use one of %s" % (path, self.distro, DISTROS))
+        if self.firmware not in FIRMWARES:
+            raise ScenarioError("%s: FIRMWARE = %r; use one of %s" % (path, self.firmware, FIRMWARES))
         if self.check is not None and not callable(self.check):
             raise ScenarioError("%s: check must be a function check(run)" % path)
 

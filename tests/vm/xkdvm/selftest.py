@@ -9,7 +9,7 @@ import time
 import traceback
 import types
 
-from . import cache, checks, initramfs, notes, rootfs, runner, scenario
+from . import cache, checks, initramfs, notes, rootfs, runner, scenario, uefi
 from .machine import Machine
 
 TESTS = []
@@ -222,6 +222,38 @@ def only_a_rebooting_machine_runs_without_no_reboot():
 
 
 @test
+def a_uefi_machine_boots_firmware_and_its_esp_carries_xen_dom0_and_both_command_lines():
+    tmp = tempfile.mkdtemp()
+    try:
+        fw = ["-drive", "if=pflash,file=code"]
+        m = Machine(tmp, "/x,y", "", "/k", "", "/i", 2, 2048, ["-drive", "file=d"], firmware_args=fw)
+        assert "-kernel" not in m.cmd and "-initrd" not in m.cmd, m.cmd  # and a comma is no longer refused
+        assert m.cmd[-4:] == fw + ["-drive", "file=d"], m.cmd
+        m.stop()
+        cfg = uefi.xen_config("console=com1 crashkernel=512M", "root=/dev/vda console=hvc0")
+        assert "default=xkd" in cfg and "\noptions=console=com1 crashkernel=512M\n" in cfg, cfg
+        assert "\nkernel=vmlinuz root=/dev/vda console=hvc0\n" in cfg and "ramdisk=initrd.img" in cfg, cfg
+        expect_raises(uefi.UefiError, uefi.xen_config, "a\nb", "")
+        if all(os.path.exists(f) for f in (uefi.OVMF_CODE, uefi.OVMF_VARS)) and shutil.which("mcopy"):
+            for name, data in (("x.efi", b"MZ" + b"\0" * 4094), ("k", b"K" * 5000), ("i", b"I" * 7000)):
+                with open(os.path.join(tmp, name), "wb") as f:
+                    f.write(data)
+            esp = uefi.esp_image(os.path.join(tmp, "esp.img"), os.path.join(tmp, "x.efi"), "xen-args",
+                                 os.path.join(tmp, "k"), "dom0-args", os.path.join(tmp, "i"))
+            listing = subprocess.run(["mdir", "-i", esp, "-b", "::/EFI/BOOT"], stdout=subprocess.PIPE,
+                                     text=True).stdout
+            for f in ("BOOTX64.EFI", "BOOTX64.cfg", "vmlinuz", "initrd.img"):
+                assert f in listing, listing
+            got = subprocess.run(["mtype", "-i", esp, "::/EFI/BOOT/BOOTX64.cfg"], stdout=subprocess.PIPE,
+                                 text=True).stdout
+            assert "options=xen-args" in got and "kernel=vmlinuz dom0-args" in got, got
+            args = uefi.qemu_args(tmp, esp)
+            assert "bootindex=0" in " ".join(args) and os.path.exists(os.path.join(tmp, "OVMF_VARS.fd")), args
+    finally:
+        shutil.rmtree(tmp)
+
+
+@test
 def serial_markers_become_phases():
     tmp = tempfile.mkdtemp()
     try:
@@ -337,7 +369,7 @@ class _NmiMachine:
     """Machine's surface _nmi_until_panic uses: Xen answers the answer_at-th NMI."""
 
     def __init__(self, outdir, answer_at):
-        self.outdir, self.answer_at = outdir, answer_at
+        self.outdir, self.answer_at, self.smp = outdir, answer_at, 2
         self.lines, self.phases, self.sent = [], {}, []
         self.log = open(os.path.join(outdir, "serial.log"), "w")
 
@@ -345,6 +377,9 @@ class _NmiMachine:
         self.sent.append(command)
         if command == "nmi" and self.sent.count("nmi") == self.answer_at:
             self.lines.append((1.0, "(XEN) Uhhuh. NMI received for unknown reason 31."))
+        if command.startswith("info lapic"):  # Xen's setup: LINT1 is NMI on CPU 0, masked elsewhere
+            masked = "masked" if not command.endswith(" 0") else ""
+            return "info lapic\r\nLVT1\t 0x000%s0400 active-hi edge %s NMI\r\n(qemu) " % ("1" if masked else "0", masked)
         return "(qemu) "
 
     def wait_for(self, predicate, timeout, what):
@@ -365,6 +400,10 @@ def a_lost_nmi_is_sent_again_and_xen_silent_after_all_fails():
         assert m.sent.count("nmi") == 3 and m.phases["nmi_sent"] == 3, m.sent
         assert os.path.exists(os.path.join(tmp, "nmi-attempt-2.txt"))
         assert "info registers -a" in m.sent  # what the CPUs did when Xen said nothing
+        assert "info lapic 0" in m.sent and "info lapic 1" in m.sent  # and whether LINT1 could take the NMI
+        with open(os.path.join(tmp, "nmi-attempt-2.txt")) as f:
+            head = f.readline() + f.readline()
+        assert "CPU0 LINT1: 0x00000400 active-hi edge NMI" in head and "CPU1 LINT1: 0x00010400" in head, head
         m = _NmiMachine(tmp, answer_at=99)
         expect_raises(runner.MachineError, runner._nmi_until_panic, m, left)
         assert m.sent.count("nmi") == runner.NMI_ATTEMPTS, m.sent

@@ -1,0 +1,114 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# The capture image's network plan (initramfs/99xen-kdump/xen-kdump-netplan.sh)
+# from recorded `ip -j` output (tests/appliance/netplan/CASE: link.json is
+# `ip -d -j link`, addr.json `ip -j addr`, route4/route6.json `ip -j route`,
+# get.json `ip -j route get TARGET`): each case's plan and warnings against
+# the reviewed ones (expected, expected-warnings), and what each setup must
+# and must not bring up, checked on its own.
+set -u
+. "$(dirname "$0")/lib.sh"
+plan=$top/initramfs/99xen-kdump/xen-kdump-netplan.sh
+cases=$here/netplan
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+if ! command -v jq > /dev/null; then
+	fail "jq is not installed (apt-get install jq): the plan cannot be tested"
+	finish test-netplan
+	exit
+fi
+
+run() {
+	XKD_NET_FIXTURES=$cases/$1 "$plan" "$(cat "$cases/$1/host")" > "$tmp/$1.out" 2> "$tmp/$1.err"
+}
+# The text of file NAME in a case's plan.
+file_of() {
+	awk -v f="$2" '/^file / { on = ($2 == f); next } on' "$tmp/$1.out"
+}
+has() { file_of "$1" "$2" | grep -qx -- "$3"; }
+
+for d in "$cases"/*/; do
+	c=$(basename "$d")
+	check "$c: the plan is produced (exit 0)" 'run $c'
+	check "$c: plan as reviewed" 'diff -u "$d/expected" "$tmp/$c.out"'
+	check "$c: warnings as reviewed" 'diff -u "$d/expected-warnings" "$tmp/$c.err"'
+done
+
+# Static bridge: the address and both default routes on xenbr0, its physical
+# port by MAC, never the guest's vif, no DHCP.
+check "static-bridge: IPv4 and IPv6 static on xenbr0" \
+	'has static-bridge 10-xen-kdump-xenbr0.network Address=192.168.10.5/24 &&
+	 has static-bridge 10-xen-kdump-xenbr0.network Address=2001:db8:10::5/64'
+check "static-bridge: both default routes" \
+	'has static-bridge 10-xen-kdump-xenbr0.network Gateway=192.168.10.1 &&
+	 has static-bridge 10-xen-kdump-xenbr0.network Gateway=2001:db8:10::1'
+check "static-bridge: no DHCP, no RA" \
+	'has static-bridge 10-xen-kdump-xenbr0.network DHCP=no &&
+	 has static-bridge 10-xen-kdump-xenbr0.network IPv6AcceptRA=no'
+check "static-bridge: the NIC is a port of xenbr0, found by its MAC" \
+	'has static-bridge 10-xen-kdump-enp1s0.network PermanentMACAddress=52:54:00:12:34:56 &&
+	 has static-bridge 10-xen-kdump-enp1s0.network Bridge=xenbr0'
+check "static-bridge: the guest vif is left out" '! grep -q vif "$tmp/static-bridge.out"'
+check "static-bridge: waits for xenbr0" 'grep -qx "online xenbr0" "$tmp/static-bridge.out"'
+# An IPv6 target (in brackets, as in the config) through the default IPv6 gateway: no extra route.
+check "v6-target: the address without brackets, reached by the default route" \
+	'grep -qx "target 2001:db8:99::7" "$tmp/v6-target.out" && ! grep -q "^Destination=" "$tmp/v6-target.out"'
+# Bonds: the mode, the slaves by their permanent MAC (not the bond's), the primary.
+check "bond-ab: active-backup with MII monitoring" \
+	'has bond-ab 10-xen-kdump-bond0.netdev Mode=active-backup &&
+	 has bond-ab 10-xen-kdump-bond0.netdev MIIMonitorSec=100ms'
+check "bond-ab: the backup slave by its permanent MAC" \
+	'has bond-ab 10-xen-kdump-eno2.network PermanentMACAddress=3c:ec:ef:00:00:02 &&
+	 has bond-ab 10-xen-kdump-eno2.network Bond=bond0'
+check "bond-ab: eno1 stays the primary" 'has bond-ab 10-xen-kdump-eno1.network PrimarySlave=yes &&
+	 ! has bond-ab 10-xen-kdump-eno2.network PrimarySlave=yes'
+check "bond-ab: jumbo MTU kept" 'has bond-ab 10-xen-kdump-eno1.network MTUBytes=9000'
+# A VLAN on an 802.3ad bond, reached through a static route that is not the default.
+check "vlan-on-bond: 802.3ad, fast LACP, layer3+4" \
+	'has vlan-on-bond 10-xen-kdump-bond0.netdev Mode=802.3ad &&
+	 has vlan-on-bond 10-xen-kdump-bond0.netdev LACPTransmitRate=fast &&
+	 has vlan-on-bond 10-xen-kdump-bond0.netdev TransmitHashPolicy=layer3+4'
+check "vlan-on-bond: VLAN 100 on bond0 carries the address" \
+	'has vlan-on-bond 10-xen-kdump-bond0.100.netdev Id=100 &&
+	 has vlan-on-bond 10-xen-kdump-bond0.network VLAN=bond0.100 &&
+	 has vlan-on-bond 10-xen-kdump-bond0.100.network Address=172.16.100.8/24'
+check "vlan-on-bond: the route to the target through its gateway" \
+	'has vlan-on-bond 10-xen-kdump-bond0.100.network Destination=10.50.3.4/32 &&
+	 has vlan-on-bond 10-xen-kdump-bond0.100.network Gateway=172.16.100.254'
+check "vlan-on-bond: what the target does not need stays down (VLAN 200, xenbr200)" \
+	'! grep -q "bond0.200\|xenbr200" "$tmp/vlan-on-bond.out"'
+# DHCP only where dom0 uses it.
+check "dhcp: dom0's leased address means DHCP, its SLAAC address RA" \
+	'has dhcp 10-xen-kdump-eth0.network DHCP=ipv4 && has dhcp 10-xen-kdump-eth0.network IPv6AcceptRA=yes'
+check "dhcp: no static copy of the leased address or route" \
+	'! grep -q "^Address=\|^Gateway=" "$tmp/dhcp.out"'
+# What the image cannot do is said at build time.
+check "unsupported: a team device is named in a warning" \
+	'grep -q "team0 is a team link, which the capture image cannot set up" "$tmp/unsupported.err"'
+check "no-route: DHCP fallback, said in a warning" \
+	'grep -qx "online any" "$tmp/no-route.out" && grep -q "no route to 10.0.0.1" "$tmp/no-route.err"'
+# The plan is the rebuild fingerprint: a changed address changes it.
+sed 's/192.168.10.5/192.168.10.6/' "$cases/static-bridge/addr.json" > "$tmp/addr.json"
+mkdir "$tmp/changed" && cp "$cases/static-bridge/"*.json "$tmp/changed/" && cp "$tmp/addr.json" "$tmp/changed/"
+check "a changed address changes the plan" \
+	'! XKD_NET_FIXTURES=$tmp/changed "$plan" 203.0.113.7 2> /dev/null | cmp -s - "$cases/static-bridge/expected"'
+# DHCP lease times change all the time; the plan must not.
+sed 's/86313/4000/g' "$cases/dhcp/addr.json" > "$tmp/changed/addr.json"
+cp "$cases/dhcp/"{link,route4,route6,get}.json "$tmp/changed/"
+check "a renewed DHCP lease leaves the plan alone" \
+	'XKD_NET_FIXTURES=$tmp/changed "$plan" 198.51.100.3 2> /dev/null | cmp -s - "$cases/dhcp/expected"'
+# The live path (ip itself, not recordings) in a network namespace of its own:
+# a static bridge whose only port is a veth (a container's, not a NIC).
+live=$(unshare --net sh -c '
+	ip link add xenbr0 type bridge stp_state 0 forward_delay 0 &&
+	ip link add veth0 type veth peer name veth1 && ip link set veth0 master xenbr0 &&
+	ip link set xenbr0 up && ip addr add 192.0.2.10/24 dev xenbr0 &&
+	ip route add default via 192.0.2.1 dev xenbr0 onlink &&
+	"$1" 198.51.100.1 2>&1' sh "$plan" 2>&1)
+check "live: the kernel's own ip -j gives the static bridge" \
+	'printf "%s\n" "$live" | grep -qx "egress xenbr0" && printf "%s\n" "$live" | grep -qx "Address=192.0.2.10/24" &&
+	 printf "%s\n" "$live" | grep -qx "Gateway=192.0.2.1" && printf "%s\n" "$live" | grep -qx "GatewayOnLink=yes"'
+check "live: a bridge without a physical port is a warning, the veth is left out" \
+	'printf "%s\n" "$live" | grep -q "warning: bridge xenbr0 has no physical port" && ! printf "%s\n" "$live" | grep -q veth'
+finish test-netplan

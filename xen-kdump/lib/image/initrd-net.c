@@ -1,0 +1,169 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The network plan of a network target (initrd-net.h).  The translation from
+ * ip -j to systemd-networkd lives in the dracut module's script, which the
+ * image build runs anyway; here it only runs, and its output is compared.
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "initrd-net.h"
+#include "initrd.h"
+#include "log.h"
+
+#define PLAN_MAX 65535         /* what initrd.c reads back */
+
+char *xkd_initrd_net_sidecar(const char *initrd) {
+        char *p = NULL;
+        return asprintf(&p, "%s.network", initrd) < 0 ? NULL : p;
+}
+
+/* The script's stdout; its warnings (stderr) reach the administrator as they are. */
+static int run_plan(const char *script, const char *host, char **ret) {
+        int fds[2], status;
+        size_t len = 0;
+        char *buf;
+        pid_t pid;
+
+        if (pipe2(fds, O_CLOEXEC) < 0)
+                return -errno;
+        pid = fork();
+        if (pid < 0) {
+                int r = -errno;
+                close(fds[0]);
+                close(fds[1]);
+                return r;
+        }
+        if (pid == 0) {
+                dup2(fds[1], STDOUT_FILENO);
+                execl(script, script, host, (char *) NULL);
+                _exit(127);
+        }
+        close(fds[1]);
+        buf = malloc(PLAN_MAX + 1);
+        if (!buf) {
+                close(fds[0]);
+                waitpid(pid, &status, 0);
+                return -ENOMEM;
+        }
+        for (;;) {
+                ssize_t n = read(fds[0], buf + len, PLAN_MAX - len);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n <= 0)
+                        break;
+                len += (size_t) n;
+                if (len == PLAN_MAX)
+                        break;
+        }
+        close(fds[0]);
+        while (waitpid(pid, &status, 0) < 0)
+                if (errno != EINTR) {
+                        free(buf);
+                        return -errno;
+                }
+        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || len == PLAN_MAX) {
+                free(buf);
+                return -EPROTO;
+        }
+        buf[len] = '\0';
+        *ret = buf;
+        return 0;
+}
+
+int xkd_initrd_net_plan(const xkd_config *c, const char *module_dir, char **ret) {
+        const struct xkd_target *t = xkd_config_target(c);
+        const char *base = getenv("dracutbasedir");
+        char script[4096];
+        size_t n;
+        int r;
+
+        *ret = NULL;
+        if (t->kind != XKD_TARGET_SSH && t->kind != XKD_TARGET_NFS)
+                return 0;
+        /* The module dracut itself will use: dracutbasedir moves it (the tests). */
+        if (module_dir)
+                n = (size_t) snprintf(script, sizeof(script), "%s/%s", module_dir, XKD_NETPLAN_SCRIPT);
+        else if (base && base[0])
+                n = (size_t) snprintf(script, sizeof(script), "%s/modules.d/99xen-kdump/%s", base,
+                                      XKD_NETPLAN_SCRIPT);
+        else
+                n = (size_t) snprintf(script, sizeof(script), "%s/%s", XKD_DRACUT_MODULE_DIR,
+                                      XKD_NETPLAN_SCRIPT);
+        if (n >= sizeof(script))
+                return -ENAMETOOLONG;
+        if (access(script, X_OK) < 0)
+                return errno == ENOENT ? 0 : -errno;
+        r = run_plan(script, t->host, ret);
+        if (r < 0)
+                return log_error_errno(r, "Failed to work out the capture image's network to %s "
+                                       "(%s; its messages are above).", t->host, script);
+        return 0;
+}
+
+static int read_text(const char *path, char **ret) {
+        FILE *f = fopen(path, "re");
+        size_t n;
+        char *buf;
+
+        if (!f)
+                return -errno;
+        buf = malloc(PLAN_MAX + 1);
+        if (!buf) {
+                fclose(f);
+                return -ENOMEM;
+        }
+        n = fread(buf, 1, PLAN_MAX, f);
+        buf[n] = '\0';
+        fclose(f);
+        *ret = buf;
+        return 0;
+}
+
+static bool is_fallback(const char *plan) {
+        return strstr(plan, "\nfallback ") != NULL;
+}
+
+int xkd_initrd_net_stale(const xkd_config *c, const char *module_dir, const char *initrd,
+                         char *why, size_t size) {
+        char *now = NULL, *built = NULL, *side;
+        int r;
+
+        r = xkd_initrd_net_plan(c, module_dir, &now);
+        if (r < 0 || !now)
+                return r;
+        side = xkd_initrd_net_sidecar(initrd);
+        if (!side) {
+                free(now);
+                return -ENOMEM;
+        }
+        r = read_text(side, &built);
+        if (r == -ENOENT) {
+                snprintf(why, size, "%s was built without a record of dom0's network", initrd);
+                r = 1;
+        } else if (r == 0) {
+                if (strcmp(now, built) == 0)
+                        r = 0;
+                else if (is_fallback(now) && !is_fallback(built)) {
+                        /* The network is down or not up yet: the image built while
+                         * it was up knows more than a rebuild now would. */
+                        snprintf(why, size, "dom0 has no route to %s now; keeping %s, built for the "
+                                 "network dom0 had", xkd_config_target(c)->host, initrd);
+                        r = 0;
+                } else {
+                        snprintf(why, size, "dom0's network to %s changed since %s was built",
+                                 xkd_config_target(c)->host, initrd);
+                        r = 1;
+                }
+        }
+        free(now);
+        free(built);
+        free(side);
+        return r;
+}
