@@ -109,15 +109,36 @@ def _load_module(name, path):
     return mod
 
 
+def _paths():
+    """NAME -> file.  Scenarios live one folder down, grouped by what they prove
+    (anchor/, load/, collect/, appliance/, trixie/, capture-kernel/, bench/); the
+    shared helpers (_*.py) stay at the top, on the import path."""
+    found = {}
+    for group in sorted(os.listdir(SCENARIO_DIR)):
+        folder = os.path.join(SCENARIO_DIR, group)
+        if group.startswith(("_", ".")) or not os.path.isdir(folder):
+            continue
+        for f in os.listdir(folder):
+            if f.endswith(".py") and not f.startswith("_"):
+                if f[:-3] in found:
+                    raise ScenarioError("scenario %s is in two groups: %s and %s" % (f[:-3], found[f[:-3]], folder))
+                found[f[:-3]] = os.path.join(folder, f)
+    return found
+
+
 def names():
-    return sorted(f[:-3] for f in os.listdir(SCENARIO_DIR)
-                  if f.endswith(".py") and not f.startswith("_"))
+    return sorted(_paths())
+
+
+def path_of(name):
+    path = _paths().get(name)
+    if path is None:
+        raise ScenarioError("no scenario %s (tests/vm/run --list shows them)" % name)
+    return path
 
 
 def load(name):
-    path = os.path.join(SCENARIO_DIR, name + ".py")
-    if not os.path.exists(path):
-        raise ScenarioError("no scenario %s (tests/vm/run --list shows them)" % name)
+    path = path_of(name)
     return Scenario(name, path, _load_module(name, path))
 
 

@@ -13,10 +13,9 @@ import _domu
 import _lazy
 import _report
 from _trixie import DISTRO, check_versions  # noqa: F401
-from xkdvm import distro
+from xkdvm import distro, scenario
 
-_spec = importlib.util.spec_from_file_location(
-    "collect_dom0_panic", os.path.join(os.path.dirname(os.path.abspath(__file__)), "collect-dom0-panic.py"))
+_spec = importlib.util.spec_from_file_location("collect_dom0_panic", scenario.path_of("collect-dom0-panic"))
 _pc = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(_pc)
 
