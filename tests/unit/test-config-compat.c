@@ -125,7 +125,12 @@ TEST(actions) {
 TEST(hooks_devices_and_the_rest) {
         const char *e = parse_error("kdump_post /usr/local/sbin/notify\n");
         ASSERT_STREQ(value_after(followed(e, ""), XKD_CONF_POST_HOOK), "/usr/local/sbin/notify");
-        ASSERT_CONTAINS(parse_error("ext4 /dev/sdb1\n"), "'target path /MOUNTPOINT/DIR'");
+        ASSERT_CONTAINS(parse_error("ext4 /dev/sdb1\n"), "'target_fs UUID=...' (blkid -s UUID -o value /dev/sdb1)");
+        /* kdump-utils' own spelling carries over as it is. */
+        e = parse_error("xfs UUID=0f3c2a7e-5b1d-4c8e-9a6f-1e2d3c4b5a69\n");
+        ASSERT_CONTAINS(e, "xen-kdump writes 'target_fs UUID=0f3c2a7e-5b1d-4c8e-9a6f-1e2d3c4b5a69' and 'target path /var/crash'");
+        ASSERT_STREQ(value_after(followed(e, ""), XKD_CONF_TARGET_FS), "UUID=0f3c2a7e-5b1d-4c8e-9a6f-1e2d3c4b5a69");
+        ASSERT_CONTAINS(parse_error("raw /dev/sdb2\n"), "'target_fs UUID=...' and 'target path /DIR'");
         ASSERT_CONTAINS(parse_error("bogus 1\n"), "unknown key 'bogus'; allowed keys: ");
         /* Control bytes from the file never reach the terminal. */
         ASSERT_FALSE(strchr(parse_error("path /a\033[2Jb\n"), '\033'));

@@ -220,7 +220,8 @@ TEST(every_key_from_file_with_file_line_origin) {
                 "post_hook /usr/local/bin/post\n"
                 "dracut_args --add lvm --omit-drivers 'nouveau radeon'\n"
                 "extra_modules nvme mpt3sas\n"
-                "ssh_known_hosts /etc/xen-kdump/pinned\n";
+                "ssh_known_hosts /etc/xen-kdump/pinned\n"
+                "target_fs UUID=0f3c2a7e-5b1d-4c8e-9a6f-1e2d3c4b5a69\n";
         int r = 0;
         xkd_config *c = parsed(text, &r);
         const struct xkd_config_origin *o;
@@ -364,6 +365,23 @@ TEST(targets_strict) {
         ASSERT_CONTAINS(parse_error("target ssh u@h:d\n"), "'d' is not an absolute path");
         ASSERT_CONTAINS(parse_error("target nfs :/export\n"), "'' is not a host name or address");
         ASSERT_CONTAINS(parse_error("target nfs -o:/export\n"), "'-o' is not a host name");
+}
+
+TEST(target_fs_is_a_uuid_or_nothing) {
+        int r = 0;
+        xkd_config *c = parsed("target_fs UUID=0f3c2a7e-5b1d-4c8e-9a6f-1e2d3c4b5a69\ntarget path /crash\n", &r);
+        ASSERT_EQ(r, 0);
+        ASSERT_EQ(xkd_config_validate(c), 0);
+        ASSERT_STREQ(xkd_config_get(c, XKD_CONF_TARGET_FS), "UUID=0f3c2a7e-5b1d-4c8e-9a6f-1e2d3c4b5a69");
+        xkd_config_free(c);
+        c = parsed("target_fs UUID=1A2B-3C4D\n", &r);  /* vfat */
+        ASSERT_EQ(r, 0);
+        xkd_config_free(c);
+        ASSERT_CONTAINS(parse_error("target_fs /dev/sdb1\n"), "'/dev/sdb1' is not UUID=...");
+        ASSERT_CONTAINS(parse_error("target_fs LABEL=dumps\n"), "is not UUID=...");
+        ASSERT_CONTAINS(parse_error("target_fs UUID=abc\n"), "'abc' is not a filesystem UUID");
+        ASSERT_CONTAINS(parse_error("target_fs UUID=0f3c2a7e;reboot\n"), "is not a filesystem UUID");
+        ASSERT_CONTAINS(parse_error("target_fs UUID=0f3c2a7e 1\n"), "is not a filesystem UUID");
 }
 
 TEST(host_key_strict) {

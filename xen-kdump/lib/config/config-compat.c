@@ -122,10 +122,20 @@ int xkd_config_compat_hint(const char *key, size_t key_len, const char *value, s
                          key_is(key, key_len, "kdump_pre") ? "kdump_pre" : "kdump_post",
                          key_is(key, key_len, "kdump_pre") ? "pre_hook" : "post_hook", v[0] ? v : "/PATH");
         else if (key_is(key, key_len, "ext4") || key_is(key, key_len, "xfs") ||
-                 key_is(key, key_len, "btrfs") || key_is(key, key_len, "ext3") || key_is(key, key_len, "raw"))
-                snprintf(buf, size, "dumping to a device ('%.*s') is kdump.conf's; xen-kdump saves to a "
-                         "directory: mount the filesystem in dom0 (fstab) and write 'target path /MOUNTPOINT/DIR'",
-                         (int) key_len, key);
+                 key_is(key, key_len, "btrfs") || key_is(key, key_len, "ext3") ||
+                 key_is(key, key_len, "ext2") || key_is(key, key_len, "vfat")) {
+                if (strncmp(v, "UUID=", 5) == 0)
+                        snprintf(buf, size, "'%.*s %s' is kdump.conf's; xen-kdump writes 'target_fs %s' "
+                                 "and 'target path /var/crash' (your 'path' directory, inside that "
+                                 "filesystem); dom0 need not mount it", (int) key_len, key, v, v);
+                else
+                        snprintf(buf, size, "'%.*s %s' is kdump.conf's; xen-kdump names the filesystem by "
+                                 "its UUID: 'target_fs UUID=...' (blkid -s UUID -o value %s) and "
+                                 "'target path /var/crash' (the directory inside it)",
+                                 (int) key_len, key, v, v[0] ? v : "DEVICE");
+        } else if (key_is(key, key_len, "raw"))
+                snprintf(buf, size, "dumping to a raw device ('raw') is kdump.conf's; xen-kdump saves to a "
+                         "directory on a filesystem: 'target_fs UUID=...' and 'target path /DIR'");
         else if (key_is(key, key_len, "extra_args") || key_is(key, key_len, "KDUMP_CMDLINE_APPEND"))
                 snprintf(buf, size, "'%.*s' is kdump's; xen-kdump writes 'append %s'", (int) key_len, key, v);
         else

@@ -12,6 +12,7 @@ enum xkd_value_type {
         XKD_VALUE_CHOICE,       /* one word out of choices[] */
         XKD_VALUE_TARGET,       /* path DIR | ssh USER@HOST:DIR | nfs HOST:DIR */
         XKD_VALUE_HOST_KEY,     /* TYPE BASE64, as in known_hosts */
+        XKD_VALUE_FS_SPEC,      /* empty, or UUID=... (a filesystem's UUID) */
 };
 
 struct xkd_key_info {

@@ -345,6 +345,25 @@ static int parse_host_key(const char *value, char *why, size_t why_size) {
         return 0;
 }
 
+/* UUID=... as blkid prints it: hex digits and dashes (ext4, xfs, btrfs: 36;
+ * vfat: XXXX-XXXX).  It goes on the capture's command line and into a shell
+ * file: nothing else is allowed. */
+static int parse_fs_spec(const char *value, char *why, size_t why_size) {
+        char ex[48];
+
+        if (!value[0])
+                return 0;
+        if (strncmp(value, "UUID=", 5) != 0)
+                return why_set(why, why_size, "'%s' is not UUID=...: name the filesystem by its UUID "
+                               "(blkid -s UUID -o value DEVICE)", excerpt(value, strlen(value), ex, sizeof(ex)));
+        const char *u = value + 5;
+        size_t n = strlen(u);
+        if (n < 8 || n > 64 || strspn(u, "0123456789abcdefABCDEF-") != n)
+                return why_set(why, why_size, "'%s' is not a filesystem UUID (hex digits and dashes, "
+                               "8-64 of them)", excerpt(u, n, ex, sizeof(ex)));
+        return 0;
+}
+
 void xkd_value_clear(struct xkd_value *v) {
         free(v->raw);
         free(v->text);
@@ -386,6 +405,9 @@ int xkd_value_parse(const struct xkd_key_info *k, const char *release, const cha
                 break;
         case XKD_VALUE_HOST_KEY:
                 r = parse_host_key(value, why, why_size);
+                break;
+        case XKD_VALUE_FS_SPEC:
+                r = parse_fs_spec(value, why, why_size);
                 break;
         }
         if (r < 0)

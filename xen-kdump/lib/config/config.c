@@ -98,6 +98,11 @@ const struct xkd_key_info xkd_key_infos[_XKD_CONF_MAX] = {
                 .default_value = "/etc/xen-kdump/known_hosts",
                 .allowed = "an absolute path to the known_hosts file 'xen-kdump propagate' "
                            "writes (the target's pinned host key)" },
+        /* kdump-utils' 'ext4 UUID=...': a filesystem dom0 need not mount; the
+         * path target's directory is then inside it. */
+        [XKD_CONF_TARGET_FS] = { "target_fs", XKD_VALUE_FS_SPEC, .default_value = "",
+                .allowed = "UUID=... of the filesystem 'target path' is in, when dom0 does not "
+                           "mount it (blkid -s UUID DEVICE); empty: the filesystem holding the path" },
 };
 
 struct name_store {
@@ -550,6 +555,8 @@ int xkd_config_validate(xkd_config *c) {
                         log_info("%s is only used with an ssh target.", xkd_key_infos[ssh_only[i]].name);
         if (kind == XKD_TARGET_PATH && explicitly_set(c, XKD_CONF_LOCAL_PATH))
                 log_info("local_path is only used with a network target.");
+        if (kind != XKD_TARGET_PATH && c->values[XKD_CONF_TARGET_FS].text[0])
+                log_info("target_fs is only used with a path target.");
 
         r = validate_dracut_words(c);
         if (r < 0)

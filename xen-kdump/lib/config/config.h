@@ -46,6 +46,7 @@ enum xkd_config_key {
         XKD_CONF_DRACUT_ARGS,
         XKD_CONF_EXTRA_MODULES,
         XKD_CONF_SSH_KNOWN_HOSTS,
+        XKD_CONF_TARGET_FS,
         _XKD_CONF_MAX,
 };
 
