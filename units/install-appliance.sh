@@ -22,6 +22,7 @@ mod=$top/initramfs/99xen-kdump
 install -m 0755 "$mod/module-setup.sh" "$mod/xen-kdump-capture.sh" "$mod/xen-kdump-init.sh" "$mod/xen-kdump-netplan.sh" \
 	"$DESTDIR$DRACUTMODDIR/99xen-kdump/"
 install -m 0644 "$mod/xen-kdump-capture.service" "$mod/xen-kdump-failure.service" "$mod/xen-kdump-capture-lib.sh" \
+	"$mod/xen-kdump-storage.sh" \
 	"$DESTDIR$DRACUTMODDIR/99xen-kdump/"
 
 # An administrator's config is theirs: install the default only where there is none.

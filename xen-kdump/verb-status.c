@@ -65,7 +65,9 @@ static int last_crash(struct xkd_dump *ret) {
         if (xkd_config_load(&c, NULL) < 0)
                 return -ENOENT;
         const struct xkd_target *t = xkd_config_target(c);
-        if (t->kind == XKD_TARGET_PATH && t->dir && t->dir[0])
+        if (t->kind == XKD_TARGET_PATH && xkd_config_get(c, XKD_CONF_TARGET_FS)[0])
+                dir[0] = '\0';         /* on a filesystem dom0 need not mount: not this path here */
+        else if (t->kind == XKD_TARGET_PATH && t->dir && t->dir[0])
                 snprintf(dir, sizeof(dir), "%s", t->dir);
         else
                 snprintf(dir, sizeof(dir), "%s", xkd_config_get(c, XKD_CONF_LOCAL_PATH));

@@ -10,6 +10,10 @@
 
 xkd_env_loaded=
 
+# The storage under the dump's filesystem (lsblk, blkid): xkd_storage_of & co.
+# shellcheck source=xen-kdump-storage.sh
+. "${moddir:-$(dirname "${BASH_SOURCE[0]}")}/xen-kdump-storage.sh"
+
 xkd_load_env() {
     [[ $xkd_env_loaded ]] && return 0
     local env=${XEN_KDUMP_ENV_FILE:-}
@@ -34,9 +38,17 @@ xkd_load_env() {
 # the device nodes and blkid finds the disk by UUID); no makedumpfile unless
 # it is the engine.  A fifth of the systemd image, so that the minimal kernel
 # and its image capture in a 64 MiB crash region.  Network targets keep the
-# systemd flavour (systemd-networkd's DHCP and bounded wait).
+# systemd flavour (systemd-networkd's DHCP and bounded wait), and so does a
+# dump on LVM or md RAID (dracut's lvm and mdraid modules assemble it, with
+# udev; the small /init has neither): 'xen-kdump rebuild' shows why ($1 = warn).
 xkd_small() {
-    [[ ${XKD_NO_KERNEL_MODULES:-} == 1 && $XKD_TARGET_KIND == path ]]
+    [[ ${XKD_NO_KERNEL_MODULES:-} == 1 && $XKD_TARGET_KIND == path ]] || return 1
+    local st
+    st=$(xkd_storage) || return 1
+    [[ -z $st ]] && return 0
+    [[ ${1:-} == warn ]] &&
+        dwarn "xen-kdump: the dump's filesystem is on $(tr '\n' ' ' <<< "$st" | sed 's/ $//'): the small image (no udev, no lvm or mdadm) cannot assemble it; building the systemd image instead (larger: check the crash region with 'xen-kdump estimate')"
+    return 1
 }
 
 # The collector: next to the xen-kdump that runs the build, or on PATH.
@@ -56,10 +68,24 @@ xkd_fs_of() {
     findmnt -n -e -o SOURCE,FSTYPE,TARGET -T "$d" | head -n 1
 }
 
-# "UUID=... FSTYPE SUBDIR" for a local directory, or fail with a reason.
+# "UUID=... FSTYPE SUBDIR SOURCE" for a local directory, or fail with a
+# reason.  With FS (target_fs UUID=...), DIR is inside that filesystem,
+# mounted or not.
 xkd_local_spec() {
-    local dir=$1 src fstype mnt uuid
-    read -r src fstype mnt < <(xkd_fs_of "$dir")
+    local dir=$1 fs=${2:-} src fstype mnt uuid
+    if [[ $fs ]]; then
+        uuid=${fs#UUID=}
+        read -r src fstype < <(xkd_blk_by_uuid "$uuid")
+        [[ $src ]] || {
+            derror "xen-kdump: target_fs $fs: no filesystem with that UUID on this host (lsblk -f lists them)"
+            return 1
+        }
+        mnt=/
+    elif [[ ${XKD_BLOCK_FIXTURES:-} && -e $XKD_BLOCK_FIXTURES/findmnt.txt ]]; then
+        read -r src fstype mnt < <(xkd_fixture_fs_of "$dir")
+    else
+        read -r src fstype mnt < <(xkd_fs_of "$dir")
+    fi
     case $fstype in
         ext2 | ext3 | ext4 | xfs | btrfs | vfat) ;;
         *)
@@ -67,7 +93,7 @@ xkd_local_spec() {
             return 1
             ;;
     esac
-    uuid=$(blkid -s UUID -o value "$src" 2> /dev/null)
+    [[ $fs ]] || uuid=$(xkd_uuid_of "$src")
     [[ $uuid ]] || {
         derror "xen-kdump: no filesystem UUID for $src (holding $dir)"
         return 1
@@ -77,6 +103,34 @@ xkd_local_spec() {
     local sub=$dir
     [[ $mnt != / ]] && sub=${dir#"$mnt"}
     echo "UUID=$uuid $fstype ${sub:-/} $src"
+}
+
+# The UUID of the filesystem on SRC (blkid; the fixture's lsblk for the tests).
+xkd_uuid_of() {
+    if [[ ${XKD_BLOCK_FIXTURES:-} ]]; then
+        xkd_blk_table | awk -v d="${1%%\[*}" '($1 == d || $2 == d) && $6 != "-" { print $6; exit }'
+    else
+        blkid -s UUID -o value "$1" 2> /dev/null
+    fi
+}
+
+# The local directories the image saves to: "DIR FS" (FS: target_fs, or empty).
+xkd_local_dirs() {
+    [[ $XKD_TARGET_KIND == path ]] && echo "$XKD_TARGET_DIR ${XKD_TARGET_FS:-}"
+    [[ ${XKD_LOCAL_PATH:-} ]] && echo "$XKD_LOCAL_PATH"
+    return 0
+}
+
+# The storage plan of every local directory (xkd_storage_of), each line once.
+xkd_storage() {
+    local dir fs spec
+    while read -r dir fs; do
+        [[ $dir ]] || continue
+        spec=$(xkd_local_spec "$dir" "$fs") || return 1
+        set -- $spec
+        xkd_storage_of "$4" || return 1
+    done < <(xkd_local_dirs) | awk '!seen[$0]++'
+    return "${PIPESTATUS[0]}"
 }
 
 check() {
@@ -96,6 +150,16 @@ check() {
             return 1
         }
     fi
+    local st
+    st=$(xkd_storage) || return 1
+    if grep -q '^lvm ' <<< "$st" && ! require_binaries lvm; then
+        derror "xen-kdump: the dump's filesystem is on LVM: the capture image needs lvm; apt-get install lvm2"
+        return 1
+    fi
+    if grep -q '^md ' <<< "$st" && ! require_binaries mdadm; then
+        derror "xen-kdump: the dump's filesystem is on md RAID: the capture image needs mdadm; apt-get install mdadm"
+        return 1
+    fi
     if [[ $XKD_TARGET_KIND != path ]] && ! require_binaries jq ip; then
         derror "xen-kdump: a network target needs jq to read dom0's network; apt-get install jq"
         return 1
@@ -110,11 +174,15 @@ check() {
 
 depends() {
     xkd_load_env || return 1
-    if xkd_small; then
+    if xkd_small warn; then
         echo "dash"
         return 0
     fi
-    local deps="systemd bash fs-lib"
+    local deps="systemd bash fs-lib" st
+    # dracut's own assembly of what lies under the dump (its udev rules, lvm, mdadm).
+    st=$(xkd_storage) || return 1
+    grep -q '^lvm ' <<< "$st" && deps+=" lvm"
+    grep -q '^md ' <<< "$st" && deps+=" mdraid"
     # systemd-networkd when there is one: DHCP from our .network file, and
     # network-online.target that means it; dracut's generic network otherwise.
     local net=network
@@ -128,11 +196,10 @@ depends() {
 
 installkernel() {
     xkd_load_env || return 1
-    local spec dir dirs=()
-    [[ $XKD_TARGET_KIND == path ]] && dirs+=("$XKD_TARGET_DIR")
-    [[ $XKD_LOCAL_PATH ]] && dirs+=("$XKD_LOCAL_PATH")
-    for dir in "${dirs[@]}"; do
-        spec=$(xkd_local_spec "$dir") || return 1
+    local spec dir fs st
+    while read -r dir fs; do
+        [[ $dir ]] || continue
+        spec=$(xkd_local_spec "$dir" "$fs") || return 1
         set -- $spec
         hostonly='' instmods "$2"
         # The block driver chain of the device (host-only: just this machine's).
@@ -140,7 +207,11 @@ installkernel() {
         for m in $(get_dev_module "$4" 2> /dev/null); do
             instmods "$m"
         done
-    done
+    done < <(xkd_local_dirs)
+    st=$(xkd_storage) || return 1
+    local kmods
+    kmods=$(xkd_storage_kmods <<< "$st")
+    [[ $kmods ]] && hostonly='' instmods $kmods
     [[ $XKD_TARGET_KIND == path ]] && return 0
     local plan
     plan=$(xkd_net_plan) || return 1
@@ -183,7 +254,7 @@ xkd_sh_assign() {
 
 xkd_install_local() {
     local name=$1 dir=$2 spec
-    spec=$(xkd_local_spec "$dir") || return 1
+    spec=$(xkd_local_spec "$dir" "${3:-}") || return 1
     set -- $spec
     {
         xkd_sh_assign "XKD_${name}_DEVICE" "$1"
@@ -298,6 +369,19 @@ xkd_install_network() {
         "$systemdutildir" "$wait" "$XKD_TIMEOUT" > "$dropin/xen-kdump.conf"
 }
 
+# The LVM volumes and md arrays under the dump, on the capture's command line
+# (/etc/cmdline.d): dracut assembles these, and only these.
+xkd_install_storage() {
+    local st cmd
+    st=$(xkd_storage) || return 1
+    cmd=$(xkd_storage_cmdline <<< "$st")
+    [[ $cmd ]] || return 0
+    mkdir -p "$initdir/etc/cmdline.d"
+    tr '\n' ' ' <<< "$cmd" | sed 's/ $//' > "$initdir/etc/cmdline.d/90xen-kdump-storage.conf"
+    echo >> "$initdir/etc/cmdline.d/90xen-kdump-storage.conf"
+    dinfo "xen-kdump: the dump's storage: $(tr '\n' ' ' <<< "$st")"
+}
+
 install() {
     xkd_load_env || return 1
     local collector
@@ -342,7 +426,8 @@ install() {
         inst_multiple -o makedumpfile
     fi
 
-    [[ $XKD_TARGET_KIND == path ]] && { xkd_install_local TARGET "$XKD_TARGET_DIR" || return 1; }
+    [[ $XKD_TARGET_KIND == path ]] && { xkd_install_local TARGET "$XKD_TARGET_DIR" "${XKD_TARGET_FS:-}" || return 1; }
+    xkd_install_storage || return 1
     [[ $XKD_LOCAL_PATH ]] && { xkd_install_local LOCAL "$XKD_LOCAL_PATH" || return 1; }
 
     if [[ $XKD_TARGET_KIND == ssh ]]; then

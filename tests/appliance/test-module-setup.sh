@@ -64,7 +64,9 @@ unset initdir
 
 xkd_env_loaded=1
 systemdutildir=/nonexistent
-XKD_TARGET_KIND=path
+XKD_TARGET_KIND=path XKD_TARGET_DIR=/var/crash XKD_TARGET_FS= XKD_LOCAL_PATH= UUID=11111111-2222-3333-4444-555555555555
+# A disk with nothing under it (storage: test-storage.sh).
+lsblk() { echo 'NAME="/dev/sdc1" KNAME="/dev/sdc1" PKNAME="/dev/sdc" TYPE="part" FSTYPE="ext4" UUID="x"'; }
 expect "depends: path needs no network" '[ "$(depends)" = "systemd bash fs-lib" ]'
 XKD_TARGET_KIND=ssh
 expect "depends: ssh brings the network" '[ "$(depends)" = "systemd bash fs-lib network" ]'

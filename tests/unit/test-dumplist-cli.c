@@ -153,6 +153,13 @@ TEST(list_text_and_json) {
         ASSERT_EQ(run("--config", conf, "list", NULL), 1);
         ASSERT_EQ(count_lines(out), 1);
         ASSERT_TRUE(strstr(out, "--dir") != NULL);
+        /* A path inside a filesystem dom0 does not mount: never the same path on /. */
+        f = fopen(conf, "we");
+        fprintf(f, "target path %s\ntarget_fs UUID=0f3c2a7e-5b1d-4c8e-9a6f-1e2d3c4b5a69\n", h.out);
+        fclose(f);
+        ASSERT_EQ(run("--config", conf, "list", NULL), 1);
+        ASSERT_TRUE(strstr(out, "UUID=0f3c2a7e-5b1d-4c8e-9a6f-1e2d3c4b5a69, which dom0 does not mount") != NULL);
+        ASSERT_TRUE(strstr(out, "--dir MOUNTPOINT") != NULL);
         free_host(&h);
 }
 

@@ -417,7 +417,12 @@ int xkd_dumps_default_dir(char *buf, size_t size) {
                 return r;
         t = xkd_config_target(c);
         r = 0;
-        if (t->kind == XKD_TARGET_PATH && t->dir && t->dir[0])
+        if (t->kind == XKD_TARGET_PATH && xkd_config_get(c, XKD_CONF_TARGET_FS)[0])
+                /* The directory is inside a filesystem dom0 need not mount: not this path here. */
+                r = log_error_errno(-ENOENT, "The target is %s on the filesystem %s, which dom0 does "
+                                    "not mount there; mount it and pass --dir MOUNTPOINT%s",
+                                    t->dir, xkd_config_get(c, XKD_CONF_TARGET_FS), t->dir);
+        else if (t->kind == XKD_TARGET_PATH && t->dir && t->dir[0])
                 snprintf(buf, size, "%s", t->dir);
         else if (xkd_config_get(c, XKD_CONF_LOCAL_PATH)[0])
                 /* A network target's dumps live elsewhere; local_path holds the fallbacks. */
