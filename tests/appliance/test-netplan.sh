@@ -35,6 +35,33 @@ for d in "$cases"/*/; do
 	check "$c: warnings as reviewed" 'diff -u "$d/expected-warnings" "$tmp/$c.err"'
 done
 
+# Every file as systemd-networkd reads it: .network files hold only [Match],
+# [Link], [Network] and [Route], .netdev files [NetDev] and the kind's section,
+# and each Section.Key is in networkd's own parser table (its binary), which
+# ignores an unknown section or key with a mere log line: a setting in the wrong
+# place is lost at crash time, not at build time.
+networkd=$(for d in /lib/systemd /usr/lib/systemd; do [ -x $d/systemd-networkd ] && echo $d/systemd-networkd && break; done)
+if [ -n "$networkd" ]; then
+	strings "$networkd" | grep -E '^[A-Z][A-Za-z0-9]*\.[A-Z][A-Za-z0-9]*$' | sort -u > "$tmp/keys"
+fi
+unknown_keys() {
+	awk -v keys="$tmp/keys" '
+		BEGIN { while ((getline k < keys) > 0) known[k] = 1 }
+		/^file / { kind = ($2 ~ /\.netdev$/) ? "netdev" : "network"; f = $2; sec = ""; next }
+		!f { next }
+		/^\[.*\]$/ { sec = substr($0, 2, length($0) - 2)
+			ok = (kind == "network") ? (sec ~ /^(Match|Link|Network|Route)$/) : (sec ~ /^(NetDev|Bridge|Bond|VLAN)$/)
+			if (!ok) print f ": section [" sec "] does not belong in a ." kind " file"
+			next }
+		/=/ { k = sec "." substr($0, 1, index($0, "=") - 1)
+			if (!(k in known)) print f ": " k " is not a systemd-networkd setting" }' "$1"
+}
+for d in "$cases"/*/; do
+	c=$(basename "$d")
+	check "$c: every section and key is one systemd-networkd knows there" \
+		'[ -n "$networkd" ] && u=$(unknown_keys "$tmp/$c.out") && { [ -z "$u" ] || { echo "$u"; false; }; }'
+done
+
 # Static bridge: the address and both default routes on xenbr0, its physical
 # port by MAC, never the guest's vif, no DHCP.
 check "static-bridge: IPv4 and IPv6 static on xenbr0" \
@@ -61,7 +88,7 @@ check "bond-ab: active-backup with MII monitoring" \
 check "bond-ab: the backup slave by its permanent MAC" \
 	'has bond-ab 10-xen-kdump-eno2.network PermanentMACAddress=3c:ec:ef:00:00:02 &&
 	 has bond-ab 10-xen-kdump-eno2.network Bond=bond0'
-check "bond-ab: eno1 stays the primary" 'has bond-ab 10-xen-kdump-eno1.network PrimarySlave=yes &&
+check "bond-ab: eno1 stays the primary ([Network] PrimarySlave=)" 'file_of bond-ab 10-xen-kdump-eno1.network | awk "/^\\[/ { s = \$0 } /^PrimarySlave=yes\$/ { print s }" | grep -qx "\[Network\]" &&
 	 ! has bond-ab 10-xen-kdump-eno2.network PrimarySlave=yes'
 check "bond-ab: jumbo MTU kept" 'has bond-ab 10-xen-kdump-eno1.network MTUBytes=9000'
 # A VLAN on an 802.3ad bond, reached through a static route that is not the default.
@@ -78,6 +105,15 @@ check "vlan-on-bond: the route to the target through its gateway" \
 	 has vlan-on-bond 10-xen-kdump-bond0.100.network Gateway=172.16.100.254'
 check "vlan-on-bond: what the target does not need stays down (VLAN 200, xenbr200)" \
 	'! grep -q "bond0.200\|xenbr200" "$tmp/vlan-on-bond.out"'
+# The 802.3ad bond's other settings, when dom0 moved them off the kernel's defaults.
+mkdir -p "$tmp/lacp" && cp "$cases/vlan-on-bond/"*.json "$tmp/lacp/"
+jq '(.[] | select(.ifname == "bond0") | .linkinfo.info_data) |= (.ad_select = "bandwidth" | .min_links = 1 | .updelay = 200 | .downdelay = 100)' \
+	"$cases/vlan-on-bond/link.json" > "$tmp/lacp/link.json"
+XKD_NET_FIXTURES=$tmp/lacp "$plan" 10.50.3.4 > "$tmp/lacp.out" 2> /dev/null
+check "802.3ad: aggregator selection, minimum links, up and down delays kept" \
+	'has lacp 10-xen-kdump-bond0.netdev AdSelect=bandwidth && has lacp 10-xen-kdump-bond0.netdev MinLinks=1 &&
+	 has lacp 10-xen-kdump-bond0.netdev UpDelaySec=200ms && has lacp 10-xen-kdump-bond0.netdev DownDelaySec=100ms &&
+	 ! has vlan-on-bond 10-xen-kdump-bond0.netdev MinLinks=0 && [ -z "$(unknown_keys "$tmp/lacp.out")" ]'
 # DHCP only where dom0 uses it.
 check "dhcp: dom0's leased address means DHCP, its SLAAC address RA" \
 	'has dhcp 10-xen-kdump-eth0.network DHCP=ipv4 && has dhcp 10-xen-kdump-eth0.network IPv6AcceptRA=yes'
