@@ -86,7 +86,10 @@ plan=$(jq -n -r --arg egress "$egress" --arg addr "$addr" \
     --argjson links "$links" --argjson addrs "$addrs" --argjson r4 "$r4" \
     --argjson r6 "$r6" --argjson get "$get" '
 def link($n): first($links[] | select(.ifname == $n)) // null;
-def kind: .linkinfo.info_kind // (if .parentbus then "ether" else "unknown" end);
+# A device without a link kind is hardware: Ethernet, or what its link type
+# says (an InfiniBand port is not an Ethernet one for systemd-networkd).
+def kind: .linkinfo.info_kind // (if (.link_type // "ether") != "ether" then .link_type
+    elif .parentbus then "ether" else "unknown" end);
 # A bridge port that belongs to a guest (Xen netback vif, qemu tap, veth):
 # not needed to reach the target.
 def guest_port: .parentbus == "xen-backend" or (.linkinfo.info_kind // "" | IN("tun", "veth"))

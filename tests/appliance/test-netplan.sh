@@ -122,6 +122,12 @@ check "dhcp: no static copy of the leased address or route" \
 # What the image cannot do is said at build time.
 check "unsupported: a team device is named in a warning" \
 	'grep -q "team0 is a team link, which the capture image cannot set up" "$tmp/unsupported.err"'
+mkdir -p "$tmp/ib" && cp "$cases/dhcp/"*.json "$tmp/ib/"
+jq '(.[] | select(.ifname == "eth0")) |= (.link_type = "infiniband" | .address = "80:00:02:08:fe:80:00:00:00:00:00:00:00:02:c9:03:00:0f:d4:11")' \
+	"$cases/dhcp/link.json" > "$tmp/ib/link.json"
+check "unsupported: an InfiniBand port (no link kind, link type infiniband) is a warning, not Ethernet" \
+	'XKD_NET_FIXTURES=$tmp/ib "$plan" 198.51.100.3 2>&1 > "$tmp/ib.out" | grep -q "interface eth0 is a infiniband link, which the capture image cannot set up" &&
+	 ! grep -q "^PermanentMACAddress=" "$tmp/ib.out"'
 check "no-route: DHCP fallback, said in a warning" \
 	'grep -qx "online any" "$tmp/no-route.out" && grep -q "no route to 10.0.0.1" "$tmp/no-route.err"'
 # The plan is the rebuild fingerprint: a changed address changes it.
