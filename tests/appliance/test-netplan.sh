@@ -114,6 +114,15 @@ check "802.3ad: aggregator selection, minimum links, up and down delays kept" \
 	'has lacp 10-xen-kdump-bond0.netdev AdSelect=bandwidth && has lacp 10-xen-kdump-bond0.netdev MinLinks=1 &&
 	 has lacp 10-xen-kdump-bond0.netdev UpDelaySec=200ms && has lacp 10-xen-kdump-bond0.netdev DownDelaySec=100ms &&
 	 ! has vlan-on-bond 10-xen-kdump-bond0.netdev MinLinks=0 && [ -z "$(unknown_keys "$tmp/lacp.out")" ]'
+# The stack many Xen hosts have: the guests' bridge on a VLAN on an 802.3ad bond.
+check "bridge-vlan-bond: xenbr200 over bond0.200 over bond0's two slaves, the address on the bridge" \
+	'has bridge-vlan-bond 10-xen-kdump-bond0.200.network Bridge=xenbr200 &&
+	 has bridge-vlan-bond 10-xen-kdump-bond0.network VLAN=bond0.200 &&
+	 has bridge-vlan-bond 10-xen-kdump-ens1f1.network Bond=bond0 &&
+	 has bridge-vlan-bond 10-xen-kdump-xenbr200.network Address=172.16.200.8/24 &&
+	 grep -qx "online xenbr200" "$tmp/bridge-vlan-bond.out"'
+check "bridge-vlan-bond: neither the guest's vif nor VLAN 100" \
+	'! grep -q "vif1.0\|bond0.100" "$tmp/bridge-vlan-bond.out"'
 # DHCP only where dom0 uses it.
 check "dhcp: dom0's leased address means DHCP, its SLAAC address RA" \
 	'has dhcp 10-xen-kdump-eth0.network DHCP=ipv4 && has dhcp 10-xen-kdump-eth0.network IPv6AcceptRA=yes'
