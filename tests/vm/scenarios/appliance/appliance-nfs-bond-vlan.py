@@ -52,7 +52,8 @@ _pre_hook = _appliance.PRE_HOOK + r"""ip -4 -o addr show | sed 's/^/xkd-net: /'
 ip -d -o link show type vlan | sed 's/^/xkd-net-vlan: /'
 ip -o link show master bond0 | sed 's/^/xkd-net-slave: /'
 sed 's/^/xkd-bond: /' /proc/net/bonding/bond0 2> /dev/null
-ls /var/lib/dhclient /run/systemd/netif/leases 2> /dev/null | sed 's/^/xkd-net-lease: /'
+# Lease files only (ls of two folders would print their names, leases or not).
+for f in /var/lib/dhclient/* /run/systemd/netif/leases/*; do [ -e "$f" ] && echo "xkd-net-lease: $f"; done
 """
 
 
