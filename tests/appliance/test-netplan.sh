@@ -19,8 +19,14 @@ if ! command -v jq > /dev/null; then
 	exit
 fi
 
+# The cases: these, and the dom0 networks the VM scenarios recorded
+# (tests/vm/scenarios/appliance/net-*: real iproute2 output of a Debian 12
+# dom0 with systemd-networkd, whose plans the VM found live) as vm-NAME.
+declare -A dir_of
+for d in "$cases"/*/; do d=${d%/}; dir_of[${d##*/}]=$d; done
+for d in "$top"/tests/vm/scenarios/appliance/net-*/; do d=${d%/}; dir_of[vm-${d##*/}]=$d; done
 run() {
-	XKD_NET_FIXTURES=$cases/$1 "$plan" "$(cat "$cases/$1/host")" > "$tmp/$1.out" 2> "$tmp/$1.err"
+	XKD_NET_FIXTURES=${dir_of[$1]} "$plan" "$(cat "${dir_of[$1]}/host")" > "$tmp/$1.out" 2> "$tmp/$1.err"
 }
 # The text of file NAME in a case's plan.
 file_of() {
@@ -28,8 +34,8 @@ file_of() {
 }
 has() { file_of "$1" "$2" | grep -qx -- "$3"; }
 
-for d in "$cases"/*/; do
-	c=$(basename "$d")
+for c in $(printf '%s\n' "${!dir_of[@]}" | sort); do
+	d=${dir_of[$c]}
 	check "$c: the plan is produced (exit 0)" 'run $c'
 	check "$c: plan as reviewed" 'diff -u "$d/expected" "$tmp/$c.out"'
 	check "$c: warnings as reviewed" 'diff -u "$d/expected-warnings" "$tmp/$c.err"'
@@ -56,8 +62,7 @@ unknown_keys() {
 		/=/ { k = sec "." substr($0, 1, index($0, "=") - 1)
 			if (!(k in known)) print f ": " k " is not a systemd-networkd setting" }' "$1"
 }
-for d in "$cases"/*/; do
-	c=$(basename "$d")
+for c in $(printf '%s\n' "${!dir_of[@]}" | sort); do
 	check "$c: every section and key is one systemd-networkd knows there" \
 		'[ -n "$networkd" ] && u=$(unknown_keys "$tmp/$c.out") && { [ -z "$u" ] || { echo "$u"; false; }; }'
 done

@@ -19,8 +19,10 @@ out/ip-*-boot1.json files over FIXTURES/*.json (ip-link-boot1.json is
 link.json, ...); `record_again(out, fixtures)` does it."""
 import os
 import shutil
+import subprocess
 
 import _debian
+from xkdvm.images import REPO
 
 _NETPLAN = "/usr/lib/dracut/modules.d/99xen-kdump/xen-kdump-netplan.sh"
 _KINDS = ("link", "addr", "route4", "route6", "get")
@@ -109,6 +111,14 @@ def check_plan(run, boot=1):
 
 
 def record_again(out, fixtures):
-    """Copy a run's boot-1 recording over the scenario's fixtures."""
+    """Copy a run's boot-1 recording over the scenario's fixtures, and write
+    the plan it gives as their expected one (tests/appliance/test-netplan.sh
+    checks it as case vm-FOLDER)."""
     for f in _KINDS:
         shutil.copy(os.path.join(out, "ip-%s-boot1.json" % f), os.path.join(fixtures, f + ".json"))
+    with open(os.path.join(fixtures, "host")) as f:
+        host = f.read().strip()
+    with open(os.path.join(fixtures, "expected"), "w") as o, \
+            open(os.path.join(fixtures, "expected-warnings"), "w") as e:
+        subprocess.run([os.path.join(REPO, "initramfs", "99xen-kdump", "xen-kdump-netplan.sh"), host],
+                       stdout=o, stderr=e, check=True, env=dict(os.environ, XKD_NET_FIXTURES=fixtures))
