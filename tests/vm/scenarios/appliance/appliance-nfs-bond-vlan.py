@@ -54,6 +54,7 @@ ip -o link show master bond0 | sed 's/^/xkd-net-slave: /'
 sed 's/^/xkd-bond: /' /proc/net/bonding/bond0 2> /dev/null
 # Lease files only (ls of two folders would print their names, leases or not).
 for f in /var/lib/dhclient/* /run/systemd/netif/leases/*; do [ -e "$f" ] && echo "xkd-net-lease: $f"; done
+exit 0
 """
 
 
@@ -101,10 +102,16 @@ def _check(run):
     lines = [line for line in serial.splitlines() if "xkd-net: " in line]
     run.require(any("bond0.%d" % _vlanvm.VID in line and "inet %s/24" % _address in line for line in lines),
                 "the capture kernel did not have %s/24 on bond0.%d: %s" % (_address, _vlanvm.VID, lines))
-    run.require("xkd-bond: Bonding Mode: fault-tolerance (active-backup)" in serial,
+    bond = [line.split("xkd-bond: ", 1)[1] for line in serial.splitlines() if "xkd-bond: " in line]
+    run.require("Bonding Mode: fault-tolerance (active-backup)" in bond,
                 "the capture kernel's bond0 is not active-backup (see the xkd-bond lines of serial.log)")
-    slaves = [line for line in serial.splitlines() if "xkd-bond: Slave Interface:" in line]
+    slaves = [line for line in bond if line.startswith("Slave Interface: ")]
     run.require(len(slaves) == 2, "the capture kernel's bond0 has %d slaves, not 2: %s" % (len(slaves), slaves))
+    primary = [line.split()[2] for line in bond if line.startswith("Primary Slave: ")]
+    active = [line.split()[3] for line in bond if line.startswith("Currently Active Slave: ")]
+    run.require(primary and primary[0] != "None" and primary == active,
+                "the capture kernel's bond0: primary %s, active %s (dom0's first NIC is the primary)"
+                % (primary, active))
     run.require("xkd-net-lease: " not in serial, "the capture kernel took a DHCP lease")
     _debian.check_boots(run)
     for boot in (1, 2):
