@@ -357,6 +357,14 @@ xkd_install_network() {
         /^file / { f = dir "/" $2; next }
         f { print > f }' <<< "$plan"
     awk '$1 == "hosts" { print $2, $3 }' <<< "$plan" >> "$initdir/etc/hosts"
+    # bonding makes a bond0 of its own when it loads (max_bonds=1, mode
+    # balance-rr); networkd then finds bond0 there and keeps that mode instead
+    # of dom0's.  systemd's modprobe.d file says max_bonds=0, but a build host
+    # may not have it: say it here too.
+    if grep -qx 'Kind=bond' <<< "$plan"; then
+        mkdir -p "$initdir/etc/modprobe.d"
+        echo "options bonding max_bonds=0" > "$initdir/etc/modprobe.d/xen-kdump-bonding.conf"
+    fi
     local dropin="$initdir$systemdsystemunitdir/xen-kdump-capture.service.d"
     mkdir -p "$dropin"
     printf '[Unit]\nWants=network-online.target\nAfter=network-online.target\n' > "$dropin/network.conf"

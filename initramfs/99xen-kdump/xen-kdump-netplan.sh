@@ -86,7 +86,10 @@ plan=$(jq -n -r --arg egress "$egress" --arg addr "$addr" \
     --argjson links "$links" --argjson addrs "$addrs" --argjson r4 "$r4" \
     --argjson r6 "$r6" --argjson get "$get" '
 def link($n): first($links[] | select(.ifname == $n)) // null;
-def kind: .linkinfo.info_kind // (if .parentbus then "ether" else "unknown" end);
+# A device without a link kind is hardware: Ethernet, or what its link type
+# says (an InfiniBand port is not an Ethernet one for systemd-networkd).
+def kind: .linkinfo.info_kind // (if (.link_type // "ether") != "ether" then .link_type
+    elif .parentbus then "ether" else "unknown" end);
 # A bridge port that belongs to a guest (Xen netback vif, qemu tap, veth):
 # not needed to reach the target.
 def guest_port: .parentbus == "xen-backend" or (.linkinfo.info_kind // "" | IN("tun", "veth"))
@@ -136,7 +139,12 @@ def defaults_of($n): [($r4[], $r6[]) | select(.dst == "default" and .dev == $n a
               (if $b.mode == "802.3ad" then "LACPTransmitRate=\($b.ad_lacp_rate // "slow")" else empty end),
               (if $b.mode | IN("802.3ad", "balance-xor", "balance-tlb", "balance-alb") then
                 "TransmitHashPolicy=\($b.xmit_hash_policy // "layer2")" else empty end),
+              (if ($b.mode == "802.3ad") and ($b.ad_select // "stable") != "stable" then "AdSelect=\($b.ad_select)" else empty end),
+              (if ($b.fail_over_mac // "none") != "none" then "FailOverMACPolicy=\($b.fail_over_mac)" else empty end),
+              (if ($b.min_links // 0) > 0 then "MinLinks=\($b.min_links)" else empty end),
               (if ($b.miimon // 0) > 0 then "MIIMonitorSec=\($b.miimon)ms" else empty end),
+              (if ($b.updelay // 0) > 0 then "UpDelaySec=\($b.updelay)ms" else empty end),
+              (if ($b.downdelay // 0) > 0 then "DownDelaySec=\($b.downdelay)ms" else empty end),
               (if ($b.arp_interval // 0) > 0 then "W bond \($n) uses ARP monitoring; the capture image uses link monitoring (MII, 100 ms) instead" else empty end),
               (if ($b.arp_interval // 0) > 0 and ($b.miimon // 0) == 0 then "MIIMonitorSec=100ms" else empty end),
               (if (ports($n) | length) == 0 then "W bond \($n) has no slaves: the capture kernel reaches nothing through it" else empty end)
@@ -154,7 +162,9 @@ def defaults_of($n): [($r4[], $r6[]) | select(.dst == "default" and .dev == $n a
      "RequiredForOnline=\($n == $egress | onoff)",
      "", "[Network]",
      (if $mk == "bridge" then "Bridge=\($l.master)"
-      elif $mk == "bond" then "Bond=\($l.master)"
+      elif $mk == "bond" then "Bond=\($l.master)",
+        # A [Network] key (systemd.network), not a [Bond] one: networkd ignores unknown sections.
+        (if (link($l.master).linkinfo.info_data.primary // "") == $n then "PrimarySlave=yes" else empty end)
       else
         "DHCP=\(if $d4 and $dhcp6 then "yes" elif $d4 then "ipv4" elif $dhcp6 then "ipv6" else "no" end)",
         "IPv6AcceptRA=\($d6 | length > 0 | onoff)",
@@ -162,7 +172,6 @@ def defaults_of($n): [($r4[], $r6[]) | select(.dst == "default" and .dev == $n a
         ($s4[], $s6[] | "Address=\(.local)/\(.prefixlen)")
       end),
      ($vlans[] | "VLAN=\(.)"),
-     (if $mk == "bond" and (link($l.master).linkinfo.info_data.primary // "") == $n then "", "[Bond]", "PrimarySlave=yes" else empty end),
      (if $mk == "bridge" or $mk == "bond" then empty else
        (defaults_of($n)[] | select((.protocol // "boot") | IN("dhcp", "ra", "kernel") | not)
         | "", "[Route]", "Gateway=\(.gateway)", (if .metric then "Metric=\(.metric)" else empty end),

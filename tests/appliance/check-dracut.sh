@@ -103,11 +103,16 @@ check "if-stale: a network change rebuilds (${took}s)" \
 	'[ $rc -eq 0 ] && [ "$(stat -c %Y "$img")" != "$before" ] && grep -q "Rebuilding: dom0.s network to 10.0.2.2 changed" "$T/out" &&
 	 same_plan "$img.network" "$nets/bond-ab/expected" &&
 	 lsinitrd -f etc/systemd/network/10-xen-kdump-bond0.netdev "$img" | grep -q "^Mode=active-backup$" &&
-	 lsinitrd "$img" | grep -q "/bonding.ko"'
+	 lsinitrd "$img" | grep -q "/bonding.ko" &&
+	 [ "$(lsinitrd -f etc/modprobe.d/xen-kdump-bonding.conf "$img")" = "options bonding max_bonds=0" ]'
 before=$(stat -c %Y "$img")
 XKD_NET_FIXTURES=$nets/no-route build --kver "$kver" --if-stale
 check "if-stale: no route to the target now keeps the image built with one" \
 	'[ $rc -eq 0 ] && [ "$(stat -c %Y "$img")" = "$before" ] && grep -q "dom0 has no route to 10.0.2.2 now; keeping" "$T/out"'
+# What the image cannot set up is said when it is built, by rebuild itself.
+XKD_NET_FIXTURES=$nets/unsupported build --kver "$kver" --if-stale
+check "if-stale: an unsupported link (a team) rebuilds with a warning naming it (${took}s)" \
+	'[ $rc -eq 0 ] && grep -q "warning: interface team0 is a team link, which the capture image cannot set up: the dump to 10.0.2.2 will likely fail; use a local target or failure_action save-local" "$T/out" || { cat "$T/out"; false; }'
 
 # 3. nfs target; the kernel release is read from the bzImage header this time.
 conf "target nfs 10.0.2.2:/export/crash"

@@ -142,6 +142,7 @@ if command -v jq > /dev/null; then
 		'[ "$(cat "$initdir/etc/hosts")" = "203.0.113.7 backup.example" ]'
 	expect "network: wait for xenbr0 routable, bounded by timeout" \
 		'grep -q -- "--interface=xenbr0:routable --timeout=60$" "$initdir$systemdsystemunitdir/systemd-networkd-wait-online.service.d/xen-kdump.conf"'
+	expect "network: no bonding options without a bond" '[ ! -e "$initdir/etc/modprobe.d/xen-kdump-bonding.conf" ]'
 	[ -x $systemdutildir/systemd-networkd ] &&
 		expect "network: no dracut DHCP" '[ "$(cat "$initdir/etc/cmdline.d/99xen-kdump.conf")" = "rd.neednet=1" ]'
 	# The kernel modules the plan needs, even when the build host has none loaded.
@@ -155,6 +156,11 @@ if command -v jq > /dev/null; then
 	mods=
 	XKD_NET_FIXTURES=$top/tests/appliance/netplan/vlan-on-bond installkernel 2> /dev/null
 	expect "network: bonding and 8021q for a VLAN on a bond" '[ "$mods" = " bonding 8021q" ]'
+	rm -rf "$initdir"
+	XKD_NET_FIXTURES=$top/tests/appliance/netplan/vlan-on-bond xkd_install_network 2> /dev/null
+	expect "network: a bond: bonding makes no bond0 of its own (networkd would keep its mode)" \
+		'[ "$(cat "$initdir/etc/modprobe.d/xen-kdump-bonding.conf")" = "options bonding max_bonds=0" ] &&
+		 [ -e "$initdir/etc/systemd/network/10-xen-kdump-bond0.netdev" ]'
 	rm -rf "$initdir"
 	XKD_NET_FIXTURES=$top/tests/appliance/netplan/no-route xkd_install_network 2> /dev/null
 	expect "network: no route: DHCP on every port, wait for any" \

@@ -411,6 +411,10 @@ def a_lost_nmi_is_sent_again_and_xen_silent_after_all_fails():
         shutil.rmtree(tmp)
 
 
+from .selftest_vlan import TESTS as _VLAN_TESTS  # noqa: E402 (after this file's own)
+TESTS.extend(_VLAN_TESTS)
+
+
 def main():
     passed = failed = 0
     for i, fn in enumerate(TESTS, 1):
