@@ -279,3 +279,11 @@ def check_local_dump(run, min_bytes=1 << 20, **kw):
         run.require(d in run.text("boot2-list.txt"),
                     "xen-kdump list at the second boot does not show %s" % d)
         return d
+
+
+def appliance(script, qemu_args, crashkernel="512M"):
+    """The settings every Debian-dom0 appliance scenario with its own target
+    shares (BASE = _debian.appliance(...)): this root fs, a crash, the reboot
+    into dom0, the ROOTFS_SCRIPT made by script() when the scenario is played."""
+    return dict(ROOTFS=ROOTFS, REBOOTS=REBOOTS, CRASH=CRASH, CRASHKERNEL=crashkernel, QEMU_ARGS=qemu_args,
+                ROOTFS_SCRIPT=LazyScript(script), TIMEOUTS=TIMEOUTS)

@@ -45,6 +45,8 @@ DEFAULTS = dict(
     FIRMWARE="bios",        # "uefi": Xen's xen.efi booted by OVMF from an EFI system partition (xkdvm/uefi.py)
     check=None,             # check(run): host-side assertions on run.out
 )
+# BASE = {...}: a shared recipe's settings (e.g. _debian.appliance()), taken
+# where the scenario does not set the name itself.
 
 
 class ScenarioError(Exception):
@@ -55,10 +57,11 @@ class Scenario:
     def __init__(self, name, path, module):
         self.name = name
         self.path = path
+        base = getattr(module, "BASE", {})
         for key, default in DEFAULTS.items():
             setattr(self, key.lower() if key != "check" else "check",
-                    getattr(module, key, default))
-        unknown = [k for k in vars(module) if k.isupper() and k not in DEFAULTS]
+                    getattr(module, key, base.get(key, default)))
+        unknown = [k for k in list(vars(module)) + list(base) if k.isupper() and k not in DEFAULTS and k != "BASE"]
         if unknown:
             raise ScenarioError("%s: unknown setting(s) %s (known: %s)"
                                 % (path, ", ".join(unknown), ", ".join(k for k in DEFAULTS if k.isupper())))

@@ -67,13 +67,7 @@ def _script():
 
 DESCRIPTION = ("Debian dom0 with /var/crash on an LVM logical volume (guided-LVM style): the capture "
                "image activates it (rd.lvm.lv), saves there, reboot, dump found")
-ROOTFS = _debian.ROOTFS
-REBOOTS = _debian.REBOOTS
-CRASH = _debian.CRASH
-CRASHKERNEL = "512M"
-QEMU_ARGS = _disks.disk_args(_disk)
-ROOTFS_SCRIPT = _debian.LazyScript(_script)
-TIMEOUTS = _debian.TIMEOUTS
+BASE = _debian.appliance(_script, _disks.disk_args(_disk))
 
 
 class _LvMount:

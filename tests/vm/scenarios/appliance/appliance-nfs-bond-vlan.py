@@ -78,13 +78,7 @@ def _script():
 
 DESCRIPTION = ("Debian dom0 on two NICs in an active-backup bond with VLAN 100 on top (static address; "
                "a VLAN switch on the host): the image brings up bond and VLAN and saves on NFS, reboot")
-ROOTFS = _debian.ROOTFS
-REBOOTS = _debian.REBOOTS
-CRASH = _debian.CRASH
-CRASHKERNEL = "512M"
-QEMU_ARGS = _vlanvm.qemu_net_args(_work)
-ROOTFS_SCRIPT = _debian.LazyScript(_script)
-TIMEOUTS = _debian.TIMEOUTS
+BASE = _debian.appliance(_script, _vlanvm.qemu_net_args(_work))
 
 
 def check(run):

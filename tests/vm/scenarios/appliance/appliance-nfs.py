@@ -25,13 +25,7 @@ def _script():
 
 
 DESCRIPTION = "Debian dom0: dump saved on an NFS export (userspace NFSv4 server on the host's loopback), reboot"
-ROOTFS = _debian.ROOTFS
-REBOOTS = _debian.REBOOTS
-CRASH = _debian.CRASH
-CRASHKERNEL = "512M"
-QEMU_ARGS = _appliance.QEMU_NET_ARGS
-ROOTFS_SCRIPT = _debian.LazyScript(_script)
-TIMEOUTS = _debian.TIMEOUTS
+BASE = _debian.appliance(_script, _appliance.QEMU_NET_ARGS)
 
 
 def check(run):

@@ -44,13 +44,7 @@ def _script():
 
 DESCRIPTION = ("Debian dom0: kdump.conf's 'ext4 UUID=...' (target_fs): dump saved on a filesystem "
                "dom0 does not mount, found by UUID, reboot")
-ROOTFS = _debian.ROOTFS
-REBOOTS = _debian.REBOOTS
-CRASH = _debian.CRASH
-CRASHKERNEL = "512M"
-QEMU_ARGS = _disks.disk_args(_disk)
-ROOTFS_SCRIPT = _debian.LazyScript(_script)
-TIMEOUTS = _debian.TIMEOUTS
+BASE = _debian.appliance(_script, _disks.disk_args(_disk))
 
 
 def check(run):

@@ -70,13 +70,7 @@ def _script():
 
 DESCRIPTION = ("Debian dom0 with a static address on the bridge xenbr0 (its NIC as port): the image "
                "built for that network brings it up and streams the dump over ssh, reboot")
-ROOTFS = _debian.ROOTFS
-REBOOTS = _debian.REBOOTS
-CRASH = _debian.CRASH
-CRASHKERNEL = "512M"
-QEMU_ARGS = _appliance.QEMU_NET_ARGS
-ROOTFS_SCRIPT = _debian.LazyScript(_script)
-TIMEOUTS = _debian.TIMEOUTS
+BASE = _debian.appliance(_script, _appliance.QEMU_NET_ARGS)
 
 
 def check(run):

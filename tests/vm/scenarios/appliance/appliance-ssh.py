@@ -44,13 +44,7 @@ chmod 0755 "$ROOT/etc/xen-kdump/pre.d/10-vm" "$ROOT/etc/xen-kdump/post.d/50-vm"
 
 
 DESCRIPTION = "Debian dom0: dump streamed over ssh (pinned host key) to an sshd on the host's loopback, reboot"
-ROOTFS = _debian.ROOTFS
-REBOOTS = _debian.REBOOTS
-CRASH = _debian.CRASH
-CRASHKERNEL = "512M"
-QEMU_ARGS = _appliance.QEMU_NET_ARGS
-ROOTFS_SCRIPT = _debian.LazyScript(_script)
-TIMEOUTS = _debian.TIMEOUTS
+BASE = _debian.appliance(_script, _appliance.QEMU_NET_ARGS)
 
 
 def check(run):
