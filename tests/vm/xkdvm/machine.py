@@ -22,13 +22,22 @@ def _die_with_parent():
     """QEMU gets SIGKILL if the harness dies, so no guest outlives its run.  It
     also runs 5 nice levels ahead of the harness: the VM lock serialises the
     guests, so on a shared machine the running one is everyone's critical path,
-    and its phase timeouts assume it gets the CPU (root only; else as is)."""
+    and its phase timeouts assume it gets the CPU (root only; else as is).
+    With the kernel's sched_autogroup on, nice orders tasks only inside one
+    session's group (another terminal's build is an equal peer): QEMU gets a
+    session of its own and that group is given the same -5."""
     try:
         ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
     except (OSError, AttributeError):
         pass
     try:
         os.nice(-5)
+    except OSError:
+        pass
+    try:
+        os.setsid()
+        with open("/proc/self/autogroup", "w") as f:
+            f.write("-5")
     except OSError:
         pass
 
