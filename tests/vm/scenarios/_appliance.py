@@ -331,6 +331,19 @@ def start_sshd(work, lifetime=1800, port=SSHD_PORT):
     return proc, host_key
 
 
+def ssh_target_check(work, check):
+    """A check() for a scenario whose dump goes to the sshd in WORK: the capture
+    must have said it saved there, then check(run); the sshd is stopped either way."""
+    def run_check(run):
+        try:
+            run.require(first_time(run, "xen-kdump: saved 10.0.2.2:") is not None,
+                        "the capture never said it saved over ssh (see serial.log; sshd: %s/sshd.log)" % work)
+            check(run)
+        finally:
+            stop_sshd(work)
+    return run_check
+
+
 def stop_sshd(work):
     try:
         with open(os.path.join(work, "sshd.pid")) as f:

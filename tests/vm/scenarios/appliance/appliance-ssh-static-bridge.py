@@ -73,16 +73,7 @@ DESCRIPTION = ("Debian dom0 with a static address on the bridge xenbr0 (its NIC 
 BASE = _debian.appliance(_script, _appliance.QEMU_NET_ARGS)
 
 
-def check(run):
-    try:
-        _check(run)
-    finally:
-        _appliance.stop_sshd(_work)
-
-
 def _check(run):
-    run.require(_appliance.first_time(run, "xen-kdump: saved 10.0.2.2:") is not None,
-                "the capture never said it saved over ssh (see serial.log; sshd: %s/sshd.log)" % _work)
     serial = run.text("serial.log")
     run.require(("xkd-net: " in serial and "xenbr0" in serial and ("inet %s/24" % _address) in serial),
                 "the capture kernel did not have %s/24 on xenbr0 (see the xkd-net lines of serial.log)" % _address)
@@ -109,3 +100,6 @@ def _check(run):
         run.require(f.read(16) == b"\xff" * 16, "vmcore.flat does not end with the end-of-stream marker")
     with open(os.path.join(_work, "sshd.log")) as f:
         run.require("Accepted publickey for root" in f.read(), "sshd never accepted the capture's key")
+
+
+check = _appliance.ssh_target_check(_work, _check)
