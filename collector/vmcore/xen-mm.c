@@ -435,11 +435,17 @@ int xkd_xen_cpu_vcpu(struct xkd_xen *x, unsigned cpu, struct xkd_xen_cpu_vcpu *r
         if (head.processor != (int32_t) cpu || head.vcpu_id < 0)
                 return -EBADMSG;
         if (!x->domains && x->nr_domains == 0) {
-                /* Xen allows 32752 domain ids. */
-                x->domains = calloc(32768, sizeof(*x->domains));
-                if (!x->domains)
-                        return -ENOMEM;
-                x->nr_domains = xkd_xen_domains(x, x->domains, 32768);
+                /* Xen allows 32752 domain ids; most hosts run a handful, so
+                 * grow the table instead of zeroing 512 KiB per open. */
+                for (size_t cap = 64;; cap *= 2) {
+                        struct xkd_xen_domain *d = realloc(x->domains, cap * sizeof(*d));
+                        if (!d)
+                                return -ENOMEM;
+                        x->domains = d;
+                        x->nr_domains = xkd_xen_domains(x, d, cap);
+                        if (x->nr_domains < 0 || (size_t) x->nr_domains < cap || cap >= 32768)
+                                break;
+                }
         }
         for (int i = 0; i < x->nr_domains; i++)
                 if (x->domains[i].vaddr == dom) {
