@@ -19,7 +19,7 @@ install -m 0755 "$gen/postinst" "$DESTDIR$SYSCONFDIR/kernel/postinst.d/zz-xen-kd
 install -m 0755 "$gen/postrm" "$DESTDIR$SYSCONFDIR/kernel/postrm.d/zz-xen-kdump"
 
 mod=$top/initramfs/99xen-kdump
-install -m 0755 "$mod/module-setup.sh" "$mod/xen-kdump-capture.sh" "$mod/xen-kdump-init.sh" "$mod/xen-kdump-netplan.sh" \
+install -m 0755 "$mod/module-setup.sh" "$mod/xen-kdump-capture.sh" "$mod/xen-kdump-init.sh" "$mod/xen-kdump-netplan.sh" "$mod/xen-kdump-drivers.sh" \
 	"$DESTDIR$DRACUTMODDIR/99xen-kdump/"
 install -m 0644 "$mod/xen-kdump-capture.service" "$mod/xen-kdump-failure.service" "$mod/xen-kdump-capture-lib.sh" \
 	"$mod/xen-kdump-storage.sh" \

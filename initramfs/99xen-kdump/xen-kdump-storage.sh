@@ -190,3 +190,75 @@ xkd_storage_cmdline() {
         esac
     done | sort -u
 }
+
+# The mounted filesystem holding DIR (or its nearest existing parent): "SOURCE FSTYPE MOUNTPOINT".
+xkd_fs_of() {
+    local d=$1
+    while [[ ! -e $d ]]; do d=${d%/*}; d=${d:-/}; done
+    findmnt -n -e -o SOURCE,FSTYPE,TARGET -T "$d" | head -n 1
+}
+
+# "UUID=... FSTYPE SUBDIR SOURCE" for a local directory, or fail with a
+# reason.  With FS (target_fs UUID=...), DIR is inside that filesystem,
+# mounted or not.
+xkd_local_spec() {
+    local dir=$1 fs=${2:-} src fstype mnt uuid
+    if [[ $fs ]]; then
+        uuid=${fs#UUID=}
+        read -r src fstype < <(xkd_blk_by_uuid "$uuid")
+        [[ $src ]] || {
+            derror "xen-kdump: target_fs $fs: no filesystem with that UUID on this host (lsblk -f lists them)"
+            return 1
+        }
+        mnt=/
+    elif [[ ${XKD_BLOCK_FIXTURES:-} && -e $XKD_BLOCK_FIXTURES/findmnt.txt ]]; then
+        read -r src fstype mnt < <(xkd_fixture_fs_of "$dir")
+    else
+        read -r src fstype mnt < <(xkd_fs_of "$dir")
+    fi
+    case $fstype in
+        ext2 | ext3 | ext4 | xfs | btrfs | vfat) ;;
+        *)
+            derror "xen-kdump: $dir is on '$fstype' ($src), which the capture kernel cannot mount; use a disk filesystem"
+            return 1
+            ;;
+    esac
+    [[ $fs ]] || uuid=$(xkd_uuid_of "$src")
+    [[ $uuid ]] || {
+        derror "xen-kdump: no filesystem UUID for $src (holding $dir)"
+        return 1
+    }
+    # The directory as seen from the filesystem's root: /var/crash on a / mount
+    # stays /var/crash; on a /var mount it is /crash.
+    local sub=$dir
+    [[ $mnt != / ]] && sub=${dir#"$mnt"}
+    echo "UUID=$uuid $fstype ${sub:-/} $src"
+}
+
+# The UUID of the filesystem on SRC (blkid; the fixture's lsblk for the tests).
+xkd_uuid_of() {
+    if [[ ${XKD_BLOCK_FIXTURES:-} ]]; then
+        xkd_blk_table | awk -v d="${1%%\[*}" '($1 == d || $2 == d) && $6 != "-" { print $6; exit }'
+    else
+        blkid -s UUID -o value "$1" 2> /dev/null
+    fi
+}
+
+# The local directories the image saves to: "DIR FS" (FS: target_fs, or empty).
+xkd_local_dirs() {
+    [[ $XKD_TARGET_KIND == path ]] && echo "$XKD_TARGET_DIR ${XKD_TARGET_FS:-}"
+    [[ ${XKD_LOCAL_PATH:-} ]] && echo "$XKD_LOCAL_PATH"
+    return 0
+}
+
+# The storage plan of every local directory (xkd_storage_of), each line once.
+xkd_storage() {
+    local dir fs spec
+    while read -r dir fs; do
+        [[ $dir ]] || continue
+        spec=$(xkd_local_spec "$dir" "$fs") || return 1
+        set -- $spec
+        xkd_storage_of "$4" || return 1
+    done < <(xkd_local_dirs) | awk '!seen[$0]++'
+    return "${PIPESTATUS[0]}"
+}
