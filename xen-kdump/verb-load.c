@@ -17,6 +17,7 @@
 #include "host.h"
 #include "hv.h"
 #include "image.h"
+#include "initrd-drivers.h"
 #include "initrd.h"
 #include "load-inputs.h"
 #include "log.h"
@@ -94,6 +95,11 @@ static int fill_from_config(struct load_options *o) {
         r = xkd_config_open(&c, NULL, ov, sizeof(ov) / sizeof(ov[0]));
         if (r < 0)
                 return r;
+        if (!o->kernel) {
+                r = xkd_minimal_fit_refresh(&c, NULL, ov, sizeof(ov) / sizeof(ov[0]));
+                if (r < 0)
+                        return r;
+        }
         if (!o->kernel)
                 o->kernel = strdup(xkd_config_get(c, XKD_CONF_KERNEL));
         if (!o->initrd && !o->no_initrd) {

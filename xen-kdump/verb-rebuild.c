@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "initrd-drivers.h"
 #include "initrd.h"
 #include "log.h"
 #include "verbs.h"
@@ -62,6 +63,9 @@ int verb_rebuild(int argc, char **argv) {
         o.n_extra_args = (size_t) (argc - optind);
 
         r = xkd_config_open(&c, o.kver, ov, sizeof(ov) / sizeof(ov[0]));
+        if (r < 0)
+                return r;
+        r = xkd_minimal_fit_refresh(&c, o.kver, ov, sizeof(ov) / sizeof(ov[0]));
         if (r < 0)
                 return r;
         if (if_stale && !o.output) {

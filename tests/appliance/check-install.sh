@@ -21,6 +21,7 @@ check "dracut module in $m" \
 	'[ "$(mode $m/module-setup.sh)" = 755 ] && [ "$(mode $m/xen-kdump-capture.sh)" = 755 ] && [ "$(mode $m/xen-kdump-capture.service)" = 644 ] && [ -f "$D$m/xen-kdump-failure.service" ] && [ "$(mode $m/xen-kdump-capture-lib.sh)" = 644 ]'
 check "small image /init of the dracut module" '[ "$(mode $m/xen-kdump-init.sh)" = 755 ]'
 check "network plan script of the dracut module" '[ "$(mode $m/xen-kdump-netplan.sh)" = 755 ]'
+check "driver check script of the dracut module" '[ "$(mode $m/xen-kdump-drivers.sh)" = 755 ]'
 check "storage functions of the dracut module (sourced)" '[ "$(mode $m/xen-kdump-storage.sh)" = 644 ]'
 # The minimal kernel ships when it is built (make crashkernel), and never otherwise.
 check "minimal kernel in /usr/lib/xen-kdump when built, else absent" \

@@ -174,7 +174,11 @@ static int apply_kernel_choice(xkd_config *c) {
         if (is_default(kernel)) {
                 const char *minimal = xkd_minimal_kernel_path();
                 bool have = access(minimal, R_OK) == 0;
-                if (have)
+                char lacks[400];
+                if (have && xkd_minimal_kernel_unfit(lacks, sizeof(lacks)) > 0) {
+                        have = false;
+                        snprintf(why, sizeof(why), "the minimal kernel lacks %s: the running kernel", lacks);
+                } else if (have)
                         snprintf(why, sizeof(why), "the minimal kernel is installed");
                 else
                         snprintf(why, sizeof(why), "no minimal kernel at %s: the running kernel",

@@ -16,6 +16,7 @@
 #include "initrd-net.h"
 #include "initrd.h"
 #include "log.h"
+#include "module-script.h"
 
 #define PLAN_MAX 65535         /* what initrd.c reads back */
 
@@ -24,83 +25,20 @@ char *xkd_initrd_net_sidecar(const char *initrd) {
         return asprintf(&p, "%s.network", initrd) < 0 ? NULL : p;
 }
 
-/* The script's stdout; its warnings (stderr) reach the administrator as they are. */
-static int run_plan(const char *script, const char *host, char **ret) {
-        int fds[2], status;
-        size_t len = 0;
-        char *buf;
-        pid_t pid;
-
-        if (pipe2(fds, O_CLOEXEC) < 0)
-                return -errno;
-        pid = fork();
-        if (pid < 0) {
-                int r = -errno;
-                close(fds[0]);
-                close(fds[1]);
-                return r;
-        }
-        if (pid == 0) {
-                dup2(fds[1], STDOUT_FILENO);
-                execl(script, script, host, (char *) NULL);
-                _exit(127);
-        }
-        close(fds[1]);
-        buf = malloc(PLAN_MAX + 1);
-        if (!buf) {
-                close(fds[0]);
-                waitpid(pid, &status, 0);
-                return -ENOMEM;
-        }
-        for (;;) {
-                ssize_t n = read(fds[0], buf + len, PLAN_MAX - len);
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n <= 0)
-                        break;
-                len += (size_t) n;
-                if (len == PLAN_MAX)
-                        break;
-        }
-        close(fds[0]);
-        while (waitpid(pid, &status, 0) < 0)
-                if (errno != EINTR) {
-                        free(buf);
-                        return -errno;
-                }
-        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || len == PLAN_MAX) {
-                free(buf);
-                return -EPROTO;
-        }
-        buf[len] = '\0';
-        *ret = buf;
-        return 0;
-}
-
 int xkd_initrd_net_plan(const xkd_config *c, const char *module_dir, char **ret) {
         const struct xkd_target *t = xkd_config_target(c);
-        const char *base = getenv("dracutbasedir");
         char script[4096];
-        size_t n;
         int r;
 
         *ret = NULL;
         if (t->kind != XKD_TARGET_SSH && t->kind != XKD_TARGET_NFS)
                 return 0;
-        /* The module dracut itself will use: dracutbasedir moves it (the tests). */
-        if (module_dir)
-                n = (size_t) snprintf(script, sizeof(script), "%s/%s", module_dir, XKD_NETPLAN_SCRIPT);
-        else if (base && base[0])
-                n = (size_t) snprintf(script, sizeof(script), "%s/modules.d/99xen-kdump/%s", base,
-                                      XKD_NETPLAN_SCRIPT);
-        else
-                n = (size_t) snprintf(script, sizeof(script), "%s/%s", XKD_DRACUT_MODULE_DIR,
-                                      XKD_NETPLAN_SCRIPT);
-        if (n >= sizeof(script))
-                return -ENAMETOOLONG;
-        if (access(script, X_OK) < 0)
-                return errno == ENOENT ? 0 : -errno;
-        r = run_plan(script, t->host, ret);
+        r = xkd_module_script(module_dir, XKD_NETPLAN_SCRIPT, script, sizeof(script));
+        if (r == -ENOENT)
+                return 0;
+        if (r < 0)
+                return r;
+        r = xkd_module_script_run(script, t->host, NULL, PLAN_MAX, ret);
         if (r < 0)
                 return log_error_errno(r, "Failed to work out the capture image's network to %s "
                                        "(%s; its messages are above).", t->host, script);

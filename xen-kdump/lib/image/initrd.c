@@ -232,7 +232,7 @@ int xkd_initrd_stale(const xkd_config *c, const char *module_dir, char *why, siz
         return r;
 }
 
-static int write_env_file(const xkd_config *c, bool no_modules, char *path, size_t size) {
+int xkd_initrd_env_file(const xkd_config *c, bool no_modules, char *path, size_t size) {
         const char *tmp = getenv("TMPDIR");
         FILE *f;
         int fd;
@@ -459,7 +459,7 @@ static int build(const xkd_config *c, const struct xkd_initrd_options *o, const 
         r = write_netplan(c, o->module_dir, netplan, sizeof(netplan));
         if (r < 0)
                 return r;       /* logged */
-        r = write_env_file(c, no_modules, env_file, sizeof(env_file));
+        r = xkd_initrd_env_file(c, no_modules, env_file, sizeof(env_file));
         if (r < 0) {
                 if (netplan[0])
                         unlink(netplan);

@@ -11,6 +11,7 @@
  * never rebuilt behind the administrator's back.
  */
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "config.h"
@@ -41,3 +42,7 @@ int xkd_initrd_stale(const xkd_config *c, const char *module_dir, char *why, siz
 
 /* Run dracut and put the image in place atomically.  Logs. */
 int xkd_initrd_build(const xkd_config *c, const struct xkd_initrd_options *o);
+
+/* The validated config as sh assignments for the dracut module and its
+ * scripts, in a new 0600 file under $TMPDIR (path); the caller unlinks it. */
+int xkd_initrd_env_file(const xkd_config *c, bool no_modules, char *path, size_t size);

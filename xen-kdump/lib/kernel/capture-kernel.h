@@ -25,3 +25,21 @@ const char *xkd_minimal_kernel_path(void);
 /* Whether the bzImage at path is a minimal kernel (its release ends in
  * XKD_MINIMAL_KERNEL_TAG).  A file that cannot be read is not. */
 bool xkd_kernel_is_minimal(const char *path);
+
+/*
+ * A host whose dump target needs a driver the minimal kernel lacks (a RAID
+ * controller, a NIC, a filesystem) captures with the distribution kernel:
+ * 'xen-kdump rebuild' and 'load' compare what the dracut module's
+ * xen-kdump-drivers.sh finds with the minimal kernel's built-in drivers
+ * (XKD_MINIMAL_MODULES_SUFFIX beside it) and keep the verdict in
+ * $XKD_STATE_DIR/minimal-kernel-unfit, which the automatic choice obeys.
+ */
+#define XKD_MINIMAL_MODULES_SUFFIX ".modules"
+#define XKD_MINIMAL_UNFIT_NAME     "minimal-kernel-unfit"
+
+/* "$XKD_STATE_DIR/minimal-kernel-unfit", malloc'd. */
+char *xkd_minimal_unfit_path(void);
+
+/* 1 with what it lacks in why (one line) when the last check found the
+ * minimal kernel unfit for this host, else 0. */
+int xkd_minimal_kernel_unfit(char *why, size_t size);
