@@ -163,3 +163,22 @@ int xkd_write_private_at(int dirfd, const char *name, const void *buf, size_t le
                 unlinkat(dirfd, tmp, 0);
         return r;
 }
+
+int xkd_read_text_file(const char *path, size_t max, char **ret) {
+        FILE *f = fopen(path, "re");
+        char *buf;
+        size_t n;
+
+        if (!f)
+                return -errno;
+        buf = malloc(max + 1);
+        if (!buf) {
+                fclose(f);
+                return -ENOMEM;
+        }
+        n = fread(buf, 1, max, f);
+        buf[n] = '\0';
+        fclose(f);
+        *ret = buf;
+        return 0;
+}

@@ -35,3 +35,8 @@ int xkd_write_file_atomic(const char *path, const char *text);
  * symlink followed, synced, then renamed, so a reader never sees half of it;
  * on failure the temporary file is gone.  0 or a negative errno (nothing logged). */
 int xkd_write_private_at(int dirfd, const char *name, const void *buf, size_t len);
+
+/* The first max bytes of a small text file (a sidecar, a list), NUL-terminated
+ * in a malloc'd buffer; a longer file is cut there.  0 or a negative errno
+ * (nothing logged): the callers decide whether a missing file is an error. */
+int xkd_read_text_file(const char *path, size_t max, char **ret);

@@ -182,6 +182,29 @@ size_minimal=$(stat -c %s "$mimg" 2> /dev/null || echo 0)
 check "minimal: small enough for a 64 MiB region (${size_minimal} bytes packed, < 5 MB)" \
 	'[ "$size_minimal" -gt 0 ] && [ "$size_minimal" -lt 5000000 ]'
 
+# 4c. the automatic kernel: the minimal kernel is installed but lacks a driver this target
+# needs (here ext4, from its list of built-in drivers): rebuild says which, records it, and
+# builds the distribution kernel's image; with the driver listed, the minimal kernel again.
+# The real xen-kdump-drivers.sh reads this machine's sysfs and the loop device's filesystem.
+cp "$T/vmlinuz-xkd" "$T/vmlinuz-minimal"
+printf 'sd_mod\nvirtio_blk\nloop\n' > "$T/vmlinuz-minimal.modules"
+printf 'initrd %s/initrd-auto.img\ntarget path %s\n' "$T" "$T/disk/var/crash" > "$T/conf"
+mkdir -p "$T/state"
+export XKD_MINIMAL_KERNEL=$T/vmlinuz-minimal XKD_STATE_DIR=$T/state
+build --kver "$kver"
+check "automatic kernel: a driver the minimal kernel lacks is named, the distribution image built (${took}s)" \
+	'[ $rc -eq 0 ] && grep -q "The minimal kernel lacks ext4 for the ext4 filesystem of $T/disk/var/crash: capturing with the distribution kernel" "$T/out" &&
+	 lsinitrd "$T/initrd-auto.img" 2> /dev/null | grep -q "/ext4.ko" || { cat "$T/out"; false; }'
+check "automatic kernel: the verdict is kept for load and show" \
+	'grep -q "^ext4 for the ext4 filesystem of " "$T/state/minimal-kernel-unfit" &&
+	 "$XKD" show --config "$T/conf" 2> /dev/null | grep -q "the minimal kernel lacks ext4"'
+printf 'ext4\nsd_mod\nvirtio_blk\n' > "$T/vmlinuz-minimal.modules"
+build
+check "automatic kernel: with the driver built in, the minimal kernel and its small image again (${took}s)" \
+	'[ $rc -eq 0 ] && grep -q "capturing with it again" "$T/out" && [ ! -e "$T/state/minimal-kernel-unfit" ] &&
+	 lsinitrd -f init "$T/initrd-auto.img" 2> /dev/null | grep -q "small capture image" || { cat "$T/out"; false; }'
+unset XKD_MINIMAL_KERNEL XKD_STATE_DIR
+
 # A directory on a filesystem the capture kernel cannot mount is refused with the reason.
 conf "target path /proc/xen-kdump"
 build

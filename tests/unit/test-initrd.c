@@ -90,16 +90,6 @@ static const char fake_dracut[] =
         "for last; do :; done\n"
         "echo image > \"$last\"\n";
 
-static char *slurp(const char *path) {
-        static char buf[4096];
-        FILE *f = fopen(path, "r");
-        size_t n = f ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
-        buf[n] = '\0';
-        if (f)
-                fclose(f);
-        return buf;
-}
-
 TEST(build_runs_dracut_and_installs_atomically) {
         char dracut[128], path[160], initrd[128];
         struct stat st;
@@ -120,14 +110,14 @@ TEST(build_runs_dracut_and_installs_atomically) {
         ASSERT_EQ(stat(path, &st), 0);
         ASSERT_EQ(st.st_mode & 0777, 0700);
         snprintf(path, sizeof(path), "%s/args", dir);
-        ASSERT_CONTAINS(slurp(path), "--add xen-kdump");
-        ASSERT_CONTAINS(slurp(path), "--hostonly");
-        ASSERT_CONTAINS(slurp(path), "--compress zstd");
-        ASSERT_CONTAINS(slurp(path), "--kver 6.1.0-x --kmoddir /km");
-        ASSERT_CONTAINS(slurp(path), "initrd.img.new");
+        ASSERT_CONTAINS(test_slurp(path), "--add xen-kdump");
+        ASSERT_CONTAINS(test_slurp(path), "--hostonly");
+        ASSERT_CONTAINS(test_slurp(path), "--compress zstd");
+        ASSERT_CONTAINS(test_slurp(path), "--kver 6.1.0-x --kmoddir /km");
+        ASSERT_CONTAINS(test_slurp(path), "initrd.img.new");
         snprintf(path, sizeof(path), "%s/env", dir);
-        ASSERT_CONTAINS(slurp(path), "XKD_TARGET_KIND='nfs'\nXKD_TARGET_USER=''\nXKD_TARGET_HOST='nas'\n");
-        ASSERT_CONTAINS(slurp(path), "XKD_BINDIR='");
+        ASSERT_CONTAINS(test_slurp(path), "XKD_TARGET_KIND='nfs'\nXKD_TARGET_USER=''\nXKD_TARGET_HOST='nas'\n");
+        ASSERT_CONTAINS(test_slurp(path), "XKD_BINDIR='");
 
         /* dracut fails: the old image stays, no half-written one appears. */
         setenv("FAIL", "1", 1);
@@ -140,7 +130,7 @@ TEST(build_runs_dracut_and_installs_atomically) {
         close(null);
         unsetenv("FAIL");
         ASSERT_EQ(r, -EPROTO);
-        ASSERT_STREQ(slurp(initrd), "image\n");
+        ASSERT_STREQ(test_slurp(initrd), "image\n");
         snprintf(path, sizeof(path), "%s.new", initrd);
         ASSERT_EQ(access(path, F_OK), -1);
         xkd_config_free(c);
@@ -162,13 +152,13 @@ TEST(build_passes_the_configs_dracut_args_and_modules) {
         struct xkd_initrd_options o = { .kver = "6.1.0-x", .dracut = dracut, .extra_args = cli, .n_extra_args = 2 };
         ASSERT_EQ(xkd_initrd_build(c, &o), 0);
         snprintf(path, sizeof(path), "%s/args", dir);
-        ASSERT_CONTAINS(slurp(path), "--kver 6.1.0-x --add-drivers nvme mpt3sas --add lvm --omit-drivers nouveau radeon "
+        ASSERT_CONTAINS(test_slurp(path), "--kver 6.1.0-x --add-drivers nvme mpt3sas --add lvm --omit-drivers nouveau radeon "
                         "--omit nfs ");
-        ASSERT_TRUE(strstr(slurp(path), "'") == NULL);
+        ASSERT_TRUE(strstr(test_slurp(path), "'") == NULL);
         /* Without the command line (the boot-time and kernel-hook rebuilds) they are still there. */
         o.n_extra_args = 0;
         ASSERT_EQ(xkd_initrd_build(c, &o), 0);
-        ASSERT_CONTAINS(slurp(path), "--add-drivers nvme mpt3sas --add lvm --omit-drivers nouveau radeon ");
+        ASSERT_CONTAINS(test_slurp(path), "--add-drivers nvme mpt3sas --add lvm --omit-drivers nouveau radeon ");
         xkd_config_free(c);
         remove_dir();
 }
@@ -190,21 +180,21 @@ TEST(build_for_the_minimal_kernel_has_no_modules) {
         struct xkd_initrd_options o = { .kmoddir = "/km", .dracut = dracut };
         ASSERT_EQ(xkd_initrd_build(c, &o), 0);
         snprintf(path, sizeof(path), "%s/args", dir);
-        ASSERT_CONTAINS(slurp(path), "--kver 6.1.192-xkd --no-kernel --modules xen-kdump --conf /dev/null --confdir ");
-        ASSERT_TRUE(strstr(slurp(path), "--kmoddir") == NULL);
+        ASSERT_CONTAINS(test_slurp(path), "--kver 6.1.192-xkd --no-kernel --modules xen-kdump --conf /dev/null --confdir ");
+        ASSERT_TRUE(strstr(test_slurp(path), "--kmoddir") == NULL);
         /* A 1 MiB zstd window: what the kernel must hold while it unpacks. */
-        ASSERT_CONTAINS(slurp(path), "--compress zstd -q -19 -T0 --zstd=wlog=20 ");
+        ASSERT_CONTAINS(test_slurp(path), "--compress zstd -q -19 -T0 --zstd=wlog=20 ");
         snprintf(path, sizeof(path), "%s/env", dir);
-        ASSERT_CONTAINS(slurp(path), "XKD_NO_KERNEL_MODULES='1'\n");
+        ASSERT_CONTAINS(test_slurp(path), "XKD_NO_KERNEL_MODULES='1'\n");
 
         /* A distribution kernel keeps its modules and the host's dracut config. */
         write_bzimage(kernel, "6.1.0-56-amd64 (debian-kernel@lists.debian.org) #1 SMP");
         ASSERT_EQ(xkd_initrd_build(c, &o), 0);
         snprintf(path, sizeof(path), "%s/args", dir);
-        ASSERT_CONTAINS(slurp(path), "--compress zstd --kver 6.1.0-56-amd64 --kmoddir /km");
-        ASSERT_TRUE(strstr(slurp(path), "--no-kernel") == NULL);
+        ASSERT_CONTAINS(test_slurp(path), "--compress zstd --kver 6.1.0-56-amd64 --kmoddir /km");
+        ASSERT_TRUE(strstr(test_slurp(path), "--no-kernel") == NULL);
         snprintf(path, sizeof(path), "%s/env", dir);
-        ASSERT_TRUE(strstr(slurp(path), "XKD_NO_KERNEL_MODULES") == NULL);
+        ASSERT_TRUE(strstr(test_slurp(path), "XKD_NO_KERNEL_MODULES") == NULL);
         xkd_config_free(c);
         remove_dir();
 }
@@ -246,7 +236,7 @@ TEST(stale_follows_config_content_and_input_times) {
         struct xkd_initrd_options o = { .kver = "6.1.0-x", .dracut = dracut };
         ASSERT_EQ(xkd_initrd_build(c, &o), 0);
         snprintf(cfg, sizeof(cfg), "%s.config", initrd);
-        ASSERT_CONTAINS(slurp(cfg), "XKD_KEEP='2'\n");
+        ASSERT_CONTAINS(test_slurp(cfg), "XKD_KEEP='2'\n");
         set_mtime(initrd, 2000000);
         why[0] = '\0';
         ASSERT_EQ(xkd_initrd_stale(c, moddir, why, sizeof(why)), 0);
@@ -355,8 +345,8 @@ TEST(network_plan_is_kept_and_a_change_rebuilds) {
                 setenv("TMPDIR", "/dev/shm", 1);
         ASSERT_EQ(xkd_initrd_build(c, &o), 0);
         unsetenv("TMPDIR");
-        ASSERT_STREQ(slurp(handed), "target 10.0.0.9\negress xenbr0\nfile 10-xen-kdump-x.network\nAddress=10.0.0.5/24\n");
-        ASSERT_STREQ(slurp(side), "target 10.0.0.9\negress xenbr0\nfile 10-xen-kdump-x.network\nAddress=10.0.0.5/24\n");
+        ASSERT_STREQ(test_slurp(handed), "target 10.0.0.9\negress xenbr0\nfile 10-xen-kdump-x.network\nAddress=10.0.0.5/24\n");
+        ASSERT_STREQ(test_slurp(side), "target 10.0.0.9\negress xenbr0\nfile 10-xen-kdump-x.network\nAddress=10.0.0.5/24\n");
         set_mtime(initrd, 2000000);
         why[0] = '\0';
         ASSERT_EQ(xkd_initrd_stale(c, moddir, why, sizeof(why)), 0);

@@ -28,16 +28,6 @@ static void write_file(const char *path, const char *text, mode_t mode) {
         close(fd);
 }
 
-static char *slurp(const char *path) {
-        static char buf[4096];
-        FILE *f = fopen(path, "r");
-        size_t n = f ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
-        buf[n] = '\0';
-        if (f)
-                fclose(f);
-        return buf;
-}
-
 /* A setup header just real enough for a release ending in -xkd. */
 static void write_minimal_kernel(void) {
         unsigned char img[0x1000] = { 0 };
@@ -110,7 +100,7 @@ static int update(xkd_config *c, bool *changed, char *said, size_t size) {
         stderr_to(path);
         int r = xkd_minimal_fit_update(c, moddir, changed);
         stderr_back();
-        snprintf(said, size, "%s", slurp(path));
+        snprintf(said, size, "%s", test_slurp(path));
         return r;
 }
 
@@ -135,7 +125,7 @@ TEST(a_missing_driver_picks_the_distribution_kernel_and_says_which) {
         ASSERT_TRUE(changed);
         ASSERT_CONTAINS(said, "The minimal kernel lacks megaraid_sas for disk sda (under /var/crash): "
                               "capturing with the distribution kernel");
-        ASSERT_STREQ(slurp(verdict), "megaraid_sas for disk sda (under /var/crash)\n");
+        ASSERT_STREQ(test_slurp(verdict), "megaraid_sas for disk sda (under /var/crash)\n");
         struct stat st;
         ASSERT_EQ(stat(verdict, &st), 0);
         ASSERT_EQ(st.st_mode & 0777, 0600);
@@ -153,7 +143,7 @@ TEST(a_missing_driver_picks_the_distribution_kernel_and_says_which) {
         ASSERT_EQ(update(c, &changed, said, sizeof(said)), 0);
         ASSERT_FALSE(changed);
         ASSERT_CONTAINS(said, "lacks megaraid_sas");
-        ASSERT_STREQ(slurp(ran), "ran\nran\n");
+        ASSERT_STREQ(test_slurp(ran), "ran\nran\n");
 
         /* The driver built in (spelt with a dash, as modules.builtin may): the minimal kernel again. */
         write_file(modules, "ext4\nsd_mod\nmegaraid-sas\n", 0644);

@@ -37,16 +37,6 @@ static unsigned mode_of(const char *p) {
         return stat(p, &st) == 0 ? (unsigned) (st.st_mode & 0777) : 0;
 }
 
-static char *slurp(const char *p) {
-        static char buf[16384];
-        FILE *f = fopen(p, "r");
-        size_t n = f ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
-        buf[n] = '\0';
-        if (f)
-                fclose(f);
-        return buf;
-}
-
 static void write_text(const char *p, const char *text, mode_t mode) {
         FILE *f = fopen(p, "w");
         if (!f || fputs(text, f) < 0 || fclose(f) != 0 || chmod(p, mode) < 0)
@@ -166,7 +156,7 @@ TEST(authorized_keys_command_appends_once) {
         write_text(at("cmd"), c, 0600);
         free(c);
         sh("cd %s && umask 022 && sh cmd && sh cmd", dir);
-        ASSERT_STREQ(slurp(at(".ssh/authorized_keys")), ED_KEY " xen-kdump@h\n");
+        ASSERT_STREQ(test_slurp(at(".ssh/authorized_keys")), ED_KEY " xen-kdump@h\n");
         ASSERT_EQ(mode_of(at(".ssh")), 0700);
         ASSERT_EQ(mode_of(at(".ssh/authorized_keys")), 0600);
         sh("rm -rf %s", dir);
@@ -211,12 +201,12 @@ TEST(propagate_makes_key_pins_host_installs) {
         ASSERT_CONTAINS(out, "[backup]:2222 offers ssh-ed25519 " ED_FP);
         ASSERT_EQ(mode_of(at("root/.ssh")), 0700);
         ASSERT_EQ(mode_of(at("root/.ssh/xen-kdump_id_ed25519")), 0600);
-        ASSERT_CONTAINS(slurp(at("root/.ssh/xen-kdump_id_ed25519.pub")), "ssh-ed25519 ");
-        ASSERT_STREQ(slurp(at("etc/xen-kdump/known_hosts")), "[backup]:2222 " ED_KEY "\n");
+        ASSERT_CONTAINS(test_slurp(at("root/.ssh/xen-kdump_id_ed25519.pub")), "ssh-ed25519 ");
+        ASSERT_STREQ(test_slurp(at("etc/xen-kdump/known_hosts")), "[backup]:2222 " ED_KEY "\n");
         ASSERT_EQ(mode_of(at("etc/xen-kdump/known_hosts")), 0644);
         ASSERT_EQ(access(at("etc/xen-kdump/known_hosts.new"), F_OK), -1);
         /* The order: scan, try the key, the password login against the pinned key, check again. */
-        char *log = slurp(at("log"));
+        const char *log = test_slurp(at("log"));
         ASSERT_CONTAINS(log, "ssh-keyscan -T 5 -p 2222 -t ed25519,ecdsa,rsa backup\n");
         const char *batch1 = strstr(log, "BatchMode=yes"), *pw = strstr(log, "BatchMode=no");
         ASSERT_TRUE(batch1 && pw && batch1 < pw && strstr(pw, "BatchMode=yes"));
@@ -232,15 +222,15 @@ TEST(propagate_makes_key_pins_host_installs) {
         ASSERT_CONTAINS(out, "(exists)");
         ASSERT_CONTAINS(out, "Pinned already in");
         ASSERT_CONTAINS(out, "The key logs in already");
-        ASSERT_TRUE(strstr(slurp(at("log")), "BatchMode=no") == NULL);
+        ASSERT_TRUE(strstr(test_slurp(at("log")), "BatchMode=no") == NULL);
 
         /* The server now offers another key: refused, the pin stays; replaced only when asked. */
         setenv("FAKE_HOST_KEY", ED_KEY2, 1);
         ASSERT_EQ(run("propagate", "--config", conf, "--yes", NULL), 1);
         ASSERT_CONTAINS(out, "pins another host key for [backup]:2222 than the one it offers now");
-        ASSERT_STREQ(slurp(at("etc/xen-kdump/known_hosts")), "[backup]:2222 " ED_KEY "\n");
+        ASSERT_STREQ(test_slurp(at("etc/xen-kdump/known_hosts")), "[backup]:2222 " ED_KEY "\n");
         ASSERT_EQ(run("propagate", "--config", conf, "--yes", "--replace-host-key", NULL), 0);
-        ASSERT_STREQ(slurp(at("etc/xen-kdump/known_hosts")), "[backup]:2222 " ED_KEY2 "\n");
+        ASSERT_STREQ(test_slurp(at("etc/xen-kdump/known_hosts")), "[backup]:2222 " ED_KEY2 "\n");
         sh("rm -rf %s", dir);
 }
 
@@ -255,7 +245,7 @@ TEST(propagate_refuses) {
         ASSERT_EQ(run("propagate", "--config", conf, NULL), 1);
         ASSERT_CONTAINS(out, "pass --yes from a script");
         ASSERT_EQ(access(at("etc/xen-kdump/known_hosts"), F_OK), -1);
-        ASSERT_TRUE(strstr(slurp(at("log")), "BatchMode=no") == NULL);
+        ASSERT_TRUE(strstr(test_slurp(at("log")), "BatchMode=no") == NULL);
 
         /* --dry-run: the commands, and nothing made. */
         sh("rm -rf %s/root %s/log", dir);

@@ -37,3 +37,13 @@ int test_main_(int argc, char **argv) {
         printf("1..%u\n# %u passed, %u failed, %u skipped\n", n, passed, failed, skipped);
         return failed ? 1 : 0;
 }
+
+const char *test_slurp(const char *path) {
+        static char buf[16384];
+        FILE *f = fopen(path, "re");
+        size_t n = f ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
+        buf[n] = '\0';
+        if (f)
+                fclose(f);
+        return buf;
+}

@@ -104,5 +104,9 @@ extern unsigned test_count_;
 #define ASSERT_MEMEQ(a, b, n)                                                   \
         do { if (memcmp((a), (b), (n)) != 0) TEST_FAIL_("memory differs: %s vs %s", #a, #b); } while (0)
 
+/* A file's text (the first 16 KiB), "" when it cannot be read; the buffer is
+ * reused by the next call. */
+const char *test_slurp(const char *path);
+
 int test_main_(int argc, char **argv);
 #define TEST_MAIN() int main(int argc, char **argv) { return test_main_(argc, argv); }

@@ -20,25 +20,6 @@
 #define LIST_MAX 65535
 #define VERDICT_MAX 1024
 
-static int read_list(const char *path, char **ret) {
-        FILE *f = fopen(path, "re");
-        char *buf;
-        size_t n;
-
-        if (!f)
-                return -errno;
-        buf = malloc(LIST_MAX + 1);
-        if (!buf) {
-                fclose(f);
-                return -ENOMEM;
-        }
-        n = fread(buf, 1, LIST_MAX, f);
-        fclose(f);
-        buf[n] = '\0';
-        *ret = buf;
-        return 0;
-}
-
 /* Kernel module names compare with '-' and '_' alike, as modprobe does. */
 static bool same_module(const char *a, size_t a_len, const char *b, size_t b_len) {
         if (a_len != b_len)
@@ -165,7 +146,7 @@ int xkd_minimal_fit_update(const xkd_config *c, const char *module_dir, bool *ch
                 return 0;
         if (asprintf(&list_path, "%s%s", minimal, XKD_MINIMAL_MODULES_SUFFIX) < 0)
                 return -ENOMEM;
-        r = read_list(list_path, &builtin);
+        r = xkd_read_text_file(list_path, LIST_MAX, &builtin);
         if (r < 0) {
                 log_warning("Cannot check the minimal kernel's drivers against this host: %s: %s "
                             "(reinstall xen-kdump); the minimal kernel is used unchecked.", list_path, strerror(-r));

@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "files.h"
 #include "initrd-net.h"
 #include "initrd.h"
 #include "log.h"
@@ -45,25 +46,6 @@ int xkd_initrd_net_plan(const xkd_config *c, const char *module_dir, char **ret)
         return 0;
 }
 
-static int read_text(const char *path, char **ret) {
-        FILE *f = fopen(path, "re");
-        size_t n;
-        char *buf;
-
-        if (!f)
-                return -errno;
-        buf = malloc(PLAN_MAX + 1);
-        if (!buf) {
-                fclose(f);
-                return -ENOMEM;
-        }
-        n = fread(buf, 1, PLAN_MAX, f);
-        buf[n] = '\0';
-        fclose(f);
-        *ret = buf;
-        return 0;
-}
-
 static bool is_fallback(const char *plan) {
         return strstr(plan, "\nfallback ") != NULL;
 }
@@ -81,7 +63,7 @@ int xkd_initrd_net_stale(const xkd_config *c, const char *module_dir, const char
                 free(now);
                 return -ENOMEM;
         }
-        r = read_text(side, &built);
+        r = xkd_read_text_file(side, PLAN_MAX, &built);
         if (r == -ENOENT) {
                 snprintf(why, size, "%s was built without a record of dom0's network", initrd);
                 r = 1;

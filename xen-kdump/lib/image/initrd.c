@@ -89,25 +89,6 @@ static char *sidecar_path(const char *initrd) {
         return asprintf(&p, "%s.config", initrd) < 0 ? NULL : p;
 }
 
-static int read_small_file(const char *path, char **ret) {
-        FILE *f = fopen(path, "re");
-        char *buf;
-        size_t n;
-
-        if (!f)
-                return -errno;
-        buf = malloc(65536);
-        if (!buf) {
-                fclose(f);
-                return -ENOMEM;
-        }
-        n = fread(buf, 1, 65535, f);
-        buf[n] = '\0';
-        fclose(f);
-        *ret = buf;
-        return 0;
-}
-
 const char *xkd_initrd_hooks_dir(void) {
         const char *d = getenv("XKD_HOOKS_DIR");
         return d && d[0] ? d : XKD_HOOKS_DIR;
@@ -173,7 +154,7 @@ int xkd_initrd_stale(const xkd_config *c, const char *module_dir, char *why, siz
                 free(now);
                 return -ENOMEM;
         }
-        r = read_small_file(side, &built);
+        r = xkd_read_text_file(side, 65535, &built);
         free(side);
         if (r < 0) {
                 free(now);
@@ -341,7 +322,7 @@ static int keep_netplan(const char *netplan, const char *output) {
                         r = -errno;
                 goto out;
         }
-        r = read_small_file(netplan, &plan);
+        r = xkd_read_text_file(netplan, 65535, &plan);
         unlink(netplan);
         if (r < 0)
                 goto out;
