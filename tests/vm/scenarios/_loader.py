@@ -56,3 +56,22 @@ def check(run):
     checks.require("console=ttyS0,115200" in cmdline and "hvc0" not in cmdline,
                    "capture command line lacks the serial console from Xen's com1: %r" % cmdline)
     checks.serial_has(run, "xen-kdump purgatory: digest ok")
+
+
+def refusal(tag, what, greps):
+    """(DOM0_SCRIPT, check) for a load that must be refused in one line: the
+    script asserts a non-zero exit, one line, and each (pattern, why) in greps,
+    one command per assertion (under sh -e a failing `a && b` list does not
+    stop the script); check() wants TAG-OK and no TAG-WRONG."""
+    lines = ['rc=0; xen-kdump load --kernel "$CAPTURE_KERNEL" --initrd "$CAPTURE_INITRD" > /tmp/o.txt 2>&1 || rc=$?',
+             'echo "%s exit=$rc: $(cat /tmp/o.txt)"' % tag,
+             'no() { echo "%s-WRONG $*"; exit 1; }' % tag,
+             '[ "$rc" != 0 ] || no "%s"' % what,
+             '[ "$(grep -c . /tmp/o.txt)" = 1 ] || no "not one line"']
+    lines += ['grep -q "%s" /tmp/o.txt || no "%s"' % (pattern, why) for pattern, why in greps]
+    lines.append("echo %s-OK" % tag)
+
+    def check(run):
+        log = run.text("dom0.log")
+        checks.require("%s-OK" % tag in log and "%s-WRONG" % tag not in log, "%s: %s" % (what, log[-1000:]))
+    return "\n" + "\n".join(lines) + "\n", check
