@@ -5,7 +5,7 @@
 # lsinitrd shows exactly the pieces each target needs.
 set -u
 . "$(dirname "$0")/lib.sh"
-cache=${XKD_TEST_CACHE:-/var/cache/xen-kdump-tests}
+cache=${XKD_TEST_CACHE:-${XKD_CACHE:-/var/cache/xen-kdump-tests}}
 kdir=$(ls -d "$cache"/kernel/*/lib/modules/* 2> /dev/null | head -n 1)
 if [ -z "$kdir" ]; then
 	echo "dracut: no Debian kernel under $cache/kernel; the VM harness fetches it (tests/vm)" >&2
