@@ -31,5 +31,12 @@ crashkernel-min:
 
 # `make install` ships the minimal kernel when it has been built (it is never built implicitly);
 # xen-kdump's config default then picks it (xen-kdump/lib/kernel/capture-kernel.h).
+# Beside it, vmlinuz-minimal.modules: its built-in drivers, one module name a line as the host's
+# /sys/module and lsmod spell them (kernel/drivers/md/dm-mod.ko -> dm_mod), sorted, so that the
+# loader can tell whether the minimal kernel drives the host's dump disk and NICs.
+XKD_MINIMAL := $(DESTDIR)/usr/lib/xen-kdump/vmlinuz-minimal
 INSTALL_STEPS += if k=$$(crashkernel/build --path 2>/dev/null); then \
-	install -D -m 0644 "$$k" "$(DESTDIR)/usr/lib/xen-kdump/vmlinuz-minimal"; fi;
+	m=$$(crashkernel/build --modules-path) && \
+	install -D -m 0644 "$$k" "$(XKD_MINIMAL)" && \
+	sed -e 's|.*/||' -e 's|\.ko$$||' -e 'y/-/_/' "$$m" | LC_ALL=C sort -u >"$(XKD_MINIMAL).modules" && \
+	chmod 0644 "$(XKD_MINIMAL).modules" || exit 1; fi;

@@ -48,9 +48,13 @@ check "bash completion installed, 0644" \
 if k=$("$top/crashkernel/build" --path 2>/dev/null); then
 	check "minimal capture kernel shipped (make crashkernel cached it)" \
 		'[ "$(mode /usr/lib/xen-kdump/vmlinuz-minimal)" = 644 ] && cmp -s "$k" "$T/x/usr/lib/xen-kdump/vmlinuz-minimal"'
+	check "its built-in drivers shipped beside it (vmlinuz-minimal.modules)" \
+		'[ "$(mode /usr/lib/xen-kdump/vmlinuz-minimal.modules)" = 644 ] &&
+		 grep -qx megaraid_sas "$T/x/usr/lib/xen-kdump/vmlinuz-minimal.modules"'
 else
 	echo "# minimal capture kernel not cached ('make crashkernel'): the package has none"
-	check "no minimal kernel when none was built" '[ ! -e "$T/x/usr/lib/xen-kdump/vmlinuz-minimal" ]'
+	check "no minimal kernel when none was built" \
+		'[ ! -e "$T/x/usr/lib/xen-kdump/vmlinuz-minimal" ] && [ ! -e "$T/x/usr/lib/xen-kdump/vmlinuz-minimal.modules" ]'
 fi
 
 # dpkg-buildflags' hardening reached compiler and linker (and -Werror stayed).

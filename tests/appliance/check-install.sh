@@ -26,6 +26,22 @@ check "storage functions of the dracut module (sourced)" '[ "$(mode $m/xen-kdump
 # The minimal kernel ships when it is built (make crashkernel), and never otherwise.
 check "minimal kernel in /usr/lib/xen-kdump when built, else absent" \
 	'if k=$("$top/crashkernel/build" --path 2> /dev/null); then cmp -s "$k" "$D/usr/lib/xen-kdump/vmlinuz-minimal"; else [ ! -e "$D/usr/lib/xen-kdump/vmlinuz-minimal" ]; fi'
+# Its built-in drivers beside it, by module name (awk here, sed in crashkernel/build.mk):
+# the loader reads them to tell whether the minimal kernel drives the host's disk and NICs.
+builtin_names() { awk -F/ '{ n = $NF; sub(/[.]ko$/, "", n); gsub(/-/, "_", n); print n }' "$1" | LC_ALL=C sort -u; }
+mods=/usr/lib/xen-kdump/vmlinuz-minimal.modules
+if b=$("$top/crashkernel/build" --modules-path 2> /dev/null); then
+	check "$mods: modules.builtin's names, one a line, '-' as '_', sorted, 0644" \
+		'[ "$(mode $mods)" = 644 ] && builtin_names "$b" | cmp -s - "$D$mods"'
+	# The drivers crashkernel/README.md promises for server hardware and dom0's networks.
+	for n in nvme ahci megaraid_sas mpt3sas smartpqi hpsa virtio_blk virtio_scsi virtio_net \
+		e1000e igb ixgbe i40e ice bnxt_en mlx5_core tg3 dm_mod raid1 bonding bridge 8021q ipv6; do
+		grep -qx "$n" "$D$mods" || missing="${missing:-} $n"
+	done
+	check "$mods names every server driver (missing:${missing:- none})" '[ -z "${missing:-}" ]'
+else
+	check "no $mods without a minimal kernel" '[ ! -e "$D$mods" ]'
+fi
 check "default config /etc/xen-kdump.conf, every line a comment" \
 	'[ "$(mode /etc/xen-kdump.conf)" = 644 ] && ! grep -v "^#\|^$" "$D/etc/xen-kdump.conf" | grep -q .'
 check "man pages" '[ -f "$D/usr/share/man/man8/xen-kdump.8" ] && [ -f "$D/usr/share/man/man5/xen-kdump.conf.5" ] && [ -f "$D/usr/share/man/man8/xen-kdump-collect.8" ]'
