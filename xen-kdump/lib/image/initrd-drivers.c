@@ -63,7 +63,7 @@ static void missing_of(const char *needs, const char *builtin, char *out, size_t
 /* What the dump target needs, from the dracut module's script; NULL when it cannot tell. */
 static int needs_of(const xkd_config *c, const char *module_dir, char **ret) {
         char script[4096], env_file[4096], plan_file[4096] = "", env_arg[4200], plan_arg[4200];
-        char *env[3] = { env_arg, NULL, NULL }, *plan = NULL;
+        char *env[3] = { env_arg, NULL, NULL };
         int r;
 
         *ret = NULL;
@@ -73,22 +73,12 @@ static int needs_of(const xkd_config *c, const char *module_dir, char **ret) {
                             "(reinstall xen-kdump); the minimal kernel is used unchecked.", script);
                 return 0;
         }
-        r = xkd_initrd_net_plan(c, module_dir, &plan);
+        r = xkd_initrd_net_plan_file(c, module_dir, plan_file, sizeof(plan_file));
+        if (r == -ENOMEM)
+                return r;
         if (r < 0)
                 return 0;       /* logged; the image build says it again */
-        if (plan) {
-                const char *tmp = getenv("TMPDIR");
-                snprintf(plan_file, sizeof(plan_file), "%s/xen-kdump-plan.XXXXXX", tmp && tmp[0] ? tmp : "/tmp");
-                int fd = mkstemp(plan_file);
-                bool ok = fd >= 0 && write(fd, plan, strlen(plan)) == (ssize_t) strlen(plan);
-                if (fd >= 0)
-                        close(fd);
-                free(plan);
-                if (!ok) {
-                        if (fd >= 0)
-                                unlink(plan_file);
-                        return log_error_errno(-EIO, "Failed to write the network plan to %s: %m", plan_file);
-                }
+        if (plan_file[0]) {
                 snprintf(plan_arg, sizeof(plan_arg), "XEN_KDUMP_NETPLAN=%s", plan_file);
                 env[1] = plan_arg;
         }

@@ -6,11 +6,9 @@
  */
 #include <errno.h>
 #include <stdbool.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "files.h"
@@ -44,6 +42,37 @@ int xkd_initrd_net_plan(const xkd_config *c, const char *module_dir, char **ret)
                 return log_error_errno(r, "Failed to work out the capture image's network to %s "
                                        "(%s; its messages are above).", t->host, script);
         return 0;
+}
+
+int xkd_initrd_net_plan_file(const xkd_config *c, const char *module_dir, char *path, size_t size) {
+        const char *tmp = getenv("TMPDIR");
+        char *plan = NULL;
+        int fd, r;
+
+        path[0] = '\0';
+        r = xkd_initrd_net_plan(c, module_dir, &plan);
+        if (r < 0 || !plan)
+                return r;       /* logged */
+        snprintf(path, size, "%s/xen-kdump-net.XXXXXX", tmp && tmp[0] ? tmp : "/tmp");
+        fd = mkstemp(path);     /* 0600 */
+        if (fd < 0) {
+                r = -errno;
+                goto out;
+        }
+        size_t len = strlen(plan);
+        if (write(fd, plan, len) != (ssize_t) len)
+                r = -EIO;
+        if (close(fd) < 0 && r == 0)
+                r = -errno;
+        if (r < 0)
+                unlink(path);
+out:
+        if (r < 0) {
+                path[0] = '\0';
+                log_error_errno(r, "Failed to write dom0's network plan for dracut: %m");
+        }
+        free(plan);
+        return r;
 }
 
 static bool is_fallback(const char *plan) {

@@ -17,6 +17,11 @@
  * (a local target, or no plan script in module_dir); < 0 when the script failed. */
 int xkd_initrd_net_plan(const xkd_config *c, const char *module_dir, char **ret);
 
+/* The plan now, in a new 0600 file under $TMPDIR (path, for dracut and the
+ * module's scripts; the caller unlinks it); path "" when there is none.
+ * Logs its errors. */
+int xkd_initrd_net_plan_file(const xkd_config *c, const char *module_dir, char *path, size_t size);
+
 /* "<initrd>.network", malloc'd. */
 char *xkd_initrd_net_sidecar(const char *initrd);
 

@@ -278,37 +278,6 @@ static int mkdir_parents(const char *path, mode_t mode) {
 
 /* The network plan into a private temporary file for the dracut module
  * ($XEN_KDUMP_NETPLAN); path[0] stays '\0' when there is no plan. */
-static int write_netplan(const xkd_config *c, const char *module_dir, char *path, size_t size) {
-        const char *tmp = getenv("TMPDIR");
-        char *plan = NULL;
-        int fd, r;
-
-        path[0] = '\0';
-        r = xkd_initrd_net_plan(c, module_dir, &plan);
-        if (r < 0 || !plan)
-                return r;       /* logged */
-        snprintf(path, size, "%s/xen-kdump-net.XXXXXX", tmp && tmp[0] ? tmp : "/tmp");
-        fd = mkstemp(path);     /* 0600 */
-        if (fd < 0) {
-                r = -errno;
-                goto out;
-        }
-        size_t len = strlen(plan);
-        if (write(fd, plan, len) != (ssize_t) len)
-                r = -EIO;
-        if (close(fd) < 0 && r == 0)
-                r = -errno;
-        if (r < 0)
-                unlink(path);
-out:
-        if (r < 0) {
-                path[0] = '\0';
-                log_error_errno(r, "Failed to write dom0's network plan for dracut: %m");
-        }
-        free(plan);
-        return r;
-}
-
 /* The plan the image was built with becomes "<initrd>.network" (written beside
  * it and renamed: the temporary file may be on another filesystem); no plan, no record. */
 static int keep_netplan(const char *netplan, const char *output) {
@@ -437,7 +406,7 @@ static int build(const xkd_config *c, const struct xkd_initrd_options *o, const 
         r = mkdir_parents(output, 0700);
         if (r < 0)
                 return log_error_errno(r, "Failed to create the directory of %s: %m", output);
-        r = write_netplan(c, o->module_dir, netplan, sizeof(netplan));
+        r = xkd_initrd_net_plan_file(c, o->module_dir, netplan, sizeof(netplan));
         if (r < 0)
                 return r;       /* logged */
         r = xkd_initrd_env_file(c, no_modules, env_file, sizeof(env_file));
