@@ -30,25 +30,41 @@ xkd_load_env() {
     xkd_env_loaded=1
 }
 
-# The small flavour, for a capture kernel with every driver built in (the
-# minimal kernel: 'xen-kdump rebuild' then runs dracut --no-kernel and passes
-# XKD_NO_KERNEL_MODULES=1): our own /init on dash instead of systemd, udev and
-# bash (udev alone costs 7 MiB of crash region: udevadm, libkmod, libcrypto,
-# and the minimal kernel has no modules for it to load, while devtmpfs makes
-# the device nodes and blkid finds the disk by UUID); no makedumpfile unless
-# it is the engine.  A fifth of the systemd image, so that the minimal kernel
-# and its image capture in a 64 MiB crash region.  Network targets keep the
-# systemd flavour (systemd-networkd's DHCP and bounded wait), and so does a
-# dump on LVM or md RAID (dracut's lvm and mdraid modules assemble it, with
-# udev; the small /init has neither): 'xen-kdump rebuild' shows why ($1 = warn).
+# The small flavour: our own /init on dash instead of systemd, udev and bash
+# (udev alone costs 7 MiB of crash region: udevadm, libkmod, libcrypto), no
+# makedumpfile unless it is the engine.  For the minimal kernel (every driver
+# built in: 'xen-kdump rebuild' runs dracut --no-kernel and passes
+# XKD_NO_KERNEL_MODULES=1) a fifth of the systemd image, so that it captures
+# in a 64 MiB crash region; devtmpfs makes the device nodes and blkid finds
+# the disk by UUID.  For a distribution kernel ('xen-kdump rebuild' passes
+# XKD_SMALL_IMAGE=1 when the target allows) the same plus modprobe: /init
+# loads the drivers installkernel names, then those of the devices present
+# (their modalias), which is the part of udev a capture needs.  Network
+# targets keep the systemd flavour (systemd-networkd's DHCP and bounded wait),
+# and so does a dump on LVM or md RAID (dracut's lvm and mdraid modules
+# assemble it, with udev; the small /init has neither): 'xen-kdump rebuild'
+# shows why ($1 = warn).
 xkd_small() {
-    [[ ${XKD_NO_KERNEL_MODULES:-} == 1 && $XKD_TARGET_KIND == path ]] || return 1
+    [[ (${XKD_NO_KERNEL_MODULES:-} == 1 || ${XKD_SMALL_IMAGE:-} == 1) && $XKD_TARGET_KIND == path ]] || return 1
     local st
     st=$(xkd_storage) || return 1
     [[ -z $st ]] && return 0
     [[ ${1:-} == warn ]] &&
         dwarn "xen-kdump: the dump's filesystem is on $(tr '\n' ' ' <<< "$st" | sed 's/ $//'): the small image (no udev, no lvm or mdadm) cannot assemble it; building the systemd image instead (larger: check the crash region with 'xen-kdump estimate')"
     return 1
+}
+
+# The kernel modules of the local dump directories: each filesystem's driver
+# and the block driver chain of its device (host-only: just this machine's).
+xkd_local_kmods() {
+    local spec dir fs
+    while read -r dir fs; do
+        [[ $dir ]] || continue
+        spec=$(xkd_local_spec "$dir" "$fs") || return 1
+        set -- $spec
+        echo "$2"
+        get_dev_module "$4" 2> /dev/null | tr ' ' '\n'
+    done < <(xkd_local_dirs)
 }
 
 # The collector: next to the xen-kdump that runs the build, or on PATH.
@@ -122,22 +138,40 @@ depends() {
     echo "$deps"
 }
 
+# The drivers the host's dracut config adds (add_drivers, force_drivers,
+# drivers), which the small image's build does not read: the rest of that
+# config is for booting the host, but a driver named there is one host-only
+# detection missed, and the capture needs it as much.  XKD_HOST_DRACUT_CONF:
+# another dracut.conf (and .d) than /etc's (the tests).
+xkd_host_conf_drivers() {
+    (
+        add_drivers='' force_drivers='' drivers=''
+        local conf=${XKD_HOST_DRACUT_CONF:-${dracutsysrootdir:-}/etc/dracut.conf} f
+        for f in "$conf" "$conf".d/*.conf; do
+            # shellcheck disable=SC1090
+            [[ -f $f ]] && . "$f" > /dev/null 2>&1
+        done
+        echo $add_drivers $force_drivers $drivers
+    ) | tr ' ' '\n'
+}
+
+# The modules /init of the small image for a modular kernel loads by name:
+# the target's, the host config's and the config's extra_modules.
+xkd_small_kmods() {
+    { xkd_local_kmods && xkd_host_conf_drivers && tr ' ' '\n' <<< "${XKD_EXTRA_MODULES:-}"; } |
+        awk 'NF && !seen[$0]++'
+}
+
 installkernel() {
     xkd_load_env || return 1
-    local spec dir fs st
-    while read -r dir fs; do
-        [[ $dir ]] || continue
-        spec=$(xkd_local_spec "$dir" "$fs") || return 1
-        set -- $spec
-        hostonly='' instmods "$2"
-        # The block driver chain of the device (host-only: just this machine's).
-        local m
-        for m in $(get_dev_module "$4" 2> /dev/null); do
-            instmods "$m"
-        done
-    done < <(xkd_local_dirs)
+    local kmods st
+    if xkd_small; then
+        kmods=$(xkd_small_kmods) || return 1
+    else
+        kmods=$(xkd_local_kmods) || return 1
+    fi
+    [[ $kmods ]] && hostonly='' instmods $kmods
     st=$(xkd_storage) || return 1
-    local kmods
     kmods=$(xkd_storage_kmods <<< "$st")
     [[ $kmods ]] && hostonly='' instmods $kmods
     [[ $XKD_TARGET_KIND == path ]] && return 0
@@ -339,6 +373,14 @@ install() {
         for d in /proc /sys /dev /run /tmp; do
             inst_dir "$d"
         done
+        if [[ ${XKD_NO_KERNEL_MODULES:-} != 1 ]]; then
+            # What /init loads: the target's drivers by name, then the devices' by modalias.
+            inst_multiple modprobe || {
+                derror "xen-kdump: the small capture image needs modprobe; apt-get install kmod"
+                return 1
+            }
+            xkd_small_kmods > "$initdir/etc/xen-kdump/modules" || return 1
+        fi
     else
         inst_simple "$moddir/xen-kdump-capture.service" "$systemdsystemunitdir/xen-kdump-capture.service"
         inst_simple "$moddir/xen-kdump-failure.service" "$systemdsystemunitdir/xen-kdump-failure.service"

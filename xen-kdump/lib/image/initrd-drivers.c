@@ -42,6 +42,17 @@ static bool in_list(const char *list, const char *name, size_t len) {
         return false;
 }
 
+/* Whether "MODULE WHAT" lines name module. */
+static bool needs_module(const char *needs, const char *module) {
+        for (const char *p = needs; *p;) {
+                size_t n = strcspn(p, "\n");
+                if (same_module(p, strcspn(p, " \n"), module, strlen(module)))
+                        return true;
+                p += n + (p[n] == '\n');
+        }
+        return false;
+}
+
 /* "MODULE WHAT" lines → "m1 for what1; m2 for what2" of those not built in. */
 static void missing_of(const char *needs, const char *builtin, char *out, size_t size) {
         size_t o = 0;
@@ -60,8 +71,9 @@ static void missing_of(const char *needs, const char *builtin, char *out, size_t
         }
 }
 
-/* What the dump target needs, from the dracut module's script; NULL when it cannot tell. */
-static int needs_of(const xkd_config *c, const char *module_dir, char **ret) {
+/* What the dump target needs, from the dracut module's script; NULL when it
+ * cannot tell (said, with what follows from it: unchecked). */
+static int needs_of(const xkd_config *c, const char *module_dir, const char *unchecked, char **ret) {
         char script[4096], env_file[4096], plan_file[4096] = "", env_arg[4200], plan_arg[4200];
         char *env[3] = { env_arg, NULL, NULL };
         int r;
@@ -69,8 +81,8 @@ static int needs_of(const xkd_config *c, const char *module_dir, char **ret) {
         *ret = NULL;
         r = xkd_module_script(module_dir, XKD_DRIVERS_SCRIPT, script, sizeof(script));
         if (r < 0) {
-                log_warning("Cannot check the minimal kernel's drivers against this host: %s is missing "
-                            "(reinstall xen-kdump); the minimal kernel is used unchecked.", script);
+                log_warning("Cannot tell which drivers the dump target needs: %s is missing "
+                            "(reinstall xen-kdump); %s.", script, unchecked);
                 return 0;
         }
         r = xkd_initrd_net_plan_file(c, module_dir, plan_file, sizeof(plan_file));
@@ -82,7 +94,7 @@ static int needs_of(const xkd_config *c, const char *module_dir, char **ret) {
                 snprintf(plan_arg, sizeof(plan_arg), "XEN_KDUMP_NETPLAN=%s", plan_file);
                 env[1] = plan_arg;
         }
-        r = xkd_initrd_env_file(c, true, env_file, sizeof(env_file));
+        r = xkd_initrd_env_file(c, XKD_IMAGE_NO_MODULES, env_file, sizeof(env_file));
         if (r < 0) {
                 if (plan_file[0])
                         unlink(plan_file);
@@ -97,7 +109,7 @@ static int needs_of(const xkd_config *c, const char *module_dir, char **ret) {
                 return r;
         if (r < 0)
                 log_warning("Cannot tell which drivers the dump target needs (%s failed; its messages are "
-                            "above): the minimal kernel is used unchecked.", script);
+                            "above): %s.", script, unchecked);
         return 0;
 }
 
@@ -144,7 +156,7 @@ int xkd_minimal_fit_update(const xkd_config *c, const char *module_dir, bool *ch
                 return r == -ENOMEM ? r : 0;
         }
         free(list_path);
-        r = needs_of(c, module_dir, &needs);
+        r = needs_of(c, module_dir, "the minimal kernel is used unchecked", &needs);
         if (r < 0 || !needs) {
                 free(builtin);
                 return r;
@@ -177,4 +189,18 @@ int xkd_minimal_fit_refresh(xkd_config **c, const char *kver, const struct xkd_c
                 return 0;
         *c = xkd_config_free(*c);
         return xkd_config_open(c, kver, ov, n_ov);
+}
+
+int xkd_initrd_small_image_fits(const xkd_config *c, const char *module_dir) {
+        char *needs = NULL;
+        int r;
+
+        if (xkd_config_target(c)->kind != XKD_TARGET_PATH)
+                return 0;
+        r = needs_of(c, module_dir, "building the systemd image, which loads drivers with udev", &needs);
+        if (r < 0 || !needs)
+                return r;
+        r = !needs_module(needs, "dm_mod") && !needs_module(needs, "md_mod");
+        free(needs);
+        return r;
 }

@@ -26,3 +26,10 @@ int xkd_minimal_fit_update(const xkd_config *c, const char *module_dir, bool *ch
 /* The same for a verb: when the verdict changed, *c is opened again with
  * the same arguments (freed on error). */
 int xkd_minimal_fit_refresh(xkd_config **c, const char *kver, const struct xkd_config_override *ov, size_t n_ov);
+
+/* 1 when the small image (our /init on dash, modprobe, no systemd or udev)
+ * can reach the dump target with a kernel that has modules: a local path on
+ * plain disks.  LVM and md need udev and their tools (the systemd image), a
+ * network target systemd-networkd; 0 then, or when the target's drivers
+ * cannot be told (said).  < 0 only on memory errors. */
+int xkd_initrd_small_image_fits(const xkd_config *c, const char *module_dir);

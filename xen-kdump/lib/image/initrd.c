@@ -16,6 +16,7 @@
 
 #include "capture-kernel.h"
 #include "files.h"
+#include "initrd-drivers.h"
 #include "initrd-net.h"
 #include "initrd.h"
 #include "log.h"
@@ -213,7 +214,7 @@ int xkd_initrd_stale(const xkd_config *c, const char *module_dir, char *why, siz
         return r;
 }
 
-int xkd_initrd_env_file(const xkd_config *c, bool no_modules, char *path, size_t size) {
+int xkd_initrd_env_file(const xkd_config *c, unsigned image_flags, char *path, size_t size) {
         const char *tmp = getenv("TMPDIR");
         FILE *f;
         int fd;
@@ -230,9 +231,12 @@ int xkd_initrd_env_file(const xkd_config *c, bool no_modules, char *path, size_t
                 return r;
         }
         xkd_config_print_shell(c, f);
-        /* The dracut module builds its small flavour for a kernel without modules. */
-        if (no_modules)
+        /* The dracut module's flavour: the small one for a kernel without
+         * modules, and for a modular one when the target allows. */
+        if (image_flags & XKD_IMAGE_NO_MODULES)
                 fputs("XKD_NO_KERNEL_MODULES='1'\n", f);
+        if (image_flags & XKD_IMAGE_SMALL)
+                fputs("XKD_SMALL_IMAGE='1'\n", f);
         /* Where this xen-kdump lives, so the module finds the collector installed beside it. */
         char self[4096];
         ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
@@ -383,7 +387,7 @@ static int build(const xkd_config *c, const struct xkd_initrd_options *o, const 
         const char *kernel = xkd_config_get(c, XKD_CONF_KERNEL);
         const char *dracut = o->dracut ? o->dracut : getenv("XKD_DRACUT");
         char kver[128], env_file[4096], tmp_out[4096], confdir[4096] = "", netplan[4096] = "";
-        bool no_modules = xkd_kernel_is_minimal(kernel);
+        bool no_modules = xkd_kernel_is_minimal(kernel), small = no_modules;
         char *argv[32 + 64 + 32 + 2];
         size_t n = 0;
         int r;
@@ -409,13 +413,26 @@ static int build(const xkd_config *c, const struct xkd_initrd_options *o, const 
         r = xkd_initrd_net_plan_file(c, o->module_dir, netplan, sizeof(netplan));
         if (r < 0)
                 return r;       /* logged */
-        r = xkd_initrd_env_file(c, no_modules, env_file, sizeof(env_file));
+        /* The small image for a distribution kernel too when the target
+         * allows: a third of the crash region, and no udev settling to wait
+         * for.  --no-hostonly asks for every driver, which only udev loads. */
+        if (!no_modules && !o->no_hostonly) {
+                r = xkd_initrd_small_image_fits(c, o->module_dir);
+                if (r < 0) {
+                        if (netplan[0])
+                                unlink(netplan);
+                        return log_error_errno(r, "Out of memory: %m");
+                }
+                small = r > 0;
+        }
+        r = xkd_initrd_env_file(c, (no_modules ? XKD_IMAGE_NO_MODULES : 0) | (small ? XKD_IMAGE_SMALL : 0),
+                                env_file, sizeof(env_file));
         if (r < 0) {
                 if (netplan[0])
                         unlink(netplan);
                 return log_error_errno(r, "Failed to write the config for dracut: %m");
         }
-        if (no_modules) {
+        if (small) {
                 /* The host's dracut.conf.d is for booting the host (network
                  * modules, drivers): an empty one keeps the image to what
                  * --modules names and its dependencies. */
@@ -446,19 +463,23 @@ static int build(const xkd_config *c, const struct xkd_initrd_options *o, const 
          * 1 MiB window at -19 is smaller still for the small image (2.80 MB
          * instead of 2.96 for the local-disk image). */
         argv[n++] = "--compress";
-        argv[n++] = no_modules ? "zstd -q -19 -T0 --zstd=wlog=20" : "zstd";
+        argv[n++] = small ? "zstd -q -19 -T0 --zstd=wlog=20" : "zstd";
         argv[n++] = "--kver";
         argv[n++] = kver;
-        if (no_modules) {
+        if (no_modules)
                 /* Every driver is built in: no /lib/modules/KVER needed or read. */
                 argv[n++] = "--no-kernel";
+        if (small) {
+                /* Our module and what it asks for (dash; the drivers its
+                 * installkernel names), not the host's default set. */
                 argv[n++] = "--modules";
                 argv[n++] = "xen-kdump";
                 argv[n++] = "--conf";
                 argv[n++] = "/dev/null";
                 argv[n++] = "--confdir";
                 argv[n++] = confdir;
-        } else if (o->kmoddir) {
+        }
+        if (!no_modules && o->kmoddir) {
                 argv[n++] = "--kmoddir";
                 argv[n++] = (char *) o->kmoddir;
         }
@@ -475,7 +496,7 @@ static int build(const xkd_config *c, const struct xkd_initrd_options *o, const 
         argv[n] = NULL;
 
         log_info("Building %s for kernel %s with dracut%s.", output, kver,
-                 no_modules ? " (minimal kernel: no kernel modules)" : "");
+                 no_modules ? " (minimal kernel: no kernel modules)" : small ? " (small image: no systemd)" : "");
         r = run_dracut(argv, env_file, netplan[0] ? netplan : NULL);
         unlink(env_file);
         if (confdir[0])
@@ -503,6 +524,6 @@ static int build(const xkd_config *c, const struct xkd_initrd_options *o, const 
         r = write_sidecar(c, output);
         if (r < 0)
                 return log_error_errno(r, "Failed to record what %s was built from: %m", output);
-        log_notice("Built %s (kernel %s).", output, kver);
+        log_notice("Built %s (kernel %s, %s image).", output, kver, small ? "small" : "systemd");
         return 0;
 }

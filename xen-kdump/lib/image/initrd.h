@@ -45,4 +45,8 @@ int xkd_initrd_build(const xkd_config *c, const struct xkd_initrd_options *o);
 
 /* The validated config as sh assignments for the dracut module and its
  * scripts, in a new 0600 file under $TMPDIR (path); the caller unlinks it. */
-int xkd_initrd_env_file(const xkd_config *c, bool no_modules, char *path, size_t size);
+enum {
+        XKD_IMAGE_NO_MODULES = 1 << 0,  /* the kernel has every driver built in */
+        XKD_IMAGE_SMALL = 1 << 1,       /* our /init on dash, no systemd or udev */
+};
+int xkd_initrd_env_file(const xkd_config *c, unsigned image_flags, char *path, size_t size);
