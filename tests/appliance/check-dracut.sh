@@ -123,7 +123,7 @@ check "if-stale: an unsupported link (a team) rebuilds with a warning naming it 
 conf "target nfs 10.0.2.2:/export/crash"
 XKD_NET_FIXTURES=$nets/dhcp build
 check "nfs: rebuild succeeds, release read from the image (${took}s)" \
-	'[ $rc -eq 0 ] && [ -s "$img" ] && grep -q "(kernel $kver)" "$T/out" || { cat "$T/out"; false; }'
+	'[ $rc -eq 0 ] && [ -s "$img" ] && grep -q "(kernel $kver, systemd image)" "$T/out" || { cat "$T/out"; false; }'
 lsinitrd "$img" > "$T/ls" 2> /dev/null
 check "nfs: mount.nfs and nfs.ko inside" 'grep -q "sbin/mount.nfs$" "$T/ls" && grep -q "/nfs.ko" "$T/ls"'
 check "nfs: no ssh, no identity, no known_hosts" '! has usr/bin/ssh && ! has etc/xen-kdump/id && ! has etc/xen-kdump/known_hosts'
