@@ -143,11 +143,11 @@ static void run_native(const struct xkd_collect_options *a, struct xkd_vmcore *v
                 .compress = a->compress, .dump_level = st.level_applied, .nodename = a->host,
                 .release = release, .progress = xkd_progress_update, .progress_userdata = &prog,
                 .deadline_ns = deadline_ns,
-                /* In the capture kernel (/proc/vmcore, nr_cpus=1) inline.  On a host
-                 * (--vmcore FILE) the cores it has, at most 8 (a zstd context each;
-                 * reading and writing stay on one thread). */
-                .compress_threads = strcmp(a->vmcore, "/proc/vmcore") == 0 ? 1
-                                    : xkd_usable_cpus() < 8 ? xkd_usable_cpus() : 8,
+                /* The CPUs this process may use, at most 8 (a zstd context each;
+                 * reading and writing stay on one thread): inline in a capture
+                 * kernel booted with nr_cpus=1, in parallel on a host (--vmcore
+                 * FILE) or in a capture kernel given more CPUs. */
+                .compress_threads = xkd_usable_cpus() < 8 ? xkd_usable_cpus() : 8,
         };
         r = xkd_kdump_writer_new(vm, sink, &opt, &w);
         if (r < 0) {
