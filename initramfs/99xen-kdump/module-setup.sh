@@ -57,14 +57,12 @@ xkd_small() {
 # The kernel modules of the local dump directories: each filesystem's driver
 # and the block driver chain of its device (host-only: just this machine's).
 xkd_local_kmods() {
-    local spec dir fs
-    while read -r dir fs; do
-        [[ $dir ]] || continue
-        spec=$(xkd_local_spec "$dir" "$fs") || return 1
-        set -- $spec
-        echo "$2"
-        get_dev_module "$4" 2> /dev/null | tr ' ' '\n'
-    done < <(xkd_local_dirs)
+    xkd_for_each_local xkd_local_kmods_of
+}
+xkd_local_kmods_of() {
+    echo "$3"
+    get_dev_module "$5" 2> /dev/null | tr ' ' '\n'
+    return 0
 }
 
 # The collector: next to the xen-kdump that runs the build, or on PATH.

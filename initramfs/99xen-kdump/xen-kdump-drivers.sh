@@ -58,21 +58,17 @@ xkd_block_modules() {
     esac
 }
 
-xkd_local_modules() {
-    local dir fs spec src fstype name kname pkname type fsty uuid
-    while read -r dir fs; do
-        [[ $dir ]] || continue
-        spec=$(xkd_local_spec "$dir" "$fs") || return 1
-        set -- $spec
-        fstype=$2 src=$4
-        case $fstype in
-            ext2 | ext3 | ext4) echo "ext4 the $fstype filesystem of $dir" ;;
-            *) echo "$fstype the $fstype filesystem of $dir" ;;
-        esac
-        while read -r name kname pkname type fsty uuid; do
-            [[ $kname ]] && xkd_block_modules "$kname" "$type" "under $dir"
-        done < <(xkd_blk_chain "$src" "$(xkd_blk_table)")
-    done < <(xkd_local_dirs)
+# DIR UUID=... FSTYPE SUBDIR SOURCE (xkd_for_each_local): its filesystem and block layers.
+xkd_local_modules_of() {
+    local dir=$1 fstype=$3 src=$5 name kname pkname type fsty uuid
+    case $fstype in
+        ext2 | ext3 | ext4) echo "ext4 the $fstype filesystem of $dir" ;;
+        *) echo "$fstype the $fstype filesystem of $dir" ;;
+    esac
+    while read -r name kname pkname type fsty uuid; do
+        [[ $kname ]] && xkd_block_modules "$kname" "$type" "under $dir"
+    done < <(xkd_blk_chain "$src" "$(xkd_blk_table)")
+    return 0
 }
 
 # The network plan's interfaces: a .netdev file is a bridge, bond or VLAN;
@@ -105,6 +101,6 @@ xkd_net_modules() {
         [[ ${XEN_KDUMP_NETPLAN:-} && -r $XEN_KDUMP_NETPLAN ]] &&
             xkd_net_modules "$(cat "$XEN_KDUMP_NETPLAN")"
     fi
-    xkd_local_modules || exit 1
+    xkd_for_each_local xkd_local_modules_of || exit 1
 } | awk '!seen[$1]++'
 exit "${PIPESTATUS[0]}"

@@ -251,14 +251,21 @@ xkd_local_dirs() {
     return 0
 }
 
-# The storage plan of every local directory (xkd_storage_of), each line once.
-xkd_storage() {
+# Runs "$@" DIR UUID=... FSTYPE SUBDIR SOURCE for each local directory
+# (xkd_local_dirs, xkd_local_spec); fails at the first that fails.
+xkd_for_each_local() {
     local dir fs spec
     while read -r dir fs; do
         [[ $dir ]] || continue
         spec=$(xkd_local_spec "$dir" "$fs") || return 1
-        set -- $spec
-        xkd_storage_of "$4" || return 1
-    done < <(xkd_local_dirs) | awk '!seen[$0]++'
+        # shellcheck disable=SC2086
+        "$@" "$dir" $spec || return 1
+    done < <(xkd_local_dirs)
+}
+
+# The storage plan of every local directory (xkd_storage_of), each line once.
+xkd_storage() {
+    xkd_for_each_local xkd_storage_of_local | awk '!seen[$0]++'
     return "${PIPESTATUS[0]}"
 }
+xkd_storage_of_local() { xkd_storage_of "$5"; }
