@@ -181,20 +181,21 @@ find_uuid() {
     done
 }
 
-# mount_local DEVICE FSTYPE SUBDIR MOUNTPOINT → prints the dump directory.
+# mount_local DEVICE FSTYPE SUBDIR MOUNTPOINT → prints the dump directory;
+# its complaints go to stderr, past the caller's $(...).
 mount_local() {
     if [ -n "${XKD_TEST_ROOT:-}" ]; then
         echo "$XKD_TEST_ROOT${3%/}"
         return
     fi
     if ! dev=$(find_uuid "$1"); then
-        say "device $1 did not appear within ${XKD_TIMEOUT}s"
+        say "device $1 did not appear within ${XKD_TIMEOUT}s: is its disk driver in the image? (lsinitrd lists it; 'extra_modules' adds one)" >&2
         return 1
     fi
     mkdir -p "$4"
     if ! mountpoint -q "$4" 2> /dev/null; then
         timeout "$XKD_TIMEOUT" mount -t "$2" -o rw,noatime "$dev" "$4" || {
-            say "cannot mount $1 ($2)"
+            say "cannot mount $1 ($2)" >&2
             return 1
         }
     fi

@@ -130,7 +130,7 @@ EOF
 COLLECT=${XKD%/*}/xen-kdump-collect
 run() {
     PATH="$T/bin:$PATH" XKD_LIB="$LIB" XKD_ETC="$T/etc" XKD_VMCORE="$T/vmcore" XKD_RUN="$T/run" \
-        XKD_ACTION_LOG="$T/actions" XKD_TEST_ROOT="$T/root" FAKE_LOG="$T/log" REAL_COLLECT="$COLLECT" \
+        XKD_ACTION_LOG="$T/actions" XKD_TEST_ROOT="${TEST_ROOT-$T/root}" FAKE_LOG="$T/log" REAL_COLLECT="$COLLECT" \
         XKD_COLLECTOR="${COLLECTOR:-$T/bin/collector}" sh "$CAPTURE" "$@" > "$T/out" 2>&1
 }
 # evidence DIR: the four evidence files are there, 0600, as the collector wrote them.
@@ -313,7 +313,7 @@ check "ssh: an evidence file that arrived short: not renamed, saved locally inst
 setup "failure_action poweroff"
 plant "$C"
 st=$(date +%Y%m%d-%H%M%S)
-for i in 0 1 2 3; do
+for i in 0 1 2 3 4 5 6 7 8 9; do
     st=$(date -d "@$(($(date +%s) + i))" +%Y%m%d-%H%M%S)
     ln -s "$T/evil" "$C/.testhost-$st.4242.incomplete"
 done
@@ -331,7 +331,7 @@ check "ssh planted symlinks: nothing written through them, saved as NAME.1" \
     '[ -z "$(ls -A "$T/evil")" ] && ls "$T"/remote/testhost-*.1/vmcore.flat > /dev/null 2>&1'
 setup "$SSH"
 plant "$T/remote"
-for i in 0 1 2 3; do
+for i in 0 1 2 3 4 5 6 7 8 9; do
     st=$(date -d "@$(($(date +%s) + i))" +%Y%m%d-%H%M%S)
     ln -s "$T/evil" "$T/remote/.testhost-$st.4242.incomplete"
 done
@@ -527,6 +527,16 @@ check "hooks: when the capture fails, post hooks get the incomplete dump and fai
 setup "failure_action poweroff"
 run --failure
 check "--failure: only the action" '[ "$(cat "$T/actions")" = poweroff ] && ! grep -q makedumpfile "$T/log" 2> /dev/null'
+
+# 11. A local disk that never appears (its driver missing from the image): the
+# reason reaches the console, not the caller's $(...), and the failure action runs.
+setup "target path /var/crash
+timeout 1
+failure_action poweroff"
+TEST_ROOT='' run
+check "path: a disk that never appears is named on the console, then failure_action" \
+    'grep -q "device UUID=1111 did not appear within 1s: is its disk driver in the image?" "$T/out" &&
+     [ "$(cat "$T/actions")" = poweroff ]'
 
 echo "capture: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
