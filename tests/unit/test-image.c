@@ -446,11 +446,26 @@ TEST(capture_cmdline_never_hvc0_and_user_console_wins) {
         const char *msg = stderr_capture_end();
         ASSERT_CONTAINS(msg, "Dropping 'console=hvc0'");
         ASSERT_TRUE(strstr(buf, "hvc0") == NULL);
-        ASSERT_CONTAINS(buf, "console=ttyS0,115200 " XKD_CAPTURE_BASE_ARGS " elfcorehdr=1736704K foo=1");
+        ASSERT_CONTAINS(buf, "console=ttyS0,115200 " XKD_CAPTURE_CPU_ARGS " " XKD_CAPTURE_BASE_ARGS
+                        " elfcorehdr=1736704K foo=1");
         ASSERT_EQ(xkd_capture_cmdline("console=com1 com1=115200", 0x6a000000, "console=ttyS1,9600", buf, sizeof(buf)), 0);
         ASSERT_TRUE(strstr(buf, "ttyS0") == NULL);
         ASSERT_CONTAINS(buf, "console=ttyS1,9600");
         ASSERT_TRUE(xkd_capture_cmdline("", 0x6a000000, "x", buf, 20) < 0);
+}
+
+TEST(capture_cmdline_append_sets_the_cpus) {
+        char buf[1024];
+
+        /* The kernel keeps the smallest nr_cpus= it sees: ours must go, not just come first. */
+        ASSERT_EQ(xkd_capture_cmdline("console=com1", 0x6a000000, "nr_cpus=2", buf, sizeof(buf)), 0);
+        ASSERT_TRUE(strstr(buf, "nr_cpus=1") == NULL);
+        ASSERT_CONTAINS(buf, "maxcpus=1 " XKD_CAPTURE_BASE_ARGS);
+        ASSERT_CONTAINS(buf, " nr_cpus=2");
+        ASSERT_EQ(xkd_capture_cmdline("console=com1", 0x6a000000, "maxcpus=2 nr_cpus=2", buf, sizeof(buf)), 0);
+        ASSERT_TRUE(strstr(buf, "nr_cpus=1") == NULL && strstr(buf, "maxcpus=1") == NULL);
+        ASSERT_EQ(xkd_capture_cmdline("console=com1", 0x6a000000, "xnr_cpus=2", buf, sizeof(buf)), 0);
+        ASSERT_CONTAINS(buf, XKD_CAPTURE_CPU_ARGS);
 }
 
 TEST(no_dom0_vmcoreinfo_leaves_the_note_out) {

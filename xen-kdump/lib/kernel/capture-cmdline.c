@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -120,10 +121,12 @@ int xkd_capture_cmdline(const char *xen_cmdline, uint64_t elfcorehdr_maddr, cons
         }
         if (find_option(user, "console", val, sizeof(val)))
                 console[0] = '\0';
+        bool own_nr_cpus = find_option(user, "nr_cpus", val, sizeof(val));
+        bool own_maxcpus = find_option(user, "maxcpus", val, sizeof(val));
 
-        n = snprintf(buf, size, "%s%s" XKD_CAPTURE_BASE_ARGS " elfcorehdr=%lluK%s%s",
-                     console, console[0] ? " " : "", (unsigned long long) (elfcorehdr_maddr >> 10),
-                     user[0] ? " " : "", user);
+        n = snprintf(buf, size, "%s%s%s%s" XKD_CAPTURE_BASE_ARGS " elfcorehdr=%lluK%s%s",
+                     console, console[0] ? " " : "", own_nr_cpus ? "" : "nr_cpus=1 ", own_maxcpus ? "" : "maxcpus=1 ",
+                     (unsigned long long) (elfcorehdr_maddr >> 10), user[0] ? " " : "", user);
         if (n < 0 || (size_t) n >= size)
                 return log_error_errno(-E2BIG, "The capture command line needs %d bytes, the kernel accepts %zu; shorten --append.", n, size - 1);
         return 0;

@@ -5,9 +5,13 @@
 #include <stdint.h>
 
 /* What the capture kernel always gets besides the console and elfcorehdr=:
- * one CPU (the others are halted by Xen), interrupts polled and devices
- * reset because nobody shut them down, reboot 10 s after a capture panic. */
-#define XKD_CAPTURE_BASE_ARGS "nr_cpus=1 maxcpus=1 irqpoll reset_devices panic=10 no_timer_check"
+ * interrupts polled and devices reset because nobody shut them down, reboot
+ * 10 s after a capture panic. */
+#define XKD_CAPTURE_BASE_ARGS "irqpoll reset_devices panic=10 no_timer_check"
+/* And one CPU (the others are halted by Xen), unless append sets nr_cpus= or
+ * maxcpus= itself: the kernel takes the smallest nr_cpus it is given, so an
+ * nr_cpus=2 after ours could not raise it. */
+#define XKD_CAPTURE_CPU_ARGS "nr_cpus=1 maxcpus=1"
 
 /*
  * The serial console Xen itself uses, as a Linux console= argument:
@@ -21,9 +25,10 @@ int xkd_serial_console_from_xen(const char *xen_cmdline, char *buf, size_t size)
 uint16_t xkd_serial_port_from_xen(const char *xen_cmdline);
 
 /*
- * The whole capture command line: console, XKD_CAPTURE_BASE_ARGS,
- * elfcorehdr=<KiB>K, then the user's additions.  A console= in append wins
- * over ours; console=hvc0 in append is dropped with a warning.
+ * The whole capture command line: console, XKD_CAPTURE_CPU_ARGS,
+ * XKD_CAPTURE_BASE_ARGS, elfcorehdr=<KiB>K, then the user's additions.  A
+ * console=, nr_cpus= or maxcpus= in append wins over ours; console=hvc0 in
+ * append is dropped with a warning.
  */
 int xkd_capture_cmdline(const char *xen_cmdline, uint64_t elfcorehdr_maddr, const char *append,
                         char *buf, size_t size);
