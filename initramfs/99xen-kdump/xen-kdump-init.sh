@@ -16,9 +16,12 @@ mount -t tmpfs -o mode=0755,nosuid,nodev tmpfs /run
 exec < /dev/console > /dev/console 2>&1
 echo "xen-kdump: small capture image, $(cut -d' ' -f1 /proc/uptime) s after boot"
 if [ -r /etc/xen-kdump/modules ]; then
-    for m in $(cat /etc/xen-kdump/modules); do
-        modprobe -q "$m" || echo "xen-kdump: warning: kernel module $m did not load"
-    done
+    # One modprobe for all (each exec costs); one each only to name a failure.
+    # shellcheck disable=SC2046
+    modprobe -q -a $(cat /etc/xen-kdump/modules) ||
+        for m in $(cat /etc/xen-kdump/modules); do
+            modprobe -q "$m" || echo "xen-kdump: warning: kernel module $m did not load"
+        done
     for _ in 1 2; do
         # shellcheck disable=SC2046
         modprobe -q -a $(cat /sys/bus/*/devices/*/modalias 2> /dev/null | sort -u) 2> /dev/null
