@@ -216,6 +216,57 @@ TEST(what_cannot_be_checked_is_said_and_changes_nothing) {
         teardown();
 }
 
+/* Which image a distribution kernel gets: the small one only for a local
+ * target on plain disks; LVM (dm_mod), md (md_mod, with '-' too), a network
+ * target or a driver list nobody could work out keep the systemd image. */
+static int small_fits(const char *conf) {
+        char path[192];
+        xkd_config *c;
+        int r;
+
+        snprintf(path, sizeof(path), "%s/xen-kdump.conf", dir);
+        write_file(path, conf, 0600);
+        c = open_config();
+        if (!c)
+                return -100;
+        snprintf(path, sizeof(path), "%s/said", dir);
+        stderr_to(path);
+        r = xkd_initrd_small_image_fits(c, moddir);
+        stderr_back();
+        xkd_config_free(c);
+        return r;
+}
+
+TEST(the_small_image_only_for_a_local_target_on_plain_disks) {
+        setup("echo 'ext4 the ext4 filesystem of /var/crash'\necho 'megaraid_sas disk sda (under /var/crash)'\n");
+        ASSERT_EQ(small_fits("target path /var/crash\n"), 1);
+        ASSERT_EQ(access(ran, F_OK), 0);
+        /* A network target never asks the script (it would exit 4 here). */
+        unlink(ran);
+        ASSERT_EQ(small_fits("target ssh dump@10.0.0.1:/srv/crash\n"
+                             "ssh_known_host ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFXDCwlKkWVoU416wqAH8FMFwxXQsoIpEAyUJR0ZLoRq\n"), 0);
+        ASSERT_EQ(access(ran, F_OK), -1);
+        teardown();
+
+        setup("echo 'ext4 the ext4 filesystem of /var/crash'\necho 'dm_mod LVM volume dm-0 (under /var/crash)'\n");
+        ASSERT_EQ(small_fits("target path /var/crash\n"), 0);
+        teardown();
+        setup("echo 'xfs the xfs filesystem of /var/crash'\necho 'md-mod md RAID md0 (under /var/crash)'\n");
+        ASSERT_EQ(small_fits("target path /var/crash\n"), 0);
+        teardown();
+        /* "dm_mods" is not dm_mod: whole names only. */
+        setup("echo 'dm_mods something else'\n");
+        ASSERT_EQ(small_fits("target path /var/crash\n"), 1);
+        teardown();
+
+        setup("exit 1\n");
+        ASSERT_EQ(small_fits("target path /var/crash\n"), 0);
+        char path[192];
+        snprintf(path, sizeof(path), "%s/said", dir);
+        ASSERT_CONTAINS(test_slurp(path), "building the systemd image");
+        teardown();
+}
+
 /* The verdict file is read as one printable line, whatever it holds. */
 TEST(the_verdict_is_one_printable_line) {
         char why[64];
