@@ -237,6 +237,14 @@ static int small_fits(const char *conf) {
         return r;
 }
 
+/* small_fits() for a local target with a fresh fake script. */
+static int local_fits(const char *script_body) {
+        setup(script_body);
+        int r = small_fits("target path /var/crash\n");
+        teardown();
+        return r;
+}
+
 TEST(the_small_image_only_for_a_local_target_on_plain_disks) {
         setup("echo 'ext4 the ext4 filesystem of /var/crash'\necho 'megaraid_sas disk sda (under /var/crash)'\n");
         ASSERT_EQ(small_fits("target path /var/crash\n"), 1);
@@ -248,16 +256,12 @@ TEST(the_small_image_only_for_a_local_target_on_plain_disks) {
         ASSERT_EQ(access(ran, F_OK), -1);
         teardown();
 
-        setup("echo 'ext4 the ext4 filesystem of /var/crash'\necho 'dm_mod LVM volume dm-0 (under /var/crash)'\n");
-        ASSERT_EQ(small_fits("target path /var/crash\n"), 0);
-        teardown();
-        setup("echo 'xfs the xfs filesystem of /var/crash'\necho 'md-mod md RAID md0 (under /var/crash)'\n");
-        ASSERT_EQ(small_fits("target path /var/crash\n"), 0);
-        teardown();
+        ASSERT_EQ(local_fits("echo 'ext4 the ext4 filesystem of /var/crash'\n"
+                             "echo 'dm_mod LVM volume dm-0 (under /var/crash)'\n"), 0);
+        ASSERT_EQ(local_fits("echo 'xfs the xfs filesystem of /var/crash'\n"
+                             "echo 'md-mod md RAID md0 (under /var/crash)'\n"), 0);
         /* "dm_mods" is not dm_mod: whole names only. */
-        setup("echo 'dm_mods something else'\n");
-        ASSERT_EQ(small_fits("target path /var/crash\n"), 1);
-        teardown();
+        ASSERT_EQ(local_fits("echo 'dm_mods something else'\n"), 1);
 
         setup("exit 1\n");
         ASSERT_EQ(small_fits("target path /var/crash\n"), 0);
