@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +35,7 @@ struct load_options {
         char *initrd;
         char *append;
         int no_initrd;
+        bool decompressor_entry;        /* kernel_entry decompressor */
 };
 
 static void help(void) {
@@ -116,6 +118,7 @@ static int fill_from_config(struct load_options *o) {
                 }
                 o->initrd = strdup(xkd_config_get(c, XKD_CONF_INITRD));
         }
+        o->decompressor_entry = strcmp(xkd_config_get(c, XKD_CONF_KERNEL_ENTRY), "decompressor") == 0;
         v = xkd_config_get(c, XKD_CONF_APPEND);
         if (v && *v) {
                 char *joined = NULL;
@@ -136,7 +139,7 @@ static int fill_from_config(struct load_options *o) {
 
 /* Read the kernel and initramfs (sizes checked against the region first) and build the image. */
 static int build(xkd_hv *hv, const struct xkd_range *crash, const char *kernel, const char *initrd, const char *append,
-                 time_t load_time, struct xkd_load_inputs *li, struct xkd_image **ret) {
+                 bool decompressor_entry, time_t load_time, struct xkd_load_inputs *li, struct xkd_image **ret) {
         int r;
 
         /* Read and hashed once; what was measured before comes from the load cache. */
@@ -148,6 +151,7 @@ static int build(xkd_hv *hv, const struct xkd_range *crash, const char *kernel, 
                 .initrd = li->initrd, .initrd_size = li->initrd_size,
                 .kernel_path = kernel, .initrd_path = initrd,
                 .append = append,
+                .decompressor_entry = decompressor_entry,
                 .sysroot = xkd_host_sysroot(),
                 .load_time = load_time,
                 .known = li,
@@ -203,14 +207,15 @@ static int surely_nothing_armed(xkd_hv *hv, const struct xkd_state *st, int have
 }
 
 /* Put the previous image back exactly: the same files (checked by digest), the same append. */
-static int reload_previous(xkd_hv *hv, const struct xkd_range *crash, const struct xkd_state *prev) {
+static int reload_previous(xkd_hv *hv, const struct xkd_range *crash, const struct xkd_state *prev, bool decompressor_entry) {
         struct xkd_load_inputs li = {};
         struct xkd_image *img = NULL;
         char hex[XKD_SHA256_HEX_SIZE];
         struct xkd_state st;
         int r;
 
-        r = build(hv, crash, prev->kernel, *prev->initrd ? prev->initrd : NULL, prev->append, prev->time, &li, &img);
+        r = build(hv, crash, prev->kernel, *prev->initrd ? prev->initrd : NULL, prev->append, decompressor_entry, prev->time,
+                  &li, &img);
         if (r < 0)
                 goto out;
         xkd_sha256_to_hex(img->kernel_sha256, hex);
@@ -248,14 +253,14 @@ out:
  * previous image back, or disarm it and say so.
  */
 static void recover(xkd_hv *hv, const struct xkd_range *crash, const struct xkd_state *prev, int have_prev,
-                    const struct xkd_state *old, int have_old) {
+                    const struct xkd_state *old, int have_old, bool decompressor_entry) {
         struct xkd_state st = {};
         int r;
 
         if (have_prev) {
                 log_warning("Xen may have overwritten the previous crash image before refusing this one; loading the previous image (%s) again.",
                             prev->kernel);
-                r = reload_previous(hv, crash, prev);
+                r = reload_previous(hv, crash, prev, decompressor_entry);
                 if (r >= 0) {
                         log_warning("The previous crash image (%s) is loaded again; the new one is NOT loaded.", prev->kernel);
                         return;
@@ -316,7 +321,7 @@ int verb_load(int argc, char **argv) {
         }
 
         load_time = time(NULL);
-        r = build(hv, &crash, o.kernel, o.initrd, o.append, load_time, &li, &img);
+        r = build(hv, &crash, o.kernel, o.initrd, o.append, o.decompressor_entry, load_time, &li, &img);
         if (r < 0)
                 goto out;
         /* Everything Xen would refuse before writing is refused here, touching nothing. */
@@ -340,7 +345,7 @@ int verb_load(int argc, char **argv) {
 
         r = xkd_image_load(hv, img);
         if (r < 0) {
-                recover(hv, &crash, &prev, have_prev, &old, have_old);
+                recover(hv, &crash, &prev, have_prev, &old, have_old, o.decompressor_entry);
                 goto out;
         }
 

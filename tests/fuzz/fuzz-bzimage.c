@@ -2,13 +2,15 @@
 /*
  * Arbitrary bytes as a kernel file: the bzImage parser must refuse or return
  * a description that stays inside the buffer, and building boot_params from
- * an accepted header must not read past it either.
+ * an accepted header must not read past it either, nor unpacking its
+ * payload (gzip, xz, lzma, zstd or raw ELF) into a vmlinux image.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "bootparams.h"
 #include "bzimage.h"
+#include "vmlinux.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         struct xkd_bzimage b;
@@ -29,6 +31,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                 };
                 if (xkd_boot_params_build(&in, bp) == 0 && memcmp(bp + 0x202, "HdrS", 4) != 0)
                         abort();
+                struct xkd_vmlinux v = {};
+                if (xkd_vmlinux_unpack(&b, "fuzz", &v) == 0 && (!v.image || v.image_size > v.mem_size || v.mem_size > b.init_size))
+                        abort();
+                xkd_vmlinux_done(&v);
         }
         free(copy);
         return 0;

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <elf.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "bzimage.h"
 #include "loader-fixtures.h"
@@ -22,6 +24,7 @@ uint8_t *fake_bzimage(const struct fake_kernel *in, size_t *ret_size) {
         if (!k.xloadflags) k.xloadflags = XKD_XLF_KERNEL_64 | XKD_XLF_CAN_BE_LOADED_ABOVE_4G;
         if (!k.kernel_alignment) k.kernel_alignment = 0x200000;
         if (!k.payload) k.payload = 64 * 1024;
+        if (k.vmlinux && k.payload < 0x100 + k.vmlinux_size) k.payload = 0x100 + k.vmlinux_size;
         if (!k.init_size) k.init_size = (uint32_t) (4 * k.payload);
         if (!k.loadflags) k.loadflags = XKD_LOADED_HIGH;
         size = setup + k.payload;
@@ -45,8 +48,68 @@ uint8_t *fake_bzimage(const struct fake_kernel *in, size_t *ret_size) {
         put32(b + 0x260, k.init_size);
         for (size_t i = 0; i < k.payload; i++)
                 b[setup + i] = (uint8_t) (i * 31 + 7);
+        if (k.vmlinux) {
+                put32(b + 0x248, 0x100);
+                put32(b + 0x24c, (uint32_t) k.vmlinux_size);
+                memcpy(b + setup + 0x100, k.vmlinux, k.vmlinux_size);
+        }
         *ret_size = size;
         return b;
+}
+
+uint8_t *fake_vmlinux_elf(size_t *ret_size) {
+        static const struct { uint64_t offset, vaddr, paddr, filesz, memsz; uint32_t flags; } loads[] = {
+                { 0x1000, 0xffffffff81000000, 0x1000000, 0x3000, 0x3000, PF_R | PF_X },
+                { 0x4000, 0xffffffff81200000, 0x1200000, 0x1800, 0x2000, PF_R | PF_W },
+                { 0x6000, 0x0, 0x1202000, 0x800, 0x800, PF_R | PF_W },
+                { 0x7000, 0xffffffff81203000, 0x1203000, 0x4000, 0x6000, PF_R | PF_W | PF_X },
+        };
+        const size_t size = 0xb000;
+        uint8_t *b = calloc(1, size);
+        Elf64_Ehdr eh = {
+                .e_ident = { ELFMAG0, ELFMAG1, ELFMAG2, ELFMAG3, ELFCLASS64, ELFDATA2LSB, EV_CURRENT },
+                .e_type = ET_EXEC, .e_machine = EM_X86_64, .e_version = EV_CURRENT,
+                .e_entry = FAKE_VMLINUX_ENTRY, .e_phoff = sizeof(Elf64_Ehdr),
+                .e_ehsize = sizeof(Elf64_Ehdr), .e_phentsize = sizeof(Elf64_Phdr), .e_phnum = 5,
+        };
+
+        if (!b)
+                abort();
+        memcpy(b, &eh, sizeof(eh));
+        for (unsigned i = 0; i < 4; i++) {
+                Elf64_Phdr ph = {
+                        .p_type = PT_LOAD, .p_flags = loads[i].flags, .p_offset = loads[i].offset,
+                        .p_vaddr = loads[i].vaddr, .p_paddr = loads[i].paddr,
+                        .p_filesz = loads[i].filesz, .p_memsz = loads[i].memsz, .p_align = 0x200000,
+                };
+                memcpy(b + sizeof(eh) + i * sizeof(ph), &ph, sizeof(ph));
+                for (uint64_t j = 0; j < loads[i].filesz; j++)
+                        b[loads[i].offset + j] = (uint8_t) (j * 13 + i + 1) | 1;
+        }
+        /* The last segment's .bss stored as zeros, and a PT_NOTE that is not loaded. */
+        memset(b + 0x7000 + 0x2000, 0, 0x2000);
+        Elf64_Phdr note = { .p_type = PT_NOTE, .p_offset = 0x100, .p_paddr = 0x1000100, .p_filesz = 0x20, .p_memsz = 0x20 };
+        memcpy(b + sizeof(eh) + 4 * sizeof(note), &note, sizeof(note));
+        *ret_size = size;
+        return b;
+}
+
+uint8_t *gzip_bytes(const void *buf, size_t size, size_t *ret_size) {
+        z_stream z = {};
+        size_t cap = compressBound(size) + 64;
+        uint8_t *out = malloc(cap);
+
+        if (!out || deflateInit2(&z, 6, Z_DEFLATED, 31, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+                abort();
+        z.next_in = (Bytef *) buf;
+        z.avail_in = (uInt) size;
+        z.next_out = out;
+        z.avail_out = (uInt) cap;
+        if (deflate(&z, Z_FINISH) != Z_STREAM_END)
+                abort();
+        *ret_size = z.total_out;
+        deflateEnd(&z);
+        return out;
 }
 
 const char fake_host_config[] =

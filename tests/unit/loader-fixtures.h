@@ -16,10 +16,23 @@ struct fake_kernel {
         uint32_t init_size;             /* default 4 * payload */
         size_t payload;                 /* protected-mode bytes, default 64 KiB */
         uint8_t loadflags;              /* default LOADED_HIGH */
+        const void *vmlinux;            /* a payload (ELF, maybe compressed) at +0x100, named by 0x248/0x24c */
+        size_t vmlinux_size;            /* 0: no payload fields, as in a pre-2.08 header */
 };
 
 /* malloc'd bzImage; fields left 0 take the defaults above. */
 uint8_t *fake_bzimage(const struct fake_kernel *k, size_t *ret_size);
+
+/* A vmlinux-like ELF: four PT_LOADs from 0x1000000 (text, a 2 MiB gap, data
+ * with .bss past its file bytes, a zero-based percpu section, init + .bss
+ * stored as zeros), entry 0x1000040.  malloc'd. */
+#define FAKE_VMLINUX_BASE  0x1000000ULL
+#define FAKE_VMLINUX_ENTRY 0x1000040ULL
+#define FAKE_VMLINUX_MEM   0x209000ULL    /* 0x1209000 - base */
+#define FAKE_VMLINUX_DATA  0x205000ULL    /* bytes up to the last nonzero one */
+uint8_t *fake_vmlinux_elf(size_t *ret_size);
+/* gzip of buf (malloc'd); the kernel's own payload format. */
+uint8_t *gzip_bytes(const void *buf, size_t size, size_t *ret_size);
 
 /* Simulator configuration of a 2 GiB, 2-CPU QEMU-like host, crash region 256 MiB at 0x69d8d000. */
 #define FAKE_CRASH_START  0x69d8d000ULL

@@ -221,7 +221,8 @@ TEST(every_key_from_file_with_file_line_origin) {
                 "dracut_args --add lvm --omit-drivers 'nouveau radeon'\n"
                 "extra_modules nvme mpt3sas\n"
                 "ssh_known_hosts /etc/xen-kdump/pinned\n"
-                "target_fs UUID=0f3c2a7e-5b1d-4c8e-9a6f-1e2d3c4b5a69\n";
+                "target_fs UUID=0f3c2a7e-5b1d-4c8e-9a6f-1e2d3c4b5a69\n"
+                "kernel_entry decompressor\n";
         int r = 0;
         xkd_config *c = parsed(text, &r);
         const struct xkd_config_origin *o;
@@ -255,6 +256,7 @@ TEST(every_key_from_file_with_file_line_origin) {
         ASSERT_STREQ(xkd_config_get(c, XKD_CONF_DRACUT_ARGS), "--add lvm --omit-drivers 'nouveau radeon'");
         ASSERT_STREQ(xkd_config_get(c, XKD_CONF_EXTRA_MODULES), "nvme mpt3sas");
         ASSERT_STREQ(xkd_config_get(c, XKD_CONF_SSH_KNOWN_HOSTS), "/etc/xen-kdump/pinned");
+        ASSERT_STREQ(xkd_config_get(c, XKD_CONF_KERNEL_ENTRY), "decompressor");
         /* Line numbers count comments and blank lines; key k sits on line k + 3. */
         for (int k = 0; k < _XKD_CONF_MAX; k++) {
                 o = xkd_config_origin(c, (enum xkd_config_key) k);

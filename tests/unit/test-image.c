@@ -25,6 +25,9 @@ struct built {
         int r;
 };
 
+/* kernel_entry decompressor for the next build_with(). */
+static bool decompressor_entry;
+
 static struct built build_with(const char *config, const struct fake_kernel *k, size_t initrd_size, const char *append) {
         struct built b = { .initrd_size = initrd_size };
 
@@ -39,6 +42,7 @@ static struct built build_with(const char *config, const struct fake_kernel *k, 
                 .initrd = initrd_size ? b.initrd : NULL, .initrd_size = initrd_size,
                 .kernel_path = "/boot/vmlinuz-test", .initrd_path = "/boot/initrd-test",
                 .append = append, .sysroot = fake_sysroot(), .load_time = 1795850000,
+                .decompressor_entry = decompressor_entry,
         };
         b.r = xkd_image_build(b.hv, &in, &b.img);
         return b;
@@ -349,6 +353,71 @@ TEST(known_inputs_give_the_same_image) {
         ASSERT_MEMEQ(b.img->initrd_sha256, li.initrd_sha256, 32);
         done(&a);
         done(&b);
+}
+
+/* A payload load can unpack: Xen gets the vmlinux laid out by physical
+ * address and the stub jumps to its entry point; with kernel_entry
+ * decompressor, the bzImage and +0x200 as before. */
+TEST(unpacked_kernel_entered_at_its_entry_point) {
+        size_t elf_size, gz_size;
+        uint8_t *elf = fake_vmlinux_elf(&elf_size), *gz = gzip_bytes(elf, elf_size, &gz_size);
+        const struct fake_kernel k = { .vmlinux = gz, .vmlinux_size = gz_size, .init_size = 0x400000 };
+        struct built b = build_with(fake_host_config, &k, 123457, "quiet");
+        const struct xkd_segment *ks;
+        struct xkd_vmlinux want = {};
+
+        ASSERT_EQ(b.r, 0);
+        ASSERT_EQ(xkd_vmlinux_from_elf(elf, elf_size, 0, 0x400000, &want), 0);
+        ks = &b.img->segments[b.img->index[XKD_SEG_KERNEL]];
+        ASSERT_U64_EQ(ks->dest_maddr, b.img->kernel_maddr);
+        ASSERT_U64_EQ(b.img->kernel_maddr % XKD_VMLINUX_ALIGN, 0);
+        ASSERT_U64_EQ(ks->dest_size, FAKE_VMLINUX_MEM);
+        ASSERT_U64_EQ(ks->buf_size, FAKE_VMLINUX_DATA);
+        ASSERT_U64_EQ(b.img->boot_params_maddr, b.img->kernel_maddr + FAKE_VMLINUX_MEM);
+        ASSERT_U64_EQ(stub_params(&b).kernel_entry, b.img->kernel_maddr + (FAKE_VMLINUX_ENTRY - FAKE_VMLINUX_BASE));
+        ASSERT_U64_EQ(stub_params(&b).regions[1].size, FAKE_VMLINUX_DATA);     /* the digest covers the vmlinux */
+
+        /* In machine memory: the layout, then zeros to the end of its span (.bss). */
+        uint8_t *mem = malloc(FAKE_VMLINUX_MEM);
+        ASSERT_EQ(xkd_image_load(b.hv, b.img), 0);
+        ASSERT_EQ(xkd_hv_sim_read(b.hv, b.img->kernel_maddr, mem, FAKE_VMLINUX_MEM), 0);
+        ASSERT_MEMEQ(mem, want.image, FAKE_VMLINUX_DATA);
+        for (size_t i = FAKE_VMLINUX_DATA; i < FAKE_VMLINUX_MEM; i++)
+                ASSERT_EQ(mem[i], 0);
+        free(mem);
+        done(&b);
+
+        decompressor_entry = true;
+        b = build_with(fake_host_config, &k, 123457, "quiet");
+        decompressor_entry = false;
+        ASSERT_EQ(b.r, 0);
+        ASSERT_TRUE(b.img->vmlinux.image == NULL);
+        ks = &b.img->segments[b.img->index[XKD_SEG_KERNEL]];
+        ASSERT_TRUE(ks->buf == b.img->bz.kernel);
+        ASSERT_U64_EQ(ks->dest_size, 0x400000);
+        ASSERT_U64_EQ(stub_params(&b).kernel_entry, b.img->kernel_maddr + 0x200);
+        done(&b);
+        xkd_vmlinux_done(&want);
+        free(gz);
+        free(elf);
+}
+
+/* A payload that decodes into no kernel: refused before any hypercall. */
+TEST(corrupt_payload_refused_before_any_hypercall) {
+        size_t elf_size, gz_size;
+        uint8_t *elf = fake_vmlinux_elf(&elf_size), *gz = gzip_bytes(elf, elf_size, &gz_size);
+
+        gz[gz_size / 2] ^= 0xff;
+        stderr_capture_begin();
+        struct built b = build_with(fake_host_config, &(struct fake_kernel) { .vmlinux = gz, .vmlinux_size = gz_size, .init_size = 0x400000 },
+                                    123457, "quiet");
+        const char *err = stderr_capture_end();
+        ASSERT_EQ(b.r, -EBADMSG);
+        ASSERT_TRUE(b.img == NULL);
+        ASSERT_CONTAINS(err, "/boot/vmlinuz-test is corrupt");
+        done(&b);
+        free(gz);
+        free(elf);
 }
 
 TEST(region_too_small_names_crashkernel) {

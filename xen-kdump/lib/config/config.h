@@ -47,6 +47,7 @@ enum xkd_config_key {
         XKD_CONF_EXTRA_MODULES,
         XKD_CONF_SSH_KNOWN_HOSTS,
         XKD_CONF_TARGET_FS,
+        XKD_CONF_KERNEL_ENTRY,
         _XKD_CONF_MAX,
 };
 

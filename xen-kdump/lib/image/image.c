@@ -36,6 +36,7 @@ struct xkd_image *xkd_image_free(struct xkd_image *img) {
         free(img->boot_params_buf);
         free(img->elfcorehdr_buf);
         free(img->stub_buf);
+        xkd_vmlinux_done(&img->vmlinux);
         free(img);
         return NULL;
 }
@@ -171,6 +172,11 @@ int xkd_image_build(xkd_hv *hv, const struct xkd_image_input *in, struct xkd_ima
         r = xkd_bzimage_parse(in->kernel, in->kernel_size, &img->bz);
         if (r < 0)
                 goto fail;
+        if (!in->decompressor_entry) {
+                r = xkd_vmlinux_unpack(&img->bz, in->kernel_path ? in->kernel_path : "the kernel", &img->vmlinux);
+                if (r < 0 && r != -EOPNOTSUPP)
+                        goto fail;
+        }
 
         r = xkd_hv_get_crash_range(hv, &img->crash);
         if (r < 0) {
@@ -223,8 +229,14 @@ int xkd_image_build(xkd_hv *hv, const struct xkd_image_input *in, struct xkd_ima
         uint64_t rs = img->crash.start, re = img->crash.start + img->crash.size;
         /* A relocatable kernel below LOAD_PHYSICAL_ADDR moves itself up to it: keep it there or above. */
         min_load = img->bz.pref_address && img->bz.pref_address <= 64 * MiB ? img->bz.pref_address : 16 * MiB;
-        img->kernel_maddr = align_up(rs > min_load ? rs : min_load, img->bz.kernel_alignment);
-        p = img->kernel_maddr + align_up(img->bz.init_size, XKD_PAGE_SIZE);
+        const bool unpacked = img->vmlinux.image != NULL;
+        uint64_t kernel_align = img->bz.kernel_alignment, kernel_mem = img->bz.init_size;
+        if (unpacked) {
+                kernel_align = kernel_align > XKD_VMLINUX_ALIGN ? kernel_align : XKD_VMLINUX_ALIGN;
+                kernel_mem = img->vmlinux.mem_size;
+        }
+        img->kernel_maddr = align_up(rs > min_load ? rs : min_load, kernel_align);
+        p = img->kernel_maddr + align_up(kernel_mem, XKD_PAGE_SIZE);
 
         img->boot_params_maddr = p;
         img->cmdline_maddr = p + XKD_BOOT_PARAMS_SIZE;
@@ -250,7 +262,10 @@ int xkd_image_build(xkd_hv *hv, const struct xkd_image_input *in, struct xkd_ima
         unsigned n = 0;
 #define ADD_SEG(kind, b, bs, d, ds) do { img->index[kind] = (int) n; s[n++] = (struct xkd_segment) { (b), (bs), (d), (ds) }; } while (0)
         ADD_SEG(XKD_SEG_LOWMEM, NULL, 0, 0, XKD_LOW_MEMORY_END);
-        ADD_SEG(XKD_SEG_KERNEL, img->bz.kernel, img->bz.kernel_size, img->kernel_maddr, align_up(img->bz.init_size, XKD_PAGE_SIZE));
+        if (unpacked)
+                ADD_SEG(XKD_SEG_KERNEL, img->vmlinux.image, img->vmlinux.image_size, img->kernel_maddr, align_up(kernel_mem, XKD_PAGE_SIZE));
+        else
+                ADD_SEG(XKD_SEG_KERNEL, img->bz.kernel, img->bz.kernel_size, img->kernel_maddr, align_up(kernel_mem, XKD_PAGE_SIZE));
         ADD_SEG(XKD_SEG_BOOT_PARAMS, NULL, 0, img->boot_params_maddr, img->elfcorehdr_maddr - img->boot_params_maddr);
         ADD_SEG(XKD_SEG_ELFCOREHDR, NULL, 0, img->elfcorehdr_maddr, elf_seg_size);
         ADD_SEG(XKD_SEG_STUB, NULL, 0, stub_maddr, align_up(xkd_purgatory_mem_size(), XKD_PAGE_SIZE));
@@ -347,7 +362,8 @@ int xkd_image_build(xkd_hv *hv, const struct xkd_image_input *in, struct xkd_ima
 
         /* --- the stub: digest over every other buffered segment, in order --- */
         struct xkd_purgatory_params pp = {
-                .kernel_entry = img->kernel_maddr + 0x200,
+                /* The vmlinux's startup_64, or the decompressor's 64-bit entry. */
+                .kernel_entry = img->kernel_maddr + (unpacked ? img->vmlinux.entry_offset : 0x200),
                 .boot_params = img->boot_params_maddr,
                 .serial_port = xkd_serial_port_from_xen(xen_cmdline),
         };
@@ -398,6 +414,13 @@ int xkd_image_build(xkd_hv *hv, const struct xkd_image_input *in, struct xkd_ima
                                  (unsigned long long) g->dest_maddr, (unsigned long long) (g->dest_maddr + g->dest_size),
                                  (unsigned long long) (g->dest_size >> 10), (unsigned long long) g->buf_size);
                 }
+        if (unpacked)
+                log_info("kernel unpacked in dom0: %llu KiB of vmlinux (%llu KiB of data), entered at +0x%llx",
+                         (unsigned long long) (img->vmlinux.mem_size >> 10), (unsigned long long) (img->vmlinux.image_size >> 10),
+                         (unsigned long long) img->vmlinux.entry_offset);
+        else
+                log_info("kernel entered through its decompressor (%s)",
+                         in->decompressor_entry ? "kernel_entry decompressor" : "its payload cannot be unpacked here");
         log_info("crash region 0x%llx, %llu MiB; the image needs %llu MiB of it (with Xen's pages and 48 MiB to run)",
                  (unsigned long long) img->crash.start, (unsigned long long) (img->crash.size >> 20),
                  (unsigned long long) ((img->needed + MiB - 1) / MiB));

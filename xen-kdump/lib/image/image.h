@@ -4,7 +4,11 @@
 /*
  * The crash image: everything xen-kdump load hands to Xen.  Segments, in
  * address order inside the crash region:
- *   kernel        at kernel_alignment, dest_size = init_size (its work area)
+ *   kernel        the vmlinux unpacked from the bzImage (vmlinux.h), dest_size
+ *                 = its memory span, entered at its e_entry; or, with
+ *                 decompressor_entry or a payload only a tool decodes, the
+ *                 bzImage's protected-mode code, dest_size = init_size (its
+ *                 work area), entered at +0x200
  *   boot_params   zero page + command line
  *   elfcorehdr    ELF core header + the XEN_KDUMP note (E820-reserved)
  *   stub          the purgatory entry stub (the entry point; its SHA-256
@@ -18,6 +22,7 @@
  * runs in it.
  */
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
@@ -25,6 +30,7 @@
 #include "bzimage.h"
 #include "hv.h"
 #include "sha256.h"
+#include "vmlinux.h"
 
 struct xkd_load_inputs;
 
@@ -50,6 +56,7 @@ struct xkd_image_input {
         const char *kernel_path;        /* for the note and the state file */
         const char *initrd_path;
         const char *append;             /* user's capture command line additions */
+        bool decompressor_entry;        /* enter the bzImage, do not unpack it */
         const char *sysroot;            /* host files (see host.h); "" = / */
         time_t load_time;
         /* The same kernel and initrd read by xkd_load_inputs_read(), with their
@@ -64,6 +71,7 @@ struct xkd_image {
         uint64_t entry;
         struct xkd_range crash;
         struct xkd_bzimage bz;
+        struct xkd_vmlinux vmlinux;     /* image NULL: entered through the decompressor */
         char cmdline[XKD_CMDLINE_MAX];
         uint64_t kernel_maddr, boot_params_maddr, cmdline_maddr, elfcorehdr_maddr;
         uint64_t loadinfo_maddr, loadinfo_size, initrd_maddr;

@@ -59,6 +59,8 @@ struct decoder {
         bool gz_ended;                  /* a gzip member ended; another may follow */
         lzma_stream *xz;
         bool cached;                    /* zstd/xz are the kept ones below */
+        bool single;                    /* one stream, that must end whole */
+        bool whole;                     /* a stream reached its end, its checks passed */
 };
 
 /* The zstd and xz decoders are kept for the next stream (one process decodes
@@ -81,11 +83,12 @@ static bool kept_busy;
 
 static void decoder_done(struct decoder *d);
 
-static int decoder_init(struct decoder *d, enum xkd_compression_kind kind) {
+static int decoder_init(struct decoder *d, enum xkd_compression_kind kind, bool single) {
         int r = 0;
 
         memset(d, 0, sizeof(*d));
         d->kind = kind;
+        d->single = single;
         d->cached = !kept_busy && kind != XKD_COMP_GZIP;
         if (d->cached)
                 kept_busy = true;
@@ -111,7 +114,7 @@ static int decoder_init(struct decoder *d, enum xkd_compression_kind kind) {
                         *d->xz = (lzma_stream) LZMA_STREAM_INIT;
                 if (!d->xz)
                         r = -ENOMEM;
-                else if ((kind == XKD_COMP_XZ ? lzma_stream_decoder(d->xz, XZ_MEMLIMIT, LZMA_CONCATENATED)
+                else if ((kind == XKD_COMP_XZ ? lzma_stream_decoder(d->xz, XZ_MEMLIMIT, single ? 0 : LZMA_CONCATENATED)
                                               : lzma_alone_decoder(d->xz, XZ_MEMLIMIT)) != LZMA_OK)
                         r = -ENOMEM;
                 break;
@@ -149,9 +152,14 @@ static int decoder_step(struct decoder *d, const uint8_t **in, size_t *in_left, 
         case XKD_COMP_ZSTD: {
                 ZSTD_inBuffer ib = { *in, *in_left, 0 };
                 ZSTD_outBuffer ob = { out, out_size, 0 };
-                over = ZSTD_isError(ZSTD_decompressStream(d->zstd, &ob, &ib));
+                size_t k = ZSTD_decompressStream(d->zstd, &ob, &ib);
+                over = ZSTD_isError(k);
                 *in_left -= ib.pos;
                 *produced = ob.pos;
+                if (k == 0) {                   /* a frame ended, flushed, its checksum right */
+                        d->whole = true;
+                        over = d->single;
+                }
                 break;
         }
         case XKD_COMP_GZIP: {
@@ -170,8 +178,10 @@ static int decoder_step(struct decoder *d, const uint8_t **in, size_t *in_left, 
                 int k = inflate(&d->gz, Z_NO_FLUSH);
                 *in_left -= offered - d->gz.avail_in;
                 *produced = out_size - d->gz.avail_out;
-                if (k == Z_STREAM_END)
-                        d->gz_ended = true;
+                if (k == Z_STREAM_END) {
+                        d->gz_ended = d->whole = true;
+                        over = d->single;
+                }
                 else if (k != Z_OK && k != Z_BUF_ERROR)
                         over = 1;
                 break;
@@ -185,6 +195,7 @@ static int decoder_step(struct decoder *d, const uint8_t **in, size_t *in_left, 
                 *in_left = d->xz->avail_in;
                 *produced = out_size - d->xz->avail_out;
                 over = k != LZMA_OK && k != LZMA_BUF_ERROR;
+                d->whole = k == LZMA_STREAM_END;
                 break;
         }
         }
@@ -193,7 +204,7 @@ static int decoder_step(struct decoder *d, const uint8_t **in, size_t *in_left, 
 }
 
 /* From fd, or (fd < 0) from the len bytes at data. */
-static int decode_in_process(int fd, const void *data, size_t len, enum xkd_compression_kind kind,
+static int decode_in_process(int fd, const void *data, size_t len, enum xkd_compression_kind kind, bool single,
                              const char *what, xkd_decompress_sink sink, void *userdata) {
         /* Under 128 KiB: the sanitizers' allocator maps anything larger afresh. */
         const size_t in_size = 120 << 10, out_size = 120 << 10;
@@ -204,7 +215,7 @@ static int decode_in_process(int fd, const void *data, size_t len, enum xkd_comp
         bool eof = fd < 0;
         int r;
 
-        r = decoder_init(&d, kind);
+        r = decoder_init(&d, kind, single);
         if (r < 0 || (fd >= 0 && !inbuf) || !outbuf) {
                 if (r == 0)
                         decoder_done(&d);
@@ -241,6 +252,8 @@ static int decode_in_process(int fd, const void *data, size_t len, enum xkd_comp
                 if (produced == 0 && in_left > 0 && in_left == left_before)
                         break;          /* no progress: never spin */
         }
+        if (single && r == 0 && !d.whole)
+                r = -EBADMSG;
         decoder_done(&d);
         free(inbuf);
         free(outbuf);
@@ -255,7 +268,14 @@ int xkd_decompress_buf(const void *data, size_t len, enum xkd_compression_kind k
                        xkd_decompress_sink sink, void *userdata) {
         if (!xkd_decompress_in_process(kind))
                 return -EOPNOTSUPP;
-        return decode_in_process(-1, data, len, kind, what, sink, userdata);
+        return decode_in_process(-1, data, len, kind, false, what, sink, userdata);
+}
+
+int xkd_decompress_buf_whole(const void *data, size_t len, enum xkd_compression_kind kind, const char *what,
+                             xkd_decompress_sink sink, void *userdata) {
+        if (!xkd_decompress_in_process(kind))
+                return -EOPNOTSUPP;
+        return decode_in_process(-1, data, len, kind, true, what, sink, userdata);
 }
 
 int xkd_decompress_fd(int fd, enum xkd_compression_kind kind, const char *what,
@@ -278,7 +298,7 @@ int xkd_decompress_fd(int fd, enum xkd_compression_kind kind, const char *what,
         const char *const *argv = tools[kind];
 
         if (xkd_decompress_in_process(kind))
-                return decode_in_process(fd, NULL, 0, kind, what, sink, userdata);
+                return decode_in_process(fd, NULL, 0, kind, false, what, sink, userdata);
 
         if (pipe2(pipefd, O_CLOEXEC) < 0)
                 return log_error_errno(-errno, "Failed to create a pipe: %m");

@@ -39,3 +39,9 @@ bool xkd_decompress_in_process(enum xkd_compression_kind kind);
 /* The same from memory; -EOPNOTSUPP for the kinds that need a tool. */
 int xkd_decompress_buf(const void *data, size_t len, enum xkd_compression_kind kind, const char *what,
                        xkd_decompress_sink sink, void *userdata);
+/* One stream that must be whole: its end reached and its checksum right
+ * (gzip's CRC, xz's checks, zstd's when the frame has one), else -EBADMSG;
+ * what follows it is ignored (a kernel payload's appended size word).  The
+ * sink must not stop early (that also gives -EBADMSG). */
+int xkd_decompress_buf_whole(const void *data, size_t len, enum xkd_compression_kind kind, const char *what,
+                             xkd_decompress_sink sink, void *userdata);
