@@ -75,6 +75,26 @@ void gen_kernels(void) {
         put32(k + 0x248, 0xfffffff0u);   /* payload_offset */
         put32(k + 0x24c, 0x7fffffffu);   /* payload_length */
         kernel_emit("payload-offset-wild", k, n);
+        /* Payloads load unpacks (vmlinux.h): damaged, cut short, not a kernel, or one only a tool decodes. */
+        {
+                size_t elf_size, gz_size;
+                uint8_t *elf = fake_vmlinux_elf(&elf_size), *gz = gzip_bytes(elf, elf_size, &gz_size);
+                uint8_t *kk;
+
+                gz[gz_size - 8] ^= 1;           /* gzip's CRC */
+                kk = fake_bzimage(&(struct fake_kernel) { .vmlinux = gz, .vmlinux_size = gz_size, .init_size = 0x600000 }, &n);
+                kernel_emit("payload-gzip-crc", kk, n);
+                kk = fake_bzimage(&(struct fake_kernel) { .vmlinux = gz, .vmlinux_size = gz_size / 2, .init_size = 0x600000 }, &n);
+                kernel_emit("payload-gzip-cut", kk, n);
+                elf[0] = 'X';
+                kk = fake_bzimage(&(struct fake_kernel) { .vmlinux = elf, .vmlinux_size = elf_size, .init_size = 0x600000 }, &n);
+                kernel_emit("payload-not-elf", kk, n);
+                memcpy(elf, "\x02\x21\x4c\x18", 4);        /* lz4's magic: the decompressor runs at the crash */
+                kk = fake_bzimage(&(struct fake_kernel) { .vmlinux = elf, .vmlinux_size = elf_size, .init_size = 0x600000 }, &n);
+                kernel_emit("payload-lz4", kk, n);
+                free(gz);
+                free(elf);
+        }
         k = fake_bzimage(&good, &n);
         put32(k + 0x1f4, 0xffffffffu);   /* syssize */
         kernel_emit("syssize-huge", k, n);

@@ -229,7 +229,7 @@ int xkd_vmlinux_unpack(const struct xkd_bzimage *bz, const char *path, struct xk
         if (bz->version < 0x0208 || !len)
                 return -EOPNOTSUPP;     /* no payload fields: only the decompressor knows */
         if (off > bz->kernel_size || len > bz->kernel_size - off)
-                return log_error_errno(-EINVAL, "The kernel %s is corrupt: its payload (%u bytes at %u) lies outside the file; reinstall the kernel package.",
+                return log_error_errno(-EINVAL, "The kernel %s is corrupt (its payload, %u bytes at %u, lies outside the file); reinstall the kernel package.",
                                        path, len, off);
         const uint8_t *payload = bz->kernel + off;
         enum xkd_compression_kind kind = xkd_compression_detect(payload, len);
@@ -249,8 +249,8 @@ int xkd_vmlinux_unpack(const struct xkd_bzimage *bz, const char *path, struct xk
         if (r == -EOPNOTSUPP)
                 log_info("%s is %s: its decompressor runs at the crash.", path, b->why);
         else if (r < 0 && b->why[0])
-                log_error_errno(r, "The kernel %s is corrupt: its %s payload is %s; reinstall the kernel package (or set 'kernel_entry decompressor' in xen-kdump.conf if it boots).",
-                                path, xkd_compression_name(kind), b->why);
+                log_error_errno(r, "The kernel %s is corrupt (its %s payload: %s); reinstall the kernel package, or set 'kernel_entry decompressor' in xen-kdump.conf if it boots.",
+                                path, kind == XKD_COMP_UNKNOWN ? "uncompressed" : xkd_compression_name(kind), b->why);
         else if (r < 0)
                 log_error_errno(r, "Cannot unpack the kernel %s's %s payload: %m; reinstall the kernel package.", path,
                                 xkd_compression_name(kind));

@@ -23,6 +23,9 @@ _config = """# appliance-local (tests/vm): the defaults but for the harness's ho
 """ + _debian.CONFIG_HEAD + """target path /var/crash
 final_action reboot
 """ + _debian.CONFIG_HOOKS
+# Capture-kernel arguments to measure (bench experiments), as the config's append.
+if os.environ.get("XKD_APPLIANCE_APPEND"):
+    _config += "append %s\n" % os.environ["XKD_APPLIANCE_APPEND"]
 ROOTFS_SCRIPT = _debian.rootfs_script(_config, _debian.test_script(True, _report_check))
 
 
