@@ -5,6 +5,7 @@
 #include <libelf.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -28,7 +29,69 @@ struct xkd_vmcore {
         size_t notes_size;
         size_t dropped;                 /* PT_LOADs no x86_64 machine can have */
         uint64_t dropped_bytes, dropped_first;
+        /* The file mapped one window at a time (read_at()); no_map after a refusal. */
+        uint8_t *win;
+        uint64_t win_off, win_len;
+        bool no_map;
 };
+
+/*
+ * read() of /proc/vmcore maps, copies and unmaps each page of old memory on
+ * its own (x86's copy_oldmem_page: ioremap, copy, iounmap), a kernel mapping
+ * and its teardown per 4 KiB; mmap() maps a whole window once (makedumpfile
+ * reads through 4 MiB mappings for this).  The window is never mapped past
+ * the size the file had at open, so a regular file's end is never touched.
+ */
+#define MAP_WINDOW (UINT64_C(4) << 20)
+
+static void unmap_window(struct xkd_vmcore *vm) {
+        if (vm->win)
+                munmap(vm->win, (size_t) vm->win_len);
+        vm->win = NULL;
+        vm->win_len = 0;
+}
+
+static bool map_window(struct xkd_vmcore *vm, uint64_t off) {
+        uint64_t start = off & ~(MAP_WINDOW - 1);
+        uint64_t len = vm->file_size - start < MAP_WINDOW ? vm->file_size - start : MAP_WINDOW;
+
+        /* Whole pages only: /proc/vmcore refuses a mapping past its size. */
+        len &= ~(uint64_t) 4095;
+        unmap_window(vm);
+        if (off >= start + len)
+                return false;           /* the file's last partial page: pread */
+        void *w = mmap(NULL, (size_t) len, PROT_READ, MAP_PRIVATE, vm->fd, (off_t) start);
+        if (w == MAP_FAILED) {
+                log_debug("vmcore: mmap at %llu failed (%m): reading with pread", (unsigned long long) start);
+                vm->no_map = true;
+                return false;
+        }
+        vm->win = w;
+        vm->win_off = start;
+        vm->win_len = len;
+        return true;
+}
+
+/* n bytes at file offset off, inside file_size (checked by the caller). */
+static int read_at(struct xkd_vmcore *vm, uint8_t *p, size_t n, uint64_t off) {
+        while (n > 0 && !vm->no_map) {
+                if ((!vm->win || off < vm->win_off || off >= vm->win_off + vm->win_len) && !map_window(vm, off))
+                        break;
+                size_t k = (size_t) (vm->win_off + vm->win_len - off);
+                if (k > n)
+                        k = n;
+                memcpy(p, vm->win + (off - vm->win_off), k);
+                p += k;
+                off += k;
+                n -= k;
+        }
+        if (n == 0)
+                return 0;
+        ssize_t got = pread(vm->fd, p, n, (off_t) off);
+        if (got < 0)
+                return -errno;
+        return (size_t) got == n ? 0 : -EIO;
+}
 
 static int range_cmp(const void *a, const void *b) {
         const struct xkd_ram_range *x = a, *y = b;
@@ -169,6 +232,7 @@ fail:
 struct xkd_vmcore *xkd_vmcore_free(struct xkd_vmcore *vm) {
         if (!vm)
                 return NULL;
+        unmap_window(vm);
         if (vm->fd >= 0)
                 close(vm->fd);
         free(vm->ranges);
@@ -264,11 +328,9 @@ int xkd_vmcore_read(struct xkd_vmcore *vm, uint64_t maddr, void *buf, size_t len
                 uint64_t off = rr->file_offset + in;
                 if (off >= vm->file_size || n > vm->file_size - off)
                         return -EIO;
-                ssize_t got = pread(vm->fd, p, n, (off_t) off);
-                if (got < 0)
-                        return -errno;
-                if ((size_t) got != n)
-                        return -EIO;
+                int r = read_at(vm, p, n, off);
+                if (r < 0)
+                        return r;
                 p += n;
                 maddr += n;
                 len -= n;
