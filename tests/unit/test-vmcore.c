@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "test.h"
@@ -233,6 +234,62 @@ TEST(generator_vmcore_round_trips_pages_and_hole) {
         ASSERT_MEMEQ(page, vmgen_page(g, 2000), 4096);
         xkd_vmcore_free(vm);
         unlink(path);
+        vmgen_free(g);
+}
+
+/* Reads through the 4 MiB mapped windows (vmcore.c) in odd sizes that cross
+ * windows, ranges and the hole give the generator's bytes, then a cut file's
+ * last partial page still reads (pread) and what it lost reports EIO. */
+TEST(reads_across_mapped_windows_and_a_cut_tail) {
+        struct vmgen *g = vmgen_new(&(struct vmgen_config) { .ram_size = 14u << 20, .hole_size = 1u << 20 });
+        struct xkd_vmcore *vm = NULL;
+        char path[] = "/tmp/xkd-test-win-XXXXXX";
+        close(mkstemp(path));
+        uint64_t max = vmgen_max_pfn(g);
+        uint8_t *want = calloc(max, 4096), *got = calloc(max, 4096);
+
+        for (uint64_t m = 0; m < max; m++)
+                if (vmgen_is_ram(g, m)) {
+                        uint8_t *pg = vmgen_page(g, m);
+                        for (int i = 0; i < 4096; i += 8)
+                                memcpy(pg + i, &(uint64_t) { m * 4096 + (uint64_t) i }, 8);
+                        memcpy(want + m * 4096, pg, 4096);
+                }
+        ASSERT_EQ(vmgen_write(g, path), 0);
+        ASSERT_EQ(xkd_vmcore_open(path, &vm), 0);
+        for (uint64_t m = 0; m < max; m++) {
+                if (!vmgen_is_ram(g, m))
+                        continue;
+                uint64_t run = 1;
+                while (m + run < max && vmgen_is_ram(g, m + run))
+                        run++;
+                for (uint64_t a = m * 4096; a < (m + run) * 4096;) {
+                        size_t n = 12345;
+                        if (n > (m + run) * 4096 - a)
+                                n = (size_t) ((m + run) * 4096 - a);
+                        ASSERT_EQ(xkd_vmcore_read(vm, a, got + a, n), 0);
+                        a += n;
+                }
+                m += run - 1;
+        }
+        ASSERT_MEMEQ(got, want, max * 4096);
+        xkd_vmcore_free(vm);
+
+        /* Cut 100 bytes into the last page: its first 100 bytes still read. */
+        struct stat st;
+        ASSERT_EQ(stat(path, &st), 0);
+        ASSERT_EQ(truncate(path, st.st_size - 4096 + 100), 0);
+        ASSERT_EQ(xkd_vmcore_open(path, &vm), 0);
+        uint8_t tail[4096];
+        ASSERT_EQ(xkd_vmcore_read(vm, (max - 1) * 4096, tail, 100), 0);
+        ASSERT_MEMEQ(tail, want + (max - 1) * 4096, 100);
+        ASSERT_EQ(xkd_vmcore_read(vm, (max - 1) * 4096, tail, 101), -EIO);
+        ASSERT_EQ(xkd_vmcore_read(vm, (max - 2) * 4096, tail, 4096), 0);
+        ASSERT_MEMEQ(tail, want + (max - 2) * 4096, 4096);
+        xkd_vmcore_free(vm);
+        unlink(path);
+        free(want);
+        free(got);
         vmgen_free(g);
 }
 
