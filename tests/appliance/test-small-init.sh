@@ -144,7 +144,7 @@ appear
 run
 check "disk there: saved, and no modalias pass (no modprobe at all)" 'saved && [ "$(calls)" = 0 ] && ! grep -q modalias "$T/out"'
 
-setup
+setup "timeout 10"
 run
 check "disk late (its controller's driver not named): the modalias pass runs once, a second after the wait began (${took}s)" \
     'grep -q "UUID=1111 is not there 1 s after the named drivers: loading the drivers of the devices present (modalias)" "$T/out" &&
