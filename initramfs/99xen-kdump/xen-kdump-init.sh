@@ -23,7 +23,9 @@ exec < /dev/console > /dev/console 2>&1
 read -r up _ < /proc/uptime
 echo "xen-kdump: small capture image, $up s after boot"
 if [ -r /etc/xen-kdump/modules ]; then
-    if . /usr/lib/xen-kdump/capture-lib.sh; then
+    # dash exits when '.' cannot read its file: PID 1 must not (a panic).
+    lib=/usr/lib/xen-kdump/capture-lib.sh
+    if [ -r "$lib" ] && . "$lib"; then
         load_drivers /etc/xen-kdump/modules
         read -r up _ < /proc/uptime
         if [ "$XKD_MODALIAS" = late ]; then

@@ -1,14 +1,15 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-or-later
 # The small image's way from /init to the collector, outside an initramfs:
-# load_drivers and load_present (capture-lib.sh, what /init runs) and the
+# /init itself in a chroot of fakes (root only), load_drivers and
+# load_present (capture-lib.sh, what /init runs) and the
 # capture script's find_uuid, with a fake modprobe that logs its calls, a fake
 # sysfs (XKD_SYS) and a fake blkid that finds the disk once it "appeared".
 # Checks that the modalias passes are skipped when the named drivers bring
 # the disk, run when it is late (and find a disk whose driver was not named),
 # never run without /init's say-so, and that every wait stays bounded.  Then
-# counts the capture script's execs up to the collector (strace): each costs
-# 20-40 ms in the capture kernel under TCG.
+# counts the execs of /init and of the capture script up to the collector
+# (strace): each costs 20-40 ms in the capture kernel under TCG.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
@@ -84,6 +85,69 @@ lib() {
     PATH="$T/bin:$PATH" XKD_SYS="$T/sys" FAKE_LOG="$T/log" FAKE_DEV="$T/dev" \
         dash -c '. "$0" && "$@" && echo "XKD_MODALIAS=$XKD_MODALIAS NAMED=$NAMED"' "$LIB" "$@" > "$T/out" 2>&1
 }
+
+# 0. /init itself, in a chroot that holds dash, /init, capture-lib.sh and
+# fakes: mount, modprobe, sleep and the capture log what they are asked, and
+# /proc, /sys and /dev are plain directories, /dev/console a file (the
+# console's text).  No mount program is in there but the fake, so /init's
+# "echo b > /proc/sysrq-trigger" only writes a file.
+INIT=$top/initramfs/99xen-kdump/xen-kdump-init.sh
+R=$T/root
+CHROOT=$(command -v chroot)
+# chroot_init [MODULES-TEXT|-]: a fresh root (-: no modules list), then /init in it.
+chroot_init() {
+    rm -rf "$R"
+    mkdir -p "$R/usr/bin" "$R/bin" "$R/usr/lib/xen-kdump" "$R/etc/xen-kdump" "$R/proc" "$R/dev" "$R/run" "$R/tmp" \
+        "$R/sys/bus/pci/devices/0000:00:01.0"
+    for f in /usr/bin/dash $(ldd /usr/bin/dash | grep -o '/[^ ]*'); do
+        mkdir -p "$R${f%/*}" && cp -L "$f" "$R$f"
+    done
+    ln -s /usr/bin/dash "$R/bin/sh"
+    cp /usr/bin/busybox "$R/usr/bin/busybox" && ln -s busybox "$R/usr/bin/cat"
+    for c in mount modprobe sleep; do
+        printf '#!/bin/sh\n# xkd-test-fake\necho "%s $*" >> /calls\n' "$c" > "$R/usr/bin/$c"
+    done
+    printf '#!/bin/sh\necho "capture XKD_MODALIAS=${XKD_MODALIAS:-unset} $*" >> /calls\n' > "$R/usr/lib/xen-kdump/capture"
+    chmod +x "$R/usr/bin/"* "$R/usr/lib/xen-kdump/capture"
+    cp "$INIT" "$R/init" && cp "$LIB" "$R/usr/lib/xen-kdump/capture-lib.sh"
+    echo "pci:ctrl" > "$R/sys/bus/pci/devices/0000:00:01.0/modalias"
+    echo "34.26 30.00" > "$R/proc/uptime"
+    : > "$R/proc/vmcore" && : > "$R/proc/sysrq-trigger" && : > "$R/dev/console" && : > "$R/calls"
+    [ "$1" = - ] || printf '%s' "$1" > "$R/etc/xen-kdump/modules"
+    # Never /init where a real mount could make /proc the host's.
+    grep -q xkd-test-fake "$R/usr/bin/mount" && [ ! -e "$R/usr/sbin" ] && [ ! -e "$R/sbin" ] || return 1
+    env -i "$CHROOT" "$R" /init
+}
+if [ "$(id -u)" = 0 ]; then
+    chroot_init "$(printf 'ext4\nvirtio_blk\n')"
+    check "/init, named drivers: one modprobe, no modalias pass, the capture told late" \
+        '[ "$(grep -c "^modprobe" "$R/calls")" = 1 ] && grep -qx "modprobe -q -a ext4 virtio_blk" "$R/calls" &&
+         grep -qx "capture XKD_MODALIAS=late " "$R/calls"'
+    check "/init, named drivers: the console says how many, and when" \
+        'grep -qx "xen-kdump: drivers loaded (2 named; the other devices. only if the dump.s disk is late), 34.26 s after boot" "$R/dev/console"'
+    check "/init: no mkdir for /run and /tmp (in the image), four mounts, PID 1 ends in sysrq b and sleep" \
+        '[ "$(grep -c "^mount " "$R/calls")" = 4 ] && [ "$(cat "$R/proc/sysrq-trigger")" = b ] && tail -n 1 "$R/calls" | grep -qx "sleep 3600"'
+    chroot_init ""
+    check "/init, nothing named: the devices' drivers by modalias, the capture told they are loaded" \
+        'grep -qx "modprobe -q -a pci:ctrl" "$R/calls" && grep -qx "capture XKD_MODALIAS=loaded " "$R/calls" &&
+         grep -q "^xen-kdump: drivers loaded (none named: those of the devices present, by modalias)" "$R/dev/console"'
+    chroot_init -
+    check "/init, no modules list (the minimal kernel): no modprobe, nothing said to the capture" \
+        '! grep -q "^modprobe" "$R/calls" && grep -qx "capture XKD_MODALIAS=unset " "$R/calls"'
+    chroot_init "ext4" && rm -f "$R/usr/lib/xen-kdump/capture-lib.sh" && : > "$R/calls" && env -i "$CHROOT" "$R" /init
+    check "/init without capture-lib.sh: says so and goes on to the capture (PID 1 must not exit)" \
+        'grep -q "no capture-lib.sh" "$R/dev/console" && grep -q "^capture " "$R/calls"'
+    if command -v strace > /dev/null; then
+        chroot_init "ext4" && : > "$R/calls" &&
+            env -i "$(command -v strace)" -f -qq -e trace=execve -e signal=none -o "$T/trace" "$CHROOT" "$R" /init
+        execs=$(awk '/execve\(.*capture"/ { exit } /execve\(/ && !/= -1/ { sub(/^[0-9]+ +execve\("/, ""); sub(/".*/, ""); sub(/.*\//, ""); printf "%s ", $0 }' "$T/trace")
+        n=$(echo "$execs" | wc -w)
+        # chroot, dash (/init), four mounts, modprobe; before: cut twice, cat, two modalias passes (cat, sort, modprobe).
+        check "/init: $n execs before the capture, at most 7 ($execs)" '[ "$n" -le 7 ]'
+    fi
+else
+    fail "/init in a chroot: needs root"
+fi
 
 # 1. /init's driver loading (load_drivers).
 sysfs
