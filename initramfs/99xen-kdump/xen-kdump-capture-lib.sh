@@ -114,11 +114,11 @@ load_drivers() {
 # The drivers of the devices present, by their modalias: the part of udev a
 # capture needs.  A second pass when the first brought new devices (a
 # controller's driver makes its disks appear, which need theirs); modprobe
-# takes a name twice, so no sort.  XKD_SYS: another /sys (the tests).
+# takes a name twice, so no sort.  XKD_SYSFS_ROOT=DIR reads DIR/sys (the tests).
 load_present() {
     _prev=
     for _ in 1 2; do
-        _all=$(cat "${XKD_SYS:-/sys}"/bus/*/devices/*/modalias 2> /dev/null)
+        _all=$(cat "${XKD_SYSFS_ROOT:-}"/sys/bus/*/devices/*/modalias 2> /dev/null)
         [ "$_all" = "$_prev" ] && break
         _prev=$_all
         # shellcheck disable=SC2086

@@ -179,7 +179,7 @@ act() {
 # (XKD_MODALIAS=late: load_drivers), the other devices' are loaded once the
 # device is still missing a second later (load_present: its driver may be
 # one the host did not name), and the wait goes on.  Messages go to stderr,
-# past the caller's $(...).
+# past the caller's $(...).  XKD_SYSFS_ROOT=DIR: DIR/sys (the tests).
 find_uuid() {
     u=${1#UUID=}
     late=${XKD_MODALIAS:-}
@@ -192,7 +192,7 @@ find_uuid() {
             echo "/dev/disk/by-uuid/$u"
             return 0
         fi
-        set -- "${XKD_SYS:-/sys}"/class/block/*
+        set -- "${XKD_SYSFS_ROOT:-}"/sys/class/block/*
         uptime_cs
         if [ "$*" != "$seen" ] || [ -z "$probed" ] || [ $((UP - probed)) -ge 100 ]; then
             seen=$*

@@ -25,6 +25,7 @@ echo "xen-kdump: small capture image, $up s after boot"
 if [ -r /etc/xen-kdump/modules ]; then
     # dash exits when '.' cannot read its file: PID 1 must not (a panic).
     lib=/usr/lib/xen-kdump/capture-lib.sh
+    # shellcheck source=xen-kdump-capture-lib.sh
     if [ -r "$lib" ] && . "$lib"; then
         load_drivers /etc/xen-kdump/modules
         read -r up _ < /proc/uptime

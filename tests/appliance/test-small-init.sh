@@ -4,7 +4,7 @@
 # /init itself in a chroot of fakes (root only), load_drivers and
 # load_present (capture-lib.sh, what /init runs) and the
 # capture script's find_uuid, with a fake modprobe that logs its calls, a fake
-# sysfs (XKD_SYS) and a fake blkid that finds the disk once it "appeared".
+# sysfs (XKD_SYSFS_ROOT) and a fake blkid that finds the disk once it "appeared".
 # Checks that the modalias passes are skipped when the named drivers bring
 # the disk, run when it is late (and find a disk whose driver was not named),
 # never run without /init's say-so, and that every wait stays bounded.  Then
@@ -39,8 +39,8 @@ cat > "$T/bin/modprobe" << 'EOF'
 #!/bin/sh
 echo "modprobe $*" >> "$FAKE_LOG"
 case " $* " in *" pci:ctrl "*)
-    mkdir -p "$XKD_SYS/bus/scsi/devices/0:0:0:0" "$XKD_SYS/class/block/sda"
-    echo "scsi:t-0x00" > "$XKD_SYS/bus/scsi/devices/0:0:0:0/modalias"
+    mkdir -p "$XKD_SYSFS_ROOT/sys/bus/scsi/devices/0:0:0:0" "$XKD_SYSFS_ROOT/sys/class/block/sda"
+    echo "scsi:t-0x00" > "$XKD_SYSFS_ROOT/sys/bus/scsi/devices/0:0:0:0/modalias"
     : > "$FAKE_DEV" ;;
 esac
 case " $* " in *" ${FAKE_FAIL:-none} "*) exit 1 ;; esac
@@ -70,7 +70,7 @@ cd "$T" || exit 1
 
 # sysfs: a controller (pci:ctrl) and a virtio device, no block device yet.
 sysfs() {
-    rm -rf "$T/sys" "$T/dev" "$T/log"
+    rm -rf "${T:?}/sys" "${T:?}/dev" "$T/log"
     mkdir -p "$T/sys/bus/pci/devices/0000:00:01.0" "$T/sys/bus/virtio/devices/virtio0" "$T/sys/class/block"
     echo "pci:ctrl" > "$T/sys/bus/pci/devices/0000:00:01.0/modalias"
     echo "virtio:d00000009v00001AF4" > "$T/sys/bus/virtio/devices/virtio0/modalias"
@@ -82,7 +82,7 @@ calls() { grep -c "^modprobe " "$T/log"; }
 
 # lib FUNCTION ARGS...: a capture-lib.sh function in dash, with the fakes.
 lib() {
-    PATH="$T/bin:$PATH" XKD_SYS="$T/sys" FAKE_LOG="$T/log" FAKE_DEV="$T/dev" \
+    PATH="$T/bin:$PATH" XKD_SYSFS_ROOT="$T" FAKE_LOG="$T/log" FAKE_DEV="$T/dev" \
         dash -c '. "$0" && "$@" && echo "XKD_MODALIAS=$XKD_MODALIAS NAMED=$NAMED"' "$LIB" "$@" > "$T/out" 2>&1
 }
 
@@ -178,7 +178,7 @@ check "modalias: no second pass when the first brought no new device" \
 # for a modular kernel: engine native, a local target, its mount faked.
 setup() {
     sysfs
-    rm -rf "$T/etc" "$T/run" "$T/actions"
+    rm -rf "${T:?}/etc" "${T:?}/run" "$T/actions"
     mkdir -p "$T/etc"
     printf 'target path /var/crash\nengine native\nfailure_action poweroff\n%s\n' "${1:-}" > "$T/conf"
     "$XKD" show --shell --config "$T/conf" --kver 6.1.0-test > "$T/etc/config.env" || return 1
@@ -197,7 +197,7 @@ run() {
         set -- env XKD_MODALIAS="${MODALIAS:-late}"
     fi
     "$@" PATH="$T/bin:$PATH" XKD_LIB="$LIB" XKD_ETC="$T/etc" XKD_VMCORE="$T/vmcore" XKD_RUN="$T/run" \
-        XKD_ACTION_LOG="$T/actions" XKD_SYS="$T/sys" FAKE_LOG="$T/log" FAKE_DEV="$T/dev" \
+        XKD_ACTION_LOG="$T/actions" XKD_SYSFS_ROOT="$T" FAKE_LOG="$T/log" FAKE_DEV="$T/dev" \
         XKD_COLLECTOR="$T/bin/collector" sh "$CAPTURE" > "$T/out" 2>&1
     took=$(($(date +%s) - start))
 }
@@ -268,7 +268,7 @@ if command -v strace > /dev/null; then
     appear
     echo "XKD_COLLECTOR_OPTS='--evidence --output --prune --time-limit '" >> "$T/etc/build.env"
     env XKD_MODALIAS=late PATH="$T/bin:$PATH" XKD_LIB="$LIB" XKD_ETC="$T/etc" XKD_VMCORE="$T/vmcore" XKD_RUN="$T/run" \
-        XKD_ACTION_LOG="$T/actions" XKD_SYS="$T/sys" FAKE_LOG="$T/log" FAKE_DEV="$T/dev" \
+        XKD_ACTION_LOG="$T/actions" XKD_SYSFS_ROOT="$T" FAKE_LOG="$T/log" FAKE_DEV="$T/dev" \
         XKD_COLLECTOR="$T/bin/collector" strace -f -qq -e trace=execve -e signal=none -o "$T/trace" \
         dash "$CAPTURE" > "$T/out" 2>&1
     # Up to the collector's own run; without the bound's watchdog's sleep (it
