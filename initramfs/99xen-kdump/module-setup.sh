@@ -38,8 +38,9 @@ xkd_load_env() {
 # in a 64 MiB crash region; devtmpfs makes the device nodes and blkid finds
 # the disk by UUID.  For a distribution kernel ('xen-kdump rebuild' passes
 # XKD_SMALL_IMAGE=1 when the target allows) the same plus modprobe: /init
-# loads the drivers installkernel names, then those of the devices present
-# (their modalias), which is the part of udev a capture needs.  Network
+# loads the drivers installkernel names, and those of the devices present
+# (their modalias: the part of udev a capture needs) only when none is named
+# or the dump's disk has not appeared a second later.  Network
 # targets keep the systemd flavour (systemd-networkd's DHCP and bounded wait),
 # and so does a dump on LVM or md RAID (dracut's lvm and mdraid modules
 # assemble it, with udev; the small /init has neither): 'xen-kdump rebuild'
@@ -63,6 +64,13 @@ xkd_local_kmods_of() {
     echo "$3"
     get_dev_module "$5" 2> /dev/null | tr ' ' '\n'
     return 0
+}
+
+# The options of collector $1, from its --help, for build.env: the capture
+# script asks which it has (collector_knows: --time-limit, --evidence,
+# --prune); asked here, the collector is not run an extra time at crash time.
+xkd_collector_opts() {
+    "$1" --help 2> /dev/null | grep -o -- '--[a-z][a-z-]*' | sort -u | tr '\n' ' '
 }
 
 # The collector: next to the xen-kdump that runs the build, or on PATH.
@@ -372,7 +380,8 @@ install() {
             inst_dir "$d"
         done
         if [[ ${XKD_NO_KERNEL_MODULES:-} != 1 ]]; then
-            # What /init loads: the target's drivers by name, then the devices' by modalias.
+            # What /init loads: the target's drivers by name (the devices' by
+            # modalias only when none is named or the disk is late: capture-lib.sh).
             inst_multiple modprobe || {
                 derror "xen-kdump: the small capture image needs modprobe; apt-get install kmod"
                 return 1
@@ -393,6 +402,7 @@ install() {
     fi
     if collector=$(xkd_collector); then
         inst_binary "$collector" /usr/sbin/xen-kdump-collect
+        xkd_sh_assign XKD_COLLECTOR_OPTS "$(xkd_collector_opts "$collector")" >> "$initdir/etc/xen-kdump/build.env"
     fi
     # makedumpfile also saves dom0's dmesg beside a native dump when it is
     # installed (not in the small flavour: its libraries cost 2 MiB of region).

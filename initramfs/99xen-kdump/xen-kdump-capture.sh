@@ -37,7 +37,9 @@ say() { echo "xen-kdump: $*"; }
 
 umask 077
 mkdir -p "$RUN"
-START=$(date +%s)
+# The bound's clock is uptime_cs (no exec); date only names the dump.
+uptime_cs
+START=$UP
 
 # The capture's own log (like kdump-utils' kexec-dmesg.log): everything this
 # script, its hooks and the collector print goes on to the console and, through
@@ -45,7 +47,7 @@ START=$(date +%s)
 # (0600).  Without tee or mkfifo the capture runs as before, with no copy.
 LOG=$RUN/capture.log
 if command -v tee > /dev/null 2>&1 && command -v mkfifo > /dev/null 2>&1 &&
-    rm -f "$RUN/log.fifo" && mkfifo -m 0600 "$RUN/log.fifo" 2> /dev/null; then
+    rmf "$RUN/log.fifo" && mkfifo -m 0600 "$RUN/log.fifo" 2> /dev/null; then
     tee -a "$LOG" < "$RUN/log.fifo" &
     exec > "$RUN/log.fifo" 2>&1
     rm -f "$RUN/log.fifo"
@@ -62,12 +64,16 @@ NAME="$HOST-$STAMP"
 
 # The bound of the whole capture in seconds: capture_timeout, or auto: 30
 # minutes plus 30 s per GiB of the vmcore (the host's RAM), at most 24 hours.
+# The size is ls's fifth field, the arithmetic the shell's (no awk exec).
 capture_limit() {
     case $XKD_CAPTURE_TIMEOUT in
         auto)
-            ls -lnL "$VMCORE" 2> /dev/null | awk '
-                { t = 1800 + 30 * int($5 / 1073741824) }
-                END { if (t < 1800) t = 1800; if (t > 86400) t = 86400; print t }'
+            # shellcheck disable=SC2046,SC2012
+            set -- $(ls -lnL "$VMCORE" 2> /dev/null)
+            case ${5:-x} in *[!0-9]*) set -- 0 0 0 0 0 ;; esac
+            t=$((1800 + 30 * ($5 / 1073741824)))
+            [ "$t" -le 86400 ] || t=86400
+            echo "$t"
             ;;
         *[!0-9]* | '') echo 1800 ;;
         *) echo "$XKD_CAPTURE_TIMEOUT" ;;
@@ -76,11 +82,12 @@ capture_limit() {
 LIMIT=$(capture_limit)
 # The failure unit (the capture unit died) has 5 minutes in all.
 [ "${1:-}" = --failure ] && LIMIT=240
-DEADLINE=$((START + LIMIT))
+DEADLINE=$((START + LIMIT * 100))
 
 # Seconds left until the bound (negative once it has passed).
 remaining() {
-    echo $((DEADLINE - $(date +%s)))
+    uptime_cs
+    echo $(((DEADLINE - UP) / 100))
 }
 
 # The location of the saved dump, from inside a bounded subshell.
@@ -165,19 +172,44 @@ act() {
 }
 
 # The device of UUID=...: udev's by-uuid link, or blkid's answer (the small
-# image has no udev), waiting at most XKD_TIMEOUT seconds.
+# image has no udev), waiting at most XKD_TIMEOUT seconds.  blkid is an exec
+# that shares the one CPU with the disk's probing: it runs at once, then when
+# the block devices in sysfs changed (a shell glob) and once a second; the
+# polls are 0.2 s apart.  When /init loaded only the drivers the host named
+# (XKD_MODALIAS=late: load_drivers), the other devices' are loaded once the
+# device is still missing a second later (load_present: its driver may be
+# one the host did not name), and the wait goes on.  Messages go to stderr,
+# past the caller's $(...).  XKD_SYSFS_ROOT=DIR: DIR/sys (the tests).
 find_uuid() {
     u=${1#UUID=}
-    n=0
+    late=${XKD_MODALIAS:-}
+    uptime_cs
+    t0=$UP
+    probed=
+    seen=
     while :; do
         if [ -e "/dev/disk/by-uuid/$u" ]; then
             echo "/dev/disk/by-uuid/$u"
             return 0
         fi
-        d=$(blkid -U "$u" 2> /dev/null) && [ -n "$d" ] && echo "$d" && return 0
-        [ "$n" -ge "$XKD_TIMEOUT" ] && return 1
-        sleep 1
-        n=$((n + 1))
+        set -- "${XKD_SYSFS_ROOT:-}"/sys/class/block/*
+        uptime_cs
+        if [ "$*" != "$seen" ] || [ -z "$probed" ] || [ $((UP - probed)) -ge 100 ]; then
+            seen=$*
+            probed=$UP
+            d=$(blkid -U "$u" 2> /dev/null) && [ -n "$d" ] && echo "$d" && return 0
+        fi
+        if [ "$late" = late ] && [ $((UP - t0)) -ge 100 ]; then
+            late=loaded
+            say "UUID=$u is not there 1 s after the named drivers: loading the drivers of the devices present (modalias)" >&2
+            load_present >&2
+            uptime_cs
+            say "drivers loaded by modalias, $((UP / 100)).$((UP / 10 % 10))$((UP % 10)) s after boot" >&2
+            probed=
+            continue
+        fi
+        [ $((UP - t0)) -ge $((XKD_TIMEOUT * 100)) ] && return 1
+        sleep 0.2
     done
 }
 
@@ -192,8 +224,10 @@ mount_local() {
         say "device $1 did not appear within ${XKD_TIMEOUT}s: is its disk driver in the image? (lsinitrd lists it; 'extra_modules' adds one)" >&2
         return 1
     fi
-    mkdir -p "$4"
-    if ! mountpoint -q "$4" 2> /dev/null; then
+    # A directory made just now is nothing's mount point: no mountpoint exec.
+    fresh=
+    [ -d "$4" ] || { mkdir -p "$4" && fresh=1; }
+    if [ -n "$fresh" ] || ! mountpoint -q "$4" 2> /dev/null; then
         timeout "$XKD_TIMEOUT" mount -t "$2" -o rw,noatime "$dev" "$4" || {
             say "cannot mount $1 ($2)" >&2
             return 1
@@ -223,9 +257,7 @@ collect() {
     shift
     left=$(remaining)
     [ "$left" -ge 1 ] || left=1
-    case $("$COLLECTOR" --help 2> /dev/null) in
-        *--time-limit*) set -- --time-limit "$left" "$@" ;;
-    esac
+    collector_knows --time-limit && set -- --time-limit "$left" "$@"
     "$COLLECTOR" --vmcore "$VMCORE" --output "$out" --level "$XKD_DUMP_LEVEL" \
         --compress "$XKD_COMPRESSION" --keep "$XKD_KEEP" --reserve "$XKD_RESERVE" \
         --host "$HOST" "$@"
@@ -237,13 +269,12 @@ collect() {
 # a collector that knows --evidence, makedumpfile's dmesg at least.
 # Evidence is never a reason to lose the dump: this does not fail.
 evidence() {
-    case $("$COLLECTOR" --help 2> /dev/null) in
-        *--evidence*)
-            "$COLLECTOR" --vmcore "$VMCORE" --evidence "$1" --quiet ||
-                say "the crash report could not be written (see above); saving the dump all the same"
-            ;;
-        *) say "no xen-kdump-collect with --evidence in this image: no crash report" ;;
-    esac
+    if collector_knows --evidence; then
+        "$COLLECTOR" --vmcore "$VMCORE" --evidence "$1" --quiet ||
+            say "the crash report could not be written (see above); saving the dump all the same"
+    else
+        say "no xen-kdump-collect with --evidence in this image: no crash report"
+    fi
     if [ ! -s "$1/dmesg.txt" ] && command -v makedumpfile > /dev/null; then
         makedumpfile --dump-dmesg "$VMCORE" "$1/dmesg.txt" > /dev/null 2>&1 ||
             say "no dmesg (needs dom0's VMCOREINFO)"
@@ -263,7 +294,7 @@ free_mib() {
 # Save into a local directory (the target path, an NFS mount, or save-local).
 save_dir() {
     dir=$1
-    mkdir -p "$dir" && chmod 0700 "$dir" || return 1
+    { [ -d "$dir" ] || mkdir -p "$dir"; } && chmod 0700 "$dir" || return 1
     if [ "$XKD_ENGINE" = native ]; then
         rc=0
         before=$(host_dumps "$dir")
@@ -516,7 +547,7 @@ if [ ! -r "$VMCORE" ]; then
 fi
 
 SAVED=
-rm -f "$RUN/saved" "$RUN/partial"
+rmf "$RUN/saved" "$RUN/partial"
 say "capture bound: ${LIMIT}s (capture_timeout $XKD_CAPTURE_TIMEOUT)"
 bounded $((LIMIT + GRACE)) capture && finish
 failure $?

@@ -154,6 +154,9 @@ check "path: no network plan kept" '[ ! -e "$img.network" ]'
 check "path: our /init and modprobe, no systemd, no udev" \
 	'lsinitrd -f init "$img" | grep -q "small capture image" && has usr/sbin/modprobe &&
 	 ! has usr/bin/systemctl && ! grep -q "systemd/systemd$" "$T/ls" && ! has usr/bin/udevadm'
+check "path: /init loads the named drivers through capture-lib.sh, which is in the image" \
+	'lsinitrd -f init "$img" | grep -q "load_drivers /etc/xen-kdump/modules" &&
+	 lsinitrd -f usr/lib/xen-kdump/capture-lib.sh "$img" | grep -q "^load_present()"'
 check "path: /init loads the filesystem's driver, the host config's drivers and extra_modules, in that order" \
 	'[ "$(lsinitrd -f etc/xen-kdump/modules "$img" | tr "\n" " ")" = "ext4 virtio_blk 9p nvme " ]'
 check "path: those modules and what they need (softdeps too) are in the image" \
@@ -162,6 +165,8 @@ check "path: the image has what modprobe reads" 'has usr/lib/modules/$kver/modul
 size_path=$(stat -c %s "$img")
 check "path: the small image is a third of the ssh image at most (${size_path} of ${size_ssh} bytes)" \
 	'[ $((size_path * 3)) -le "$size_ssh" ]'
+check "path: the collector's options in build.env (no --help run at crash time)" \
+	"grep -q \"^XKD_COLLECTOR_OPTS='.*--time-limit .*'\$\" \"\$T/env\""
 check "path: the host name is quoted in build.env" \
 	"grep -q \"^XKD_HOSTNAME='\" \"\$T/env\""
 check "path: rmdir for retention" 'has usr/bin/rmdir'

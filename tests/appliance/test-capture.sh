@@ -482,9 +482,10 @@ line" "back\\slash" "'" ""; do
     got=$(sh -c "printf '%s' $(sq "$v")")
     check "sq: $(printf '%s' "$v" | tr '\n' '~') comes back as itself through sh -c" '[ "$got" = "$v" ] && [ ! -e "$T/pwned" ]'
 done
-# clean_host names directories exactly as the collector does (collector/output/save.c).
+# clean_host names directories exactly as the collector does (collector/output/save.c),
+# cut at 127 bytes (a 2-byte character is two '_').
 for raw in "node-1.example" ".hidden" "h'\$(x)
-y/../z" "é"; do
+y/../z" "é" "$(printf 'é%.0s' $(seq 1 70))x.y"; do
     rm -rf "$T/names"
     "$COLLECT" --vmcore "$T/no-such-vmcore" --output "$T/names" --host "$raw" --quiet > /dev/null 2>&1
     made=$(ls "$T/names" 2> /dev/null)

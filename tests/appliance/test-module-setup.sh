@@ -87,6 +87,13 @@ xkd_sh_assign XKD_HOSTNAME "$raw" > "$T/build.env"
 printf '%s' "$raw" > "$T/want"
 dash -c '. "$1/build.env" && printf "%s" "$XKD_HOSTNAME" > "$1/got"' sh "$T"
 expect "build.env: a hostile host name is data, not code" '[ ! -e "$T/pwned" ] && cmp -s "$T/want" "$T/got"'
+# The collector's options, asked at build time: the capture does not run its --help.
+printf '#!/bin/sh\necho "usage: --vmcore FILE --output DIR"\necho "  --time-limit S  --prune DIR"\n' > "$T/collector"
+chmod +x "$T/collector"
+expect "build.env: the collector's options from its --help, each once" \
+	'[ "$(xkd_collector_opts "$T/collector")" = "--output --prune --time-limit --vmcore " ]'
+expect "build.env: the real collector's include what the capture asks for" \
+	'o=$(xkd_collector_opts "$BUILD/xen-kdump-collect") && [[ $o == *"--time-limit "* && $o == *"--evidence "* && $o == *"--prune "* ]]'
 xkd_sh_assign XKD_TARGET_SUBDIR "/var/crash" > "$T/build.env"
 expect "build.env: plain values stay plain" '[ "$(cat "$T/build.env")" = "XKD_TARGET_SUBDIR='"'/var/crash'"'" ]'
 rm -rf "$T"
