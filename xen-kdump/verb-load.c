@@ -363,6 +363,12 @@ int verb_load(int argc, char **argv) {
                (unsigned long long) (img->crash.size >> 20), img->nr_cpu_notes,
                img->have_dom0_vmcoreinfo ? " + dom0 VMCOREINFO" : "",
                (double) (t1.tv_sec - t0.tv_sec) + (double) (t1.tv_nsec - t0.tv_nsec) / 1e9);
+        if (img->vmlinux.image)
+                printf("Capture kernel: unpacked in dom0, %llu MiB of vmlinux entered directly\n",
+                       (unsigned long long) ((img->vmlinux.mem_size + (1 << 20) - 1) >> 20));
+        else
+                printf("Capture kernel: bzImage, decompressing itself at the crash%s\n",
+                       o.decompressor_entry ? " (kernel_entry decompressor)" : "");
         printf("Capture command line: %s\n", img->cmdline);
 out:
         xkd_image_free(img);

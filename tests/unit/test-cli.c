@@ -87,6 +87,7 @@ TEST(load_status_unload_cycle) {
         ASSERT_EQ(run("status", NULL), 3);
         ASSERT_EQ(run("load", "--kernel", kernel, "--initrd", initrd, "--append", "quiet", NULL), 0);
         ASSERT_CONTAINS(out, "Loaded crash image: 6 segments");
+        ASSERT_CONTAINS(out, "Capture kernel: bzImage, decompressing itself at the crash\n");    /* no payload fields */
         snprintf(p, sizeof(p), "%s/state/state", dir);
         ASSERT_EQ(stat(p, &st), 0);
         ASSERT_EQ(st.st_mode & 0777, 0600);
