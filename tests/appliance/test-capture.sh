@@ -6,11 +6,8 @@
 # Checks where the dump lands, under which name, with which modes, and which
 # action is taken — including the failure paths and their time bound.
 set -u
-here=$(cd "$(dirname "$0")" && pwd)
-top=$(cd "$here/../.." && pwd)
-BUILD=${BUILD:-build}
-case $BUILD in /*) ;; *) BUILD=$top/$BUILD ;; esac
-XKD=${XKD:-$BUILD/xen-kdump}
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
 case $XKD in /*) ;; *) XKD=$PWD/$XKD ;; esac
 CAPTURE=$top/initramfs/99xen-kdump/xen-kdump-capture.sh
 LIB=$top/initramfs/99xen-kdump/xen-kdump-capture-lib.sh
@@ -18,11 +15,6 @@ HOST_KEY="ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFXDCwlKkWVoU416wqAH8FMFwxXQsoIpEA
 
 T=$(mktemp -d /tmp/xkd-capture.XXXXXX)
 trap 'rm -rf "$T"' EXIT
-passed=0
-failed=0
-ok() { passed=$((passed + 1)); echo "ok - $1"; }
-fail() { failed=$((failed + 1)); echo "not ok - $1"; }
-check() { if eval "$2"; then ok "$1"; else fail "$1"; fi; }
 
 mkdir -p "$T/bin"
 # makedumpfile: --dump-dmesg writes a log; -F streams a flattened file (end
@@ -539,5 +531,4 @@ check "path: a disk that never appears is named on the console, then failure_act
     'grep -q "device UUID=1111 did not appear within 1s: is its disk driver in the image?" "$T/out" &&
      [ "$(cat "$T/actions")" = poweroff ]'
 
-echo "capture: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish capture

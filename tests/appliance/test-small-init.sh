@@ -11,11 +11,8 @@
 # counts the execs of /init and of the capture script up to the collector
 # (strace): each costs 20-40 ms in the capture kernel under TCG.
 set -u
-here=$(cd "$(dirname "$0")" && pwd)
-top=$(cd "$here/../.." && pwd)
-BUILD=${BUILD:-build}
-case $BUILD in /*) ;; *) BUILD=$top/$BUILD ;; esac
-XKD=${XKD:-$BUILD/xen-kdump}
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
 CAPTURE=$top/initramfs/99xen-kdump/xen-kdump-capture.sh
 LIB=$top/initramfs/99xen-kdump/xen-kdump-capture-lib.sh
 # Execs of the capture script up to the collector, as measured on 2026-12-05
@@ -25,11 +22,6 @@ EXEC_BUDGET=14
 
 T=$(mktemp -d /tmp/xkd-small-init.XXXXXX)
 trap 'rm -rf "$T"' EXIT
-passed=0
-failed=0
-ok() { passed=$((passed + 1)); echo "ok - $1"; }
-fail() { failed=$((failed + 1)); echo "not ok - $1"; }
-check() { if eval "$2"; then ok "$1"; else fail "$1"; fi; }
 
 mkdir -p "$T/bin"
 # modprobe: logs its arguments.  Loading pci:ctrl (a controller the host did
@@ -282,5 +274,4 @@ else
     fail "capture start-up: strace is not installed (apt-get install strace)"
 fi
 
-echo "small-init: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish small-init
