@@ -33,6 +33,7 @@ struct xkd_vmcore {
         uint8_t *win;
         uint64_t win_off, win_len;
         bool no_map;
+        uint64_t reads, read_bytes;     /* memory reads asked for: a copy from the window or a pread */
 };
 
 /*
@@ -335,8 +336,10 @@ int xkd_vmcore_read(struct xkd_vmcore *vm, uint64_t maddr, void *buf, size_t len
                 if (off >= vm->file_size || n > vm->file_size - off)
                         return -EIO;
                 int r = read_at(vm, p, n, off);
+                vm->reads++;
                 if (r < 0)
                         return r;
+                vm->read_bytes += n;
                 p += n;
                 maddr += n;
                 len -= n;
@@ -371,6 +374,11 @@ int xkd_vmcore_read_page(struct xkd_vmcore *vm, uint64_t mfn, void *buf) {
                 a += n;
         }
         return any ? 0 : -EFAULT;
+}
+
+void xkd_vmcore_read_stats(const struct xkd_vmcore *vm, uint64_t *reads, uint64_t *bytes) {
+        *reads = vm->reads;
+        *bytes = vm->read_bytes;
 }
 
 const void *xkd_vmcore_notes(const struct xkd_vmcore *vm, size_t *size) {

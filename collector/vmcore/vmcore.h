@@ -52,6 +52,12 @@ size_t xkd_vmcore_dropped_ranges(const struct xkd_vmcore *vm, uint64_t *bytes, u
 int xkd_vmcore_read(struct xkd_vmcore *vm, uint64_t maddr, void *buf, size_t len);
 int xkd_vmcore_read_page(struct xkd_vmcore *vm, uint64_t mfn, void *buf);
 
+/* Memory reads so far and their bytes.  Each is a copy out of a mapped
+ * window of /proc/vmcore or a pread, and in the emulated capture kernel a
+ * dear one (a scattered read can cost a remap of the window): tests hold
+ * the count down. */
+void xkd_vmcore_read_stats(const struct xkd_vmcore *vm, uint64_t *reads, uint64_t *bytes);
+
 /* The merged PT_NOTE bytes exactly as in the file (copied into dumps). */
 const void *xkd_vmcore_notes(const struct xkd_vmcore *vm, size_t *size);
 
