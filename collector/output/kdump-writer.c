@@ -43,7 +43,6 @@ struct xkd_kdump_writer {
         uint32_t pre_size[READ_BATCH_PAGES];
         bool pre_skip[READ_BATCH_PAGES];
         struct xkd_page_dedup *dedup;   /* NULL: off */
-        uint8_t *verify;                /* an earlier frame read again to compare */
         bool header_final;              /* block 0 written with its final status */
         struct kdump_page_desc zero_desc;
 };
@@ -91,8 +90,7 @@ int xkd_kdump_writer_new(struct xkd_vmcore *vm, struct xkd_sink *sink,
         if (!w->descs || !w->desc_idx || !w->data || !w->pages || !w->cbuf)
                 goto oom;
         if (!opt->no_dedup) {
-                w->verify = malloc(BLOCK);
-                if (!w->verify || xkd_page_dedup_new(opt->dedup_slots_log2 ? opt->dedup_slots_log2
+                if (xkd_page_dedup_new(opt->dedup_slots_log2 ? opt->dedup_slots_log2
                                                                             : XKD_DEDUP_SLOTS_LOG2_DEFAULT,
                                                      &w->dedup) < 0)
                         goto oom;
@@ -134,11 +132,9 @@ struct xkd_kdump_writer *xkd_kdump_writer_free(struct xkd_kdump_writer *w) {
         if (!w)
                 return NULL;
         /* What depends on this writer's options goes; the buffers and the context wait. */
-        free(w->verify);
         xkd_page_dedup_free(w->dedup);
         xkd_compress_pool_free(w->pool);
         free(w->pre);
-        w->verify = NULL;
         w->dedup = NULL;
         w->pool = NULL;
         w->pre = NULL;
@@ -378,15 +374,21 @@ static int write_zero_page(struct xkd_kdump_writer *w) {
 
 static int read_frame(struct xkd_kdump_writer *w, uint64_t mfn, uint8_t *page);
 
+static int read_frame_for_dedup(void *w, uint64_t mfn, uint8_t *page) {
+        return read_frame(w, mfn, page);
+}
+
 /* An identical page stored before: its descriptor, after comparing the
  * bytes (the digest only says where to look). */
 static bool find_duplicate(struct xkd_kdump_writer *w, uint64_t digest, const uint8_t *page,
                            struct kdump_page_desc *d) {
+        const uint8_t *earlier;
         uint64_t mfn;
 
         if (!w->dedup || !xkd_page_dedup_find(w->dedup, digest, &mfn, d))
                 return false;
-        return read_frame(w, mfn, w->verify) >= 0 && memcmp(w->verify, page, BLOCK) == 0;
+        earlier = xkd_page_dedup_earlier(w->dedup, mfn, read_frame_for_dedup, w);
+        return earlier && memcmp(earlier, page, BLOCK) == 0;
 }
 
 /* pre: the pool's slot for this page (NULL: compress here). */

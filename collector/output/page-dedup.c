@@ -16,6 +16,9 @@ struct entry {
 struct xkd_page_dedup {
         uint64_t mask;
         struct entry *slots;
+        uint8_t *kept;                  /* XKD_DEDUP_KEEP pages, allocated on the first hit */
+        uint64_t kept_mfn[XKD_DEDUP_KEEP];      /* mfn + 1; 0: empty */
+        uint64_t kept_used[XKD_DEDUP_KEEP], clock;
 };
 
 int xkd_page_dedup_new(unsigned slots_log2, struct xkd_page_dedup **ret) {
@@ -39,6 +42,7 @@ int xkd_page_dedup_new(unsigned slots_log2, struct xkd_page_dedup **ret) {
 
 struct xkd_page_dedup *xkd_page_dedup_free(struct xkd_page_dedup *d) {
         if (d) {
+                free(d->kept);
                 free(d->slots);
                 free(d);
         }
@@ -81,4 +85,29 @@ void xkd_page_dedup_add(struct xkd_page_dedup *d, uint64_t digest, uint64_t mfn,
                         const struct kdump_page_desc *desc) {
         d->slots[digest & d->mask] = (struct entry) { .digest = digest, .mfn = mfn, .offset = desc->offset,
                                                       .size = desc->size, .flags = desc->flags };
+}
+
+const uint8_t *xkd_page_dedup_earlier(struct xkd_page_dedup *d, uint64_t mfn,
+                                      int (*read)(void *ctx, uint64_t mfn, uint8_t *page), void *ctx) {
+        unsigned victim = 0;
+
+        if (!d->kept && !(d->kept = malloc((size_t) XKD_DEDUP_KEEP * 4096)))
+                return NULL;
+        for (unsigned i = 0; i < XKD_DEDUP_KEEP; i++) {
+                if (d->kept_mfn[i] == mfn + 1) {
+                        d->kept_used[i] = ++d->clock;
+                        return d->kept + (size_t) i * 4096;
+                }
+                if (d->kept_used[i] < d->kept_used[victim])
+                        victim = i;
+        }
+        uint8_t *page = d->kept + (size_t) victim * 4096;
+        if (read(ctx, mfn, page) < 0) {
+                d->kept_mfn[victim] = 0;
+                d->kept_used[victim] = 0;
+                return NULL;
+        }
+        d->kept_mfn[victim] = mfn + 1;
+        d->kept_used[victim] = ++d->clock;
+        return page;
 }

@@ -37,3 +37,13 @@ bool xkd_page_dedup_find(const struct xkd_page_dedup *d, uint64_t digest, uint64
                          struct kdump_page_desc *desc);
 void xkd_page_dedup_add(struct xkd_page_dedup *d, uint64_t digest, uint64_t mfn,
                         const struct kdump_page_desc *desc);
+
+/* The bytes of an earlier frame, for the comparison a hit needs: read with
+ * read(ctx, mfn, page) unless it is one of the last XKD_DEDUP_KEEP frames
+ * read for a comparison.  Most duplicates are copies of a few pages (a
+ * repeated pattern, thousands of times), each re-read a syscall in the
+ * capture kernel; the vmcore does not change, so a kept copy is what a read
+ * would return.  NULL when the frame cannot be read. */
+#define XKD_DEDUP_KEEP 4u
+const uint8_t *xkd_page_dedup_earlier(struct xkd_page_dedup *d, uint64_t mfn,
+                                      int (*read)(void *ctx, uint64_t mfn, uint8_t *page), void *ctx);
