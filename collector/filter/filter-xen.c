@@ -13,8 +13,9 @@
  * The filter asks for every RAM frame's page_info; going through a full
  * page-table walk per frame would cost five reads each.  The frame table is
  * an array indexed by pdx (= mfn without PDX compression, piecewise mfn
- * minus a constant with it), so one frame-table page (128 entries of 32
- * bytes) is translated and read at a time.
+ * minus a constant with it), so its entries come from the decoder's window
+ * of frame-table pages read ahead (xkd_xen_frame_table_read); where that
+ * cannot be filled, one page at a time as before.
  */
 struct xkd_frame_reader {
         struct xkd_xen *xen;
@@ -44,6 +45,7 @@ static int dom0_pfn_to_mfn(void *ctx, uint64_t pfn, uint64_t *mfn) {
 static int page_info_cached(void *ctx, uint64_t mfn, uint64_t *ci, uint64_t *owner) {
         struct xkd_frame_reader *fr = ctx;
         uint64_t va, vpage, dom = 0, pdx;
+        uint8_t entry[256];
 
         if (fr->max_page && mfn >= fr->max_page)
                 return -ENOENT;
@@ -60,6 +62,12 @@ static int page_info_cached(void *ctx, uint64_t mfn, uint64_t *ci, uint64_t *own
         /* An entry straddling two frame-table pages: let the decoder handle it. */
         if (((va + fr->size - 1) & ~UINT64_C(4095)) != vpage)
                 return xkd_xen_page_info(fr->xen, mfn, ci, owner);
+        if (xkd_xen_frame_table_read(fr->xen, va, entry, fr->size) == 0) {
+                memcpy(ci, entry + fr->off_count, sizeof(*ci));
+                memcpy(&dom, entry + fr->off_domain, fr->domain_bytes);
+                *owner = xkd_xen_owner_from_pdx(fr->xen, dom);
+                return 0;
+        }
         if (vpage != fr->cached_vpage) {
                 int r = xkd_xen_read_virt(fr->xen, vpage, fr->buf, sizeof(fr->buf));
                 if (r < 0) {

@@ -7,6 +7,7 @@
 
 #define XKD_TLB_SIZE 64u
 #define XKD_PCACHE_SIZE 16u
+#define XKD_FT_WINDOW_PAGES 16u
 
 struct xkd_tlb_entry {
         uint64_t l4;            /* table the entry came from; 0 = empty */
@@ -72,10 +73,16 @@ struct xkd_xen {
         struct xkd_tlb_entry tlb[XKD_TLB_SIZE];
         struct xkd_page_cache_entry *pcache;    /* XKD_PCACHE_SIZE entries */
         unsigned pcache_next;
+
+        /* Frame-table pages read ahead (xkd_xen_frame_table_read). */
+        uint8_t *ft_window;             /* XKD_FT_WINDOW_PAGES pages, allocated on first use */
+        uint64_t ft_start, ft_len;      /* virtual range held; ft_len 0: none */
+        uint64_t ft_failed;             /* page the window could not be read at, + 1; 0: none */
 };
 
 /* Machine read through the small page cache (len within one page or not). */
 int xkd_xen_read_maddr(struct xkd_xen *x, uint64_t maddr, void *buf, size_t len);
 void xkd_xen_mm_setup(struct xkd_xen *x);
+
 /* Reads this Xen's pdx rule; -EDOM (and pdx_why) when it may compress but the dump does not say how. */
 int xkd_xen_pdx_setup(struct xkd_xen *x);

@@ -108,7 +108,33 @@ bool xkd_xen_uses_page_tables(const struct xkd_xen *x) {
 
 typedef int (*virt_to_maddr_fn)(struct xkd_xen *x, uint64_t vaddr, uint64_t *ret);
 
-/* Translates page by page: virtually contiguous pages need not be contiguous in machine memory. */
+/* One read covers at most this much: the dump writer's batch size. */
+#define READ_RUN_MAX    (UINT64_C(64) * XKD_PAGE_SIZE)
+
+/* How many bytes of whole pages from vaddr (page aligned, backed by maddr) are
+ * machine-contiguous, up to len.  Each read of /proc/vmcore is a syscall in
+ * the capture kernel (dear under emulation): a frame table or vmemmap is
+ * mostly contiguous and goes in a few reads instead of one per page. */
+static size_t contiguous_run(struct xkd_xen *x, virt_to_maddr_fn to_maddr, uint64_t vaddr, uint64_t maddr, size_t len) {
+        size_t run = XKD_PAGE_SIZE;
+
+        if (len > READ_RUN_MAX)
+                len = READ_RUN_MAX;
+        while (len - run >= XKD_PAGE_SIZE) {
+                uint64_t next;
+                if (to_maddr(x, vaddr + run, &next) < 0 || next != maddr + run)
+                        break;
+                run += XKD_PAGE_SIZE;
+        }
+        return run;
+}
+
+/* Translates page by page: virtually contiguous pages need not be contiguous
+ * in machine memory.  Whole pages bypass the small page cache, which is for
+ * page tables and fields: a scan of data pages would evict the tables its
+ * own translations need.  A run that cannot be read in one piece (a page
+ * missing from the dump, a PT_LOAD ending mid-page) is read page by page as
+ * before, so the bytes returned and the errors are the same either way. */
 static int read_virt_with(struct xkd_xen *x, virt_to_maddr_fn to_maddr, uint64_t vaddr, void *buf, size_t len) {
         uint8_t *p = buf;
 
@@ -120,8 +146,13 @@ static int read_virt_with(struct xkd_xen *x, virt_to_maddr_fn to_maddr, uint64_t
                 int r = to_maddr(x, vaddr, &maddr);
                 if (r < 0)
                         return r;
-                r = xkd_xen_read_maddr(x, maddr, p, n);
-                if (r < 0)
+                if (n == XKD_PAGE_SIZE) {
+                        size_t run = contiguous_run(x, to_maddr, vaddr, maddr, len);
+                        if (xkd_vmcore_read(x->vm, maddr, p, run) == 0)
+                                n = run;
+                        else if ((r = xkd_xen_read_maddr(x, maddr, p, n)) < 0)
+                                return r;
+                } else if ((r = xkd_xen_read_maddr(x, maddr, p, n)) < 0)
                         return r;
                 p += n;
                 vaddr += n;
@@ -239,6 +270,41 @@ static int frame_setup(struct xkd_xen *x) {
         return 0;
 }
 
+/* Scans of the frame table (the filter's, the report's owner count) go entry
+ * by entry; one read per page would be thousands of syscalls per GiB of RAM.
+ * The window holds up to XKD_FT_WINDOW_PAGES pages from the one asked for,
+ * as far as the table is mapped.  It never answers for bytes it could not
+ * read: the caller then reads the entry as before, so results do not change. */
+int xkd_xen_frame_table_read(struct xkd_xen *x, uint64_t vaddr, void *buf, size_t len) {
+        uint64_t vpage = vaddr & ~(uint64_t) PAGE_MASK_4K, maddr;
+        unsigned pages = 0;
+
+        if ((vaddr & PAGE_MASK_4K) + len > XKD_PAGE_SIZE)
+                return -EINVAL;
+        if (x->ft_len && vaddr - x->ft_start < x->ft_len) {
+                memcpy(buf, x->ft_window + (vaddr - x->ft_start), len);
+                return 0;
+        }
+        if (x->ft_failed == vpage + 1)
+                return -EIO;
+        if (!x->ft_window && !(x->ft_window = malloc((size_t) XKD_FT_WINDOW_PAGES * XKD_PAGE_SIZE)))
+                return -ENOMEM;
+        x->ft_len = 0;
+        while (pages < XKD_FT_WINDOW_PAGES && vpage + (uint64_t) pages * XKD_PAGE_SIZE >= vpage &&
+               xkd_xen_virt_to_maddr(x, vpage + (uint64_t) pages * XKD_PAGE_SIZE, &maddr) == 0)
+                pages++;
+        /* A page of the window missing from the dump fails the whole read: then this page alone. */
+        if (pages == 0 || (xkd_xen_read_virt(x, vpage, x->ft_window, (size_t) pages * XKD_PAGE_SIZE) < 0 &&
+                           (pages = 1, xkd_xen_read_virt(x, vpage, x->ft_window, XKD_PAGE_SIZE) < 0))) {
+                x->ft_failed = vpage + 1;
+                return -EIO;
+        }
+        x->ft_start = vpage;
+        x->ft_len = (uint64_t) pages * XKD_PAGE_SIZE;
+        memcpy(buf, x->ft_window + (vaddr - vpage), len);
+        return 0;
+}
+
 int xkd_xen_page_info(struct xkd_xen *x, uint64_t mfn, uint64_t *count_info, uint64_t *owner) {
         uint8_t pi[256];
         uint64_t dom = 0;
@@ -253,8 +319,9 @@ int xkd_xen_page_info(struct xkd_xen *x, uint64_t mfn, uint64_t *count_info, uin
         uint64_t pdx = xkd_xen_pfn_to_pdx(x, mfn);
         if (pdx > (UINT64_MAX - x->frame_table) / x->page_info_size)
                 return -EFAULT;
-        r = xkd_xen_read_virt(x, x->frame_table + pdx * x->page_info_size, pi, x->page_info_size);
-        if (r < 0)
+        uint64_t va = x->frame_table + pdx * x->page_info_size;
+        if (xkd_xen_frame_table_read(x, va, pi, x->page_info_size) < 0 &&
+            (r = xkd_xen_read_virt(x, va, pi, x->page_info_size)) < 0)
                 return r;
         if (count_info)
                 memcpy(count_info, pi + x->off_count_info, sizeof(*count_info));

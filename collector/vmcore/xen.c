@@ -221,6 +221,7 @@ struct xkd_xen *xkd_xen_free(struct xkd_xen *x) {
         free(x->cpus);
         free(x->domains);
         free(x->pcache);
+        free(x->ft_window);
         free(x);
         return NULL;
 }

@@ -194,6 +194,11 @@ uint64_t xkd_xen_directmap_start(const struct xkd_xen *x);
 uint64_t xkd_xen_owner_from_pdx(const struct xkd_xen *x, uint64_t pdx);
 unsigned xkd_xen_domain_pdx_bytes(const struct xkd_xen *x);
 
+/* len bytes of the frame table at vaddr (inside one page) from a window of
+ * pages read ahead in one go; a negative errno when the window cannot be
+ * filled there: then read the entry the way you would without it. */
+int xkd_xen_frame_table_read(struct xkd_xen *x, uint64_t vaddr, void *buf, size_t len);
+
 /* count_info and the owning domain's Xen virtual address (0 = no owner). */
 int xkd_xen_page_info(struct xkd_xen *x, uint64_t mfn, uint64_t *count_info, uint64_t *owner);
 

@@ -258,6 +258,16 @@ struct xkd_xen_cpu *vmgen_cpu(struct vmgen *g, unsigned i) {
 
 static void setup_frame_table(struct vmgen *g) {
         uint64_t bytes = (vmgen_pfn_to_pdx(g, vmgen_max_pfn(g) - 1) + 1) * PAGE_INFO_SIZE(g);
+        uint64_t pages = (bytes + PAGE - 1) / PAGE, last = 0;
+
+        if (g->cfg.frame_table_contiguous) {
+                /* The heap grows down: the last page taken is the lowest. */
+                for (uint64_t i = 0; i < pages; i++)
+                        last = vmgen_alloc_page(g);
+                for (uint64_t i = 0; i < pages; i++)
+                        vmgen_map_xen(g, g->frametable + i * PAGE, last + i * PAGE);
+                return;
+        }
         for (uint64_t off = 0; off < bytes; off += PAGE)
                 vmgen_map_xen(g, g->frametable + off, vmgen_alloc_page(g));
 }

@@ -70,6 +70,9 @@ struct vmgen_config {
         unsigned pdx_table_order;       /* offset tables of 2^order entries (1-6; 0 = 6) */
         /* CONFIG_BIGMEM: frame table at slot 262, direct map at 265, a 64-bit _domain. */
         bool bigmem;
+        /* Frame-table pages machine-contiguous in ascending order, as Xen's
+         * 2 MiB chunks are (default: each its own page, descending). */
+        bool frame_table_contiguous;
 };
 
 struct vmgen;

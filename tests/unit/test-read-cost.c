@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * How many reads of the vmcore the collector makes before the dump.  In the
+ * capture kernel each is a syscall that maps old memory page by page, and
+ * under emulation a dear one: the frame table is read in runs of pages.  The
+ * answers must not change for it.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "filter-xen.h"
+#include "filter.h"
+#include "test.h"
+#include "vmcore-gen.h"
+#include "xen.h"
+
+#define RAM (32u << 20)                 /* 8192 frames: 64 frame-table pages */
+#define FT_PAGES (RAM / 4096 * 32 / 4096)
+
+struct host {
+        char dir[64], path[96];
+        struct vmgen *g;
+        struct xkd_vmcore *vm;
+        struct xkd_xen *x;
+        uint64_t d0, d1, d1_set;        /* domains; frames given to d1 */
+};
+
+static void host_open(struct host *h, bool contiguous) {
+        strcpy(h->dir, "/tmp/xkd-reads-XXXXXX");
+        if (!mkdtemp(h->dir))
+                abort();
+        snprintf(h->path, sizeof(h->path), "%s/vmcore", h->dir);
+        h->g = vmgen_new(&(struct vmgen_config) { .ram_size = RAM, .frame_table_contiguous = contiguous });
+        h->d0 = vmgen_add_domain(h->g, 0);
+        h->d1 = vmgen_add_domain(h->g, 1);
+        h->d1_set = 0;
+        /* Free, dom0's and a domU's frames, so a wrong entry would show. */
+        for (uint64_t mfn = 1024; mfn < 6000; mfn++)
+                if (!vmgen_is_xen_page(h->g, mfn)) {
+                        vmgen_set_page_info(h->g, mfn, mfn % 3 == 0 ? 3ull << 58 : 1ull << 63 | 1,
+                                            mfn % 3 == 1 ? h->d1 : h->d0);
+                        h->d1_set += mfn % 3 == 1;
+                }
+        if (vmgen_write(h->g, h->path) < 0 || xkd_vmcore_open(h->path, &h->vm) < 0 || xkd_xen_open(h->vm, &h->x) < 0)
+                abort();
+}
+
+static void host_close(struct host *h) {
+        xkd_xen_free(h->x);
+        xkd_vmcore_free(h->vm);
+        vmgen_free(h->g);
+        unlink(h->path);
+        rmdir(h->dir);
+}
+
+static uint64_t reads(struct xkd_vmcore *vm) {
+        uint64_t n, bytes;
+        xkd_vmcore_read_stats(vm, &n, &bytes);
+        return n;
+}
+
+/* Every frame's entry, as the report's owner count reads them. */
+static uint64_t scan_owners(struct host *h, uint64_t *d1_pages) {
+        uint64_t before = reads(h->vm), ci, owner;
+
+        *d1_pages = 0;
+        for (uint64_t mfn = 0; mfn < RAM / 4096; mfn++)
+                if (xkd_xen_page_info(h->x, mfn, &ci, &owner) == 0 && owner == h->d1)
+                        (*d1_pages)++;
+        return reads(h->vm) - before;
+}
+
+TEST(frame_table_scan_reads_machine_contiguous_pages_in_runs) {
+        struct host h;
+        uint64_t n, d1, d1_scattered;
+
+        host_open(&h, false);
+        n = scan_owners(&h, &d1_scattered);
+        /* Scattered pages: one read each, and no page-table page read twice. */
+        ASSERT_LT(n, FT_PAGES + 8);
+        host_close(&h);
+
+        host_open(&h, true);
+        n = scan_owners(&h, &d1);
+        ASSERT_EQ(d1, d1_scattered);
+        ASSERT_U64_EQ(d1, h.d1_set);
+        ASSERT_LT(n, FT_PAGES / 16 + 8);
+        host_close(&h);
+}
+
+TEST(filter_reads_the_frame_table_in_runs) {
+        struct xkd_frame_source src;
+        struct xkd_frame_reader *fr;
+        struct xkd_bitmap ram, dump;
+        struct xkd_filter_stats st;
+        struct host h;
+
+        host_open(&h, true);
+        ASSERT_EQ(xkd_frame_source_from_xen(h.x, &src, &fr), 0);
+        uint64_t before = reads(h.vm);
+        ASSERT_EQ(xkd_filter_build(h.vm, &src, XKD_DL_XEN, &ram, &dump, &st), 0);
+        ASSERT_TRUE(st.level_applied & XKD_DL_XEN);
+        ASSERT_U64_EQ(st.class_pages[XKD_PAGE_DOMU], h.d1_set);
+        /* The layout probe and the pass over every frame: twice the table. */
+        ASSERT_LT(reads(h.vm) - before, 2 * (FT_PAGES / 16) + 8);
+        xkd_bitmap_done(&ram);
+        xkd_bitmap_done(&dump);
+        xkd_frame_reader_free(fr);
+        host_close(&h);
+}
+
+TEST_MAIN()
