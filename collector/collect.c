@@ -267,9 +267,11 @@ static int run_makedumpfile(const struct xkd_collect_options *a, struct xkd_save
 }
 
 
-/* The report again, now saying what became of the dump. */
-static void write_final_report(const struct xkd_collect_options *a, struct xkd_vmcore *vm, struct xkd_save *save,
-                               const struct xkd_collect_result *out, const struct timespec *t0) {
+/* The report again, now saying what became of the dump: what the vmcore says
+ * was gathered for the first one (rep; NULL: gather it now), only the dump's
+ * section is new, and the dump is declared saved before this. */
+static void write_final_report(const struct xkd_collect_options *a, struct xkd_vmcore *vm, struct xkd_report *rep,
+                               struct xkd_save *save, const struct xkd_collect_result *out, const struct timespec *t0) {
         bool complete = out->reason[0] == 0;
         const char *file = complete ? XKD_SAVE_VMCORE : XKD_SAVE_VMCORE_PARTIAL;
         char status[600];
@@ -287,7 +289,7 @@ static void write_final_report(const struct xkd_collect_options *a, struct xkd_v
                 .seconds = (double) (t1.tv_sec - t0->tv_sec) + (double) (t1.tv_nsec - t0->tv_nsec) / 1e9,
                 .filter_note = out->filter_note[0] ? out->filter_note : NULL,
         };
-        r = xkd_report_write_with_dump(vm, save->dirfd, &d);
+        r = rep ? xkd_report_save(rep, save->dirfd, &d) : xkd_report_write_with_dump(vm, save->dirfd, &d);
         if (r < 0)
                 log_warning_errno(r, "Cannot update the crash report: %m");
 }
@@ -298,6 +300,7 @@ int xkd_collect(const struct xkd_collect_options *o, struct xkd_collect_result *
         struct xkd_vmcore *vm = NULL;
         struct xkd_sink *sink = NULL;
         struct xkd_save save = { .dirfd = -1, .fd = -1 };
+        struct xkd_report *rep = NULL;
         int r;
 
         memset(out, 0, sizeof(*out));
@@ -346,7 +349,9 @@ int xkd_collect(const struct xkd_collect_options *o, struct xkd_collect_result *
 
         /* The report first: it is what people read, and it must exist even if
          * the dump never finishes.  Rewritten with the dump's outcome below. */
-        r = xkd_report_write(vm, save.dirfd);
+        r = xkd_report_open(vm, &rep);
+        if (r == 0)
+                r = xkd_report_save(rep, save.dirfd, NULL);
         if (r < 0)
                 log_warning_errno(r, "Cannot write the crash report: %m");
         /* The logs too, before the dump: they are the evidence when it fails. */
@@ -382,7 +387,8 @@ int xkd_collect(const struct xkd_collect_options *o, struct xkd_collect_result *
                 r = out->error ? out->error : -EIO;
         } else
                 log_info("Dump saved: %s/%s", save.path, XKD_SAVE_VMCORE);
-        write_final_report(&a, vm, &save, out, &t0);
+        write_final_report(&a, vm, rep, &save, out, &t0);
+        xkd_report_free(rep);
         if (out->reason[0] == 0)
                 /* Only a complete, synced and renamed dump may cost an old one. */
                 xkd_save_prune(&save);

@@ -410,21 +410,35 @@ static int write_both(const struct xkd_report *rep, int dirfd) {
         return r;
 }
 
-int xkd_report_write_with_dump(struct xkd_vmcore *vm, int dirfd, const struct xkd_report_dump *dump) {
+int xkd_report_open(struct xkd_vmcore *vm, struct xkd_report **ret) {
         struct xkd_report *rep = calloc(1, sizeof(*rep));
         int r;
 
         if (!rep)
                 return -ENOMEM;
         rep->vm = vm;
-        rep->dump = dump;
         r = xkd_xen_open(vm, &rep->xen);
         if (r < 0) {
                 free(rep);
                 return log_error_errno(r, "Failed to decode the vmcore's Xen notes: %m");
         }
         gather(rep);
+        *ret = rep;
+        return 0;
+}
+
+int xkd_report_save(struct xkd_report *rep, int dirfd, const struct xkd_report_dump *dump) {
+        int r;
+
+        rep->dump = dump;
         r = write_both(rep, dirfd);
+        rep->dump = NULL;       /* the caller's, gone after this call */
+        return r;
+}
+
+struct xkd_report *xkd_report_free(struct xkd_report *rep) {
+        if (!rep)
+                return NULL;
         free(rep->domains);
         free(rep->running);
         free(rep->running_error);
@@ -432,6 +446,17 @@ int xkd_report_write_with_dump(struct xkd_vmcore *vm, int dirfd, const struct xk
         free(rep->dom0_log);
         xkd_xen_free(rep->xen);
         free(rep);
+        return NULL;
+}
+
+int xkd_report_write_with_dump(struct xkd_vmcore *vm, int dirfd, const struct xkd_report_dump *dump) {
+        struct xkd_report *rep;
+        int r = xkd_report_open(vm, &rep);
+
+        if (r < 0)
+                return r;
+        r = xkd_report_save(rep, dirfd, dump);
+        xkd_report_free(rep);
         return r;
 }
 

@@ -44,5 +44,13 @@ struct xkd_report_dump {
 int xkd_report_write(struct xkd_vmcore *vm, int dirfd);
 int xkd_report_write_with_dump(struct xkd_vmcore *vm, int dirfd, const struct xkd_report_dump *dump);
 
+/* The same in two steps: what the vmcore says, read once (the frame table's
+ * owners alone are a scan of all of it), then written as often as needed,
+ * e.g. before the dump and again with its outcome.  vm must outlive rep. */
+struct xkd_report;
+int xkd_report_open(struct xkd_vmcore *vm, struct xkd_report **ret);
+int xkd_report_save(struct xkd_report *rep, int dirfd, const struct xkd_report_dump *dump);
+struct xkd_report *xkd_report_free(struct xkd_report *rep);
+
 /* When the vmcore could not even be opened: a report that says so. */
 int xkd_report_write_unreadable(int dirfd, const char *vmcore_path, int error);
