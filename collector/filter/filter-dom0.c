@@ -230,7 +230,9 @@ struct walk {
         struct dom0_counts c;
         uint64_t work, work_max, deadline_ns;
         bool over;
-        uint8_t *buf;
+        uint8_t *buf;                   /* VMEMMAP_READ_PAGES pages of struct pages */
+        uint64_t buf_va, buf_len;       /* what buf holds */
+        uint64_t single_until;          /* below this, a read-ahead failed: a page at a time */
 };
 
 static bool spend(struct walk *w, uint64_t n) {
@@ -309,18 +311,48 @@ static uint64_t classify_page(const struct dom0_layout *l, const uint8_t *p, uns
         return 1;
 }
 
+/* vmemmap is read this many pages at a time: each read of /proc/vmcore is a
+ * syscall in the capture kernel, and a section's struct pages (2 MiB of them
+ * for 128 MiB) are mostly machine-contiguous. */
+#define VMEMMAP_READ_PAGES 16u
+
+/* The 4 KiB of struct pages at va, from a read-ahead of up to
+ * VMEMMAP_READ_PAGES pages ending at end.  Where the whole read fails (part of
+ * it unmapped) each page of it is read alone, so what is known is the same. */
+static const uint8_t *vmemmap_page(struct walk *w, uint64_t va, uint64_t end) {
+        uint64_t n = (end - va) / 4096;
+
+        if (va - w->buf_va < w->buf_len)
+                return w->buf + (va - w->buf_va);
+        w->buf_len = 0;
+        if (n > VMEMMAP_READ_PAGES)
+                n = VMEMMAP_READ_PAGES;
+        if (va >= w->single_until && n > 1 && w->d->read_virt(w->d->ctx, va, w->buf, (size_t) n * 4096) == 0) {
+                w->buf_va = va;
+                w->buf_len = n * 4096;
+                return w->buf;
+        }
+        if (va >= w->single_until)
+                w->single_until = va + n * 4096;
+        return w->d->read_virt(w->d->ctx, va, w->buf, 4096) == 0 ? w->buf : NULL;
+}
+
 static void walk_section(struct walk *w, uint64_t section_nr, uint64_t mem_map_enc) {
         const struct dom0_layout *l = w->l;
         uint64_t pages = UINT64_C(1) << (l->section_size_bits - 12);
         uint64_t start = section_nr * pages;
         uint64_t per_chunk = 4096 / l->page_size;
         uint64_t skip_until = 0;
+        /* mem_map_enc = mem_map - start_pfn (in struct pages): pfn's struct page is at enc + pfn * size. */
+        uint64_t end = mem_map_enc + (start + pages) * l->page_size;
 
+        w->buf_len = 0;
+        w->single_until = 0;
         for (uint64_t i = 0; i < pages && !w->over; i += per_chunk) {
-                /* mem_map_enc = mem_map - start_pfn (in struct pages): pfn's struct page is at enc + pfn * size. */
                 uint64_t va = mem_map_enc + (start + i) * l->page_size;
+                const uint8_t *chunk;
 
-                if (!spend(w, 1) || w->d->read_virt(w->d->ctx, va, w->buf, 4096) < 0)
+                if (!spend(w, 1) || !(chunk = vmemmap_page(w, va, end)))
                         continue;       /* unmapped vmemmap: nothing known, nothing excluded */
                 for (uint64_t k = 0; k < per_chunk && i + k < pages && !w->over; k++) {
                         uint64_t pfn = start + i + k, n;
@@ -328,7 +360,7 @@ static void walk_section(struct walk *w, uint64_t section_nr, uint64_t mem_map_e
 
                         if (pfn < skip_until)
                                 continue;
-                        n = classify_page(l, w->buf + k * l->page_size, w->level, &what);
+                        n = classify_page(l, chunk + k * l->page_size, w->level, &what);
                         if (!what)
                                 continue;
                         for (uint64_t j = 0; j < n && !w->over; j++) {
@@ -396,7 +428,7 @@ int xkd_filter_dom0(const struct xkd_dom0_source *d, const struct xkd_frame_sour
         w.work_max = budget && budget->dom0_work_max ? budget->dom0_work_max
                                                      : xkd_filter_dom0_work_max(xkd_bitmap_count(dump));
         w.deadline_ns = budget ? budget->dom0_deadline_ns : 0;
-        w.buf = malloc(4096);
+        w.buf = malloc((size_t) VMEMMAP_READ_PAGES * 4096);
         r = w.buf ? xkd_bitmap_dup(&before, dump) : -ENOMEM;
         if (r < 0) {
                 free(w.buf);

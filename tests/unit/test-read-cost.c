@@ -157,4 +157,114 @@ TEST(report_written_again_reads_nothing) {
         host_close(&h);
 }
 
+/* ---- dom0's struct pages: a fake dom0 of one 128 MiB section ---------- */
+
+#define D0_PFNS         32768u          /* SECTION_SIZE_BITS 27 */
+#define D0_ROOTS_VA     UINT64_C(0xffff888000001000)
+#define D0_SECT_VA      UINT64_C(0xffff888000002000)
+#define D0_VMEMMAP_VA   UINT64_C(0xffffea0000000000)
+#define D0_HOLE_PAGE    20u             /* struct pages of pfns 1280-1343 unreadable */
+#define D0_ANON_FIRST   1000u
+#define D0_ANON_END     2000u
+#define D0_OWNER        UINT64_C(0xffff830000123000)
+
+struct fake_dom0 {
+        uint8_t roots[4096], sections[4096];
+        uint8_t *vmemmap;               /* D0_PFNS struct pages of 64 bytes */
+        uint64_t reads;
+};
+
+static int fake_info(void *ctx, const char *key, uint64_t *ret) {
+        static const struct { const char *k; uint64_t v; } keys[] = {
+                { "SYMBOL(mem_section)", D0_ROOTS_VA }, { "LENGTH(mem_section)", 2048 }, { "SIZE(mem_section)", 16 },
+                { "OFFSET(mem_section.section_mem_map)", 0 }, { "NUMBER(SECTION_SIZE_BITS)", 27 },
+                { "NUMBER(MAX_PHYSMEM_BITS)", 46 }, { "SIZE(page)", 64 }, { "OFFSET(page.flags)", 0 },
+                { "OFFSET(page.mapping)", 24 }, { "OFFSET(page.private)", 40 }, { "OFFSET(page._mapcount)", 48 },
+                { "NUMBER(PG_lru)", 4 }, { "NUMBER(PG_private)", 13 }, { "NUMBER(PG_swapcache)", 10 },
+                { "NUMBER(PG_slab)", 9 },
+        };
+        (void) ctx;
+        for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+                if (strcmp(key, keys[i].k) == 0) {
+                        *ret = keys[i].v;
+                        return 0;
+                }
+        return -ENOENT;
+}
+
+/* One call is one read of the vmcore (or several, never fewer). */
+static int fake_read_virt(void *ctx, uint64_t va, void *buf, size_t len) {
+        struct fake_dom0 *f = ctx;
+        uint64_t vm_end = D0_VMEMMAP_VA + (uint64_t) D0_PFNS * 64;
+
+        f->reads++;
+        if (va >= D0_ROOTS_VA && va + len <= D0_ROOTS_VA + 4096)
+                memcpy(buf, f->roots + (va - D0_ROOTS_VA), len);
+        else if (va >= D0_SECT_VA && va + len <= D0_SECT_VA + 4096)
+                memcpy(buf, f->sections + (va - D0_SECT_VA), len);
+        else if (va >= D0_VMEMMAP_VA && va + len <= vm_end) {
+                uint64_t hole = D0_VMEMMAP_VA + D0_HOLE_PAGE * 4096;
+                if (va < hole + 4096 && va + len > hole)
+                        return -EFAULT;
+                memcpy(buf, f->vmemmap + (va - D0_VMEMMAP_VA), len);
+        } else
+                return -EFAULT;
+        return 0;
+}
+
+static int fake_pfn_to_mfn(void *ctx, uint64_t pfn, uint64_t *mfn) {
+        (void) ctx;
+        *mfn = pfn;
+        return 0;
+}
+
+static int fake_page_info(void *ctx, uint64_t mfn, uint64_t *ci, uint64_t *owner) {
+        (void) ctx;
+        (void) mfn;
+        *ci = UINT64_C(1) << 63;        /* allocated, in use */
+        *owner = D0_OWNER;
+        return 0;
+}
+
+TEST(dom0_walk_reads_struct_pages_in_runs_and_skips_only_what_it_cannot_read) {
+        struct fake_dom0 f = { 0 };
+        struct xkd_dom0_source d = { .ctx = &f, .info_get = fake_info, .read_virt = fake_read_virt,
+                                     .pfn_to_mfn = fake_pfn_to_mfn };
+        struct xkd_frame_source src = { .page_info = fake_page_info, .dom0 = D0_OWNER, .xen_major = 4, .xen_minor = 17 };
+        struct xkd_bitmap dump;
+        struct xkd_filter_stats st = { 0 };
+        uint64_t v, excluded = 0;
+
+        f.vmemmap = calloc(D0_PFNS, 64);
+        ASSERT_TRUE(f.vmemmap != NULL);
+        v = D0_SECT_VA;
+        memcpy(f.roots, &v, 8);
+        /* section_mem_map: the struct pages minus section 0's first pfn (0), present | has_mem_map. */
+        v = D0_VMEMMAP_VA | 3;
+        memcpy(f.sections, &v, 8);
+        for (uint64_t pfn = D0_ANON_FIRST; pfn < D0_ANON_END; pfn++) {
+                uint64_t flags = 1u << 4, mapping = UINT64_C(0xffff888000200001);    /* LRU, anonymous */
+                memcpy(f.vmemmap + pfn * 64, &flags, 8);
+                memcpy(f.vmemmap + pfn * 64 + 24, &mapping, 8);
+        }
+        ASSERT_EQ(xkd_bitmap_init(&dump, D0_PFNS), 0);
+        for (uint64_t pfn = 0; pfn < D0_PFNS; pfn++)
+                xkd_bitmap_set(&dump, pfn);
+        ASSERT_EQ(xkd_filter_dom0(&d, &src, XKD_PGC_XSA402, XKD_DL_DOM0_USER, &dump, NULL, &st), 0);
+        for (uint64_t pfn = 0; pfn < D0_PFNS; pfn++) {
+                bool in_hole = pfn / 64 == D0_HOLE_PAGE;
+                bool anon = pfn >= D0_ANON_FIRST && pfn < D0_ANON_END;
+                if (xkd_bitmap_test(&dump, pfn) != !(anon && !in_hole))
+                        TEST_FAIL_("pfn %llu: kept %d", (unsigned long long) pfn, xkd_bitmap_test(&dump, pfn));
+                excluded += !xkd_bitmap_test(&dump, pfn);
+        }
+        ASSERT_U64_EQ(excluded, D0_ANON_END - D0_ANON_FIRST - 64);
+        ASSERT_U64_EQ(st.dom0_user, excluded);
+        /* 512 pages of struct pages: 32 runs, the one with the hole page by
+         * page (48 calls), and the roots and sections (5): 517 a page at a time. */
+        ASSERT_LT(f.reads, 64);
+        xkd_bitmap_done(&dump);
+        free(f.vmemmap);
+}
+
 TEST_MAIN()
