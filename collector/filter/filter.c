@@ -329,7 +329,9 @@ static void mark_p2m(struct xkd_vmcore *vm, uint64_t fll, const struct xkd_bitma
         if (l1 && l2 && fll < dump->nbits && xkd_vmcore_read_page(vm, fll, l1) >= 0) {
                 mark_first(dump, first, fll);
                 for (unsigned i = 0; i < XKD_PAGE_SIZE / 8; i++) {
-                        if (!l1[i] || l1[i] >= dump->nbits)
+                        /* Linux points every unused entry at one p2m_mid_missing page: the
+                         * same page again marks the same frames, so it is read once. */
+                        if (!l1[i] || l1[i] >= dump->nbits || (i > 0 && l1[i] == l1[i - 1]))
                                 continue;
                         mark_first(dump, first, l1[i]);
                         if (xkd_vmcore_read_page(vm, l1[i], l2) < 0)

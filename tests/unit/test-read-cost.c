@@ -17,6 +17,7 @@
 #include "filter.h"
 #include "report.h"
 #include "test.h"
+#include "vmcore-gen-internal.h"
 #include "vmcore-gen.h"
 #include "xen.h"
 
@@ -155,6 +156,48 @@ TEST(report_written_again_reads_nothing) {
         unlinkat(dirfd, "report.json", 0);
         close(dirfd);
         host_close(&h);
+}
+
+/* Reads of the priority pass (Xen's frames, dom0's p2m and kernel first) on
+ * a dom0 host whose p2m frame-list-list has `repeats` more entries naming
+ * its frame-list page, as Linux's unused entries all name p2m_mid_missing. */
+static uint64_t priority_reads(unsigned repeats) {
+        struct vmgen_config cfg = { .dom0 = true, .dom0_pages = 64 };
+        struct xkd_frame_source src;
+        struct xkd_frame_reader *fr;
+        struct xkd_bitmap ram, dump, first, second;
+        struct xkd_filter_stats st;
+        struct host h = { 0 };
+        uint64_t fl, before, n;
+
+        strcpy(h.dir, "/tmp/xkd-reads-XXXXXX");
+        if (!mkdtemp(h.dir))
+                abort();
+        snprintf(h.path, sizeof(h.path), "%s/vmcore", h.dir);
+        h.g = vmgen_new(&cfg);
+        memcpy(&fl, vmgen_page(h.g, h.g->dom0_fll_mfn), 8);
+        for (unsigned i = 1; i <= repeats; i++)
+                memcpy(vmgen_page(h.g, h.g->dom0_fll_mfn) + i * 8, &fl, 8);
+        if (vmgen_write(h.g, h.path) < 0 || xkd_vmcore_open(h.path, &h.vm) < 0 || xkd_xen_open(h.vm, &h.x) < 0 ||
+            xkd_frame_source_from_xen(h.x, &src, &fr) < 0 ||
+            xkd_filter_build(h.vm, &src, XKD_DL_XEN, &ram, &dump, &st) < 0 || !(st.level_applied & XKD_DL_XEN))
+                abort();
+        before = reads(h.vm);
+        if (xkd_filter_priority(h.vm, &src, st.layout, &dump, &first, &second) < 0 || !xkd_bitmap_count(&first))
+                abort();
+        n = reads(h.vm) - before;
+        xkd_bitmap_done(&ram);
+        xkd_bitmap_done(&dump);
+        xkd_bitmap_done(&first);
+        xkd_bitmap_done(&second);
+        xkd_frame_reader_free(fr);
+        host_close(&h);
+        return n;
+}
+
+TEST(p2m_page_named_again_is_not_read_again) {
+        uint64_t once = priority_reads(0);
+        ASSERT_LT(priority_reads(511), once + 1);
 }
 
 /* ---- dom0's struct pages: a fake dom0 of one 128 MiB section ---------- */
