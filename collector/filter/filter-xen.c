@@ -14,13 +14,14 @@
  * page-table walk per frame would cost five reads each.  The frame table is
  * an array indexed by pdx (= mfn without PDX compression, piecewise mfn
  * minus a constant with it), so its entries come from the decoder's window
- * of frame-table pages read ahead (xkd_xen_frame_table_read); where that
+ * of frame-table pages read ahead (xkd_xen_frame_table_at); where that
  * cannot be filled, one page at a time as before.
  */
 struct xkd_frame_reader {
         struct xkd_xen *xen;
         unsigned domain_bytes;
         uint64_t frame_table, size, off_count, off_domain, max_page;
+        uint64_t max_pdx;               /* beyond it an entry's address wraps (a division, once) */
         uint64_t cached_vpage;          /* frame-table page in buf; UINT64_MAX none */
         uint8_t buf[4096];
         struct xkd_dom0_source dom0;
@@ -45,7 +46,7 @@ static int dom0_pfn_to_mfn(void *ctx, uint64_t pfn, uint64_t *mfn) {
 static int page_info_cached(void *ctx, uint64_t mfn, uint64_t *ci, uint64_t *owner) {
         struct xkd_frame_reader *fr = ctx;
         uint64_t va, vpage, dom = 0, pdx;
-        uint8_t entry[256];
+        const uint8_t *entry;
 
         if (fr->max_page && mfn >= fr->max_page)
                 return -ENOENT;
@@ -55,17 +56,16 @@ static int page_info_cached(void *ctx, uint64_t mfn, uint64_t *ci, uint64_t *own
         if (!xkd_xen_pfn_has_pdx(fr->xen, mfn))
                 return -ENOENT;
         pdx = xkd_xen_pfn_to_pdx(fr->xen, mfn);
-        if (pdx > (UINT64_MAX - fr->frame_table) / fr->size)
+        if (pdx > fr->max_pdx)
                 return -ENOENT;
         va = fr->frame_table + pdx * fr->size;
         vpage = va & ~UINT64_C(4095);
         /* An entry straddling two frame-table pages: let the decoder handle it. */
         if (((va + fr->size - 1) & ~UINT64_C(4095)) != vpage)
                 return xkd_xen_page_info(fr->xen, mfn, ci, owner);
-        if (xkd_xen_frame_table_read(fr->xen, va, entry, fr->size) == 0) {
+        if ((entry = xkd_xen_frame_table_at(fr->xen, va, fr->size))) {
                 memcpy(ci, entry + fr->off_count, sizeof(*ci));
-                memcpy(&dom, entry + fr->off_domain, fr->domain_bytes);
-                *owner = xkd_xen_owner_from_pdx(fr->xen, dom);
+                *owner = xkd_xen_owner_from_pdx(fr->xen, xkd_xen_domain_field(entry + fr->off_domain, fr->domain_bytes));
                 return 0;
         }
         if (vpage != fr->cached_vpage) {
@@ -131,6 +131,7 @@ int xkd_frame_source_from_xen(struct xkd_xen *x, struct xkd_frame_source *src, s
         }
         if (xkd_xen_max_page(x, &fr->max_page) < 0)
                 fr->max_page = 0;
+        fr->max_pdx = (UINT64_MAX - fr->frame_table) / fr->size;
 
         src->ctx = fr;
         src->page_info = page_info_cached;

@@ -61,6 +61,7 @@ struct xkd_xen {
         bool frame_known;
         int frame_error;
         uint64_t frame_table, page_info_size, off_count_info, off_domain;
+        uint64_t frame_max_pdx;         /* beyond it an entry's address wraps */
 
         bool dom0_known;
         int dom0_error;
@@ -74,7 +75,7 @@ struct xkd_xen {
         struct xkd_page_cache_entry *pcache;    /* XKD_PCACHE_SIZE entries */
         unsigned pcache_next;
 
-        /* Frame-table pages read ahead (xkd_xen_frame_table_read). */
+        /* Frame-table pages read ahead (xkd_xen_frame_table_at). */
         uint8_t *ft_window;             /* XKD_FT_WINDOW_PAGES pages, allocated on first use */
         uint64_t ft_start, ft_len;      /* virtual range held; ft_len 0: none */
         uint64_t ft_failed;             /* page the window could not be read at, + 1; 0: none */

@@ -266,6 +266,7 @@ static int frame_setup(struct xkd_xen *x) {
                 x->frame_error = r;
                 return r;
         }
+        x->frame_max_pdx = (UINT64_MAX - x->frame_table) / x->page_info_size;
         x->frame_known = true;
         return 0;
 }
@@ -275,20 +276,19 @@ static int frame_setup(struct xkd_xen *x) {
  * The window holds up to XKD_FT_WINDOW_PAGES pages from the one asked for,
  * as far as the table is mapped.  It never answers for bytes it could not
  * read: the caller then reads the entry as before, so results do not change. */
-int xkd_xen_frame_table_read(struct xkd_xen *x, uint64_t vaddr, void *buf, size_t len) {
+const uint8_t *xkd_xen_frame_table_at(struct xkd_xen *x, uint64_t vaddr, size_t len) {
         uint64_t vpage = vaddr & ~(uint64_t) PAGE_MASK_4K, maddr;
         unsigned pages = 0;
 
         if ((vaddr & PAGE_MASK_4K) + len > XKD_PAGE_SIZE)
-                return -EINVAL;
-        if (x->ft_len && vaddr - x->ft_start < x->ft_len) {
-                memcpy(buf, x->ft_window + (vaddr - x->ft_start), len);
-                return 0;
-        }
+                return NULL;
+        /* The window holds whole pages, so an entry inside one page is all in it. */
+        if (x->ft_len && vaddr - x->ft_start < x->ft_len)
+                return x->ft_window + (vaddr - x->ft_start);
         if (x->ft_failed == vpage + 1)
-                return -EIO;
+                return NULL;
         if (!x->ft_window && !(x->ft_window = malloc((size_t) XKD_FT_WINDOW_PAGES * XKD_PAGE_SIZE)))
-                return -ENOMEM;
+                return NULL;
         x->ft_len = 0;
         while (pages < XKD_FT_WINDOW_PAGES && vpage + (uint64_t) pages * XKD_PAGE_SIZE >= vpage &&
                xkd_xen_virt_to_maddr(x, vpage + (uint64_t) pages * XKD_PAGE_SIZE, &maddr) == 0)
@@ -297,17 +297,16 @@ int xkd_xen_frame_table_read(struct xkd_xen *x, uint64_t vaddr, void *buf, size_
         if (pages == 0 || (xkd_xen_read_virt(x, vpage, x->ft_window, (size_t) pages * XKD_PAGE_SIZE) < 0 &&
                            (pages = 1, xkd_xen_read_virt(x, vpage, x->ft_window, XKD_PAGE_SIZE) < 0))) {
                 x->ft_failed = vpage + 1;
-                return -EIO;
+                return NULL;
         }
         x->ft_start = vpage;
         x->ft_len = (uint64_t) pages * XKD_PAGE_SIZE;
-        memcpy(buf, x->ft_window + (vaddr - vpage), len);
-        return 0;
+        return x->ft_window + (vaddr - vpage);
 }
 
 int xkd_xen_page_info(struct xkd_xen *x, uint64_t mfn, uint64_t *count_info, uint64_t *owner) {
-        uint8_t pi[256];
-        uint64_t dom = 0;
+        uint8_t buf[256];
+        const uint8_t *pi;
         int r = frame_setup(x);
 
         if (r < 0)
@@ -317,18 +316,19 @@ int xkd_xen_page_info(struct xkd_xen *x, uint64_t mfn, uint64_t *count_info, uin
         if (!xkd_xen_pfn_has_pdx(x, mfn))
                 return -EADDRNOTAVAIL;  /* no frame-table entry of its own: not RAM */
         uint64_t pdx = xkd_xen_pfn_to_pdx(x, mfn);
-        if (pdx > (UINT64_MAX - x->frame_table) / x->page_info_size)
+        if (pdx > x->frame_max_pdx)
                 return -EFAULT;
         uint64_t va = x->frame_table + pdx * x->page_info_size;
-        if (xkd_xen_frame_table_read(x, va, pi, x->page_info_size) < 0 &&
-            (r = xkd_xen_read_virt(x, va, pi, x->page_info_size)) < 0)
-                return r;
+        if (!(pi = xkd_xen_frame_table_at(x, va, x->page_info_size))) {
+                if ((r = xkd_xen_read_virt(x, va, buf, x->page_info_size)) < 0)
+                        return r;
+                pi = buf;
+        }
         if (count_info)
                 memcpy(count_info, pi + x->off_count_info, sizeof(*count_info));
         /* x86_64 Xen >= 4.0: the pdx of the struct domain's page, 0 = none (little-endian). */
-        memcpy(&dom, pi + x->off_domain, x->domain_pdx_bytes);
         if (owner)
-                *owner = xkd_xen_owner_from_pdx(x, dom);
+                *owner = xkd_xen_owner_from_pdx(x, xkd_xen_domain_field(pi + x->off_domain, x->domain_pdx_bytes));
         return 0;
 }
 

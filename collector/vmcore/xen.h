@@ -194,10 +194,22 @@ uint64_t xkd_xen_directmap_start(const struct xkd_xen *x);
 uint64_t xkd_xen_owner_from_pdx(const struct xkd_xen *x, uint64_t pdx);
 unsigned xkd_xen_domain_pdx_bytes(const struct xkd_xen *x);
 
-/* len bytes of the frame table at vaddr (inside one page) from a window of
- * pages read ahead in one go; a negative errno when the window cannot be
- * filled there: then read the entry the way you would without it. */
-int xkd_xen_frame_table_read(struct xkd_xen *x, uint64_t vaddr, void *buf, size_t len);
+/* The len bytes of the frame table at vaddr (inside one page) in a window of
+ * pages read ahead in one go, valid until the next call; NULL when the
+ * window cannot be filled there: then read the entry the way you would
+ * without it.  A pointer, not a copy: scans call this for every frame. */
+const uint8_t *xkd_xen_frame_table_at(struct xkd_xen *x, uint64_t vaddr, size_t len);
+/* A page_info._domain value of `bytes` (4, or 8 with CONFIG_BIGMEM) at p. */
+static inline uint64_t xkd_xen_domain_field(const uint8_t *p, unsigned bytes) {
+        uint32_t v4;
+        uint64_t v8;
+        if (bytes == 8) {
+                __builtin_memcpy(&v8, p, 8);
+                return v8;
+        }
+        __builtin_memcpy(&v4, p, 4);
+        return v4;
+}
 
 /* count_info and the owning domain's Xen virtual address (0 = no owner). */
 int xkd_xen_page_info(struct xkd_xen *x, uint64_t mfn, uint64_t *count_info, uint64_t *owner);
