@@ -18,6 +18,13 @@
 #define XKD_RANGES_MAX 65536u
 /* x86_64's architectural limit (MAXPHYADDR <= 52): no RAM lies above it. */
 #define XKD_PHYS_LIMIT (UINT64_C(1) << 52)
+/* Windows mapped at once (32 MiB of address space; /proc/vmcore's mappings
+ * are old memory, no RAM of the capture kernel's): the filter goes back and
+ * forth between Xen's page tables, the frame table, dom0's struct pages and
+ * its p2m, each in its own part of memory.  With one window every switch was
+ * a remap of 4 MiB: 4,584 before the dump on a 2 GiB host, 540 with the
+ * reads batched, 164 with four windows, 27 with eight. */
+#define MAP_WINDOWS 8u
 
 struct xkd_vmcore {
         int fd;
@@ -29,9 +36,12 @@ struct xkd_vmcore {
         size_t notes_size;
         size_t dropped;                 /* PT_LOADs no x86_64 machine can have */
         uint64_t dropped_bytes, dropped_first;
-        /* The file mapped one window at a time (read_at()); no_map after a refusal. */
-        uint8_t *win;
-        uint64_t win_off, win_len;
+        /* The file mapped a few windows at a time (read_at()); no_map after a refusal. */
+        struct map_window {
+                uint8_t *p;
+                uint64_t off, len, used;        /* used: last use, for replacing the oldest */
+        } win[MAP_WINDOWS];
+        uint64_t win_clock, maps;
         bool no_map;
         uint64_t reads, read_bytes;     /* memory reads asked for: a copy from the window or a pread */
 };
@@ -40,54 +50,70 @@ struct xkd_vmcore {
  * read() of /proc/vmcore maps, copies and unmaps each page of old memory on
  * its own (x86's copy_oldmem_page: ioremap, copy, iounmap), a kernel mapping
  * and its teardown per 4 KiB; mmap() maps a whole window once (makedumpfile
- * reads through 4 MiB mappings for this).  The window is never mapped past
+ * reads through 4 MiB mappings for this).  A window is never mapped past
  * the size the file had at open, so a regular file's end is never touched.
  */
 #define MAP_WINDOW (UINT64_C(4) << 20)
 #define MAP_MIN_READ (64u << 10)
 
-static void unmap_window(struct xkd_vmcore *vm) {
-        if (vm->win)
-                munmap(vm->win, (size_t) vm->win_len);
-        vm->win = NULL;
-        vm->win_len = 0;
+static void unmap_windows(struct xkd_vmcore *vm) {
+        for (unsigned i = 0; i < MAP_WINDOWS; i++) {
+                if (vm->win[i].p)
+                        munmap(vm->win[i].p, (size_t) vm->win[i].len);
+                vm->win[i] = (struct map_window) { 0 };
+        }
 }
 
-static bool map_window(struct xkd_vmcore *vm, uint64_t off) {
+/* The window holding off; else, when map_new, one mapped there in place of the
+ * least recently used; NULL when off must be read with pread. */
+static struct map_window *window_for(struct xkd_vmcore *vm, uint64_t off, bool map_new) {
+        struct map_window *victim = &vm->win[0];
+
+        for (unsigned i = 0; i < MAP_WINDOWS; i++) {
+                struct map_window *w = &vm->win[i];
+                if (w->p && off - w->off < w->len) {
+                        w->used = ++vm->win_clock;
+                        return w;
+                }
+                if (w->used < victim->used)
+                        victim = w;
+        }
+        if (!map_new)
+                return NULL;
         uint64_t start = off & ~(MAP_WINDOW - 1);
         uint64_t len = vm->file_size - start < MAP_WINDOW ? vm->file_size - start : MAP_WINDOW;
 
         /* Whole pages only: /proc/vmcore refuses a mapping past its size. */
         len &= ~(uint64_t) 4095;
-        unmap_window(vm);
         if (off >= start + len)
-                return false;           /* the file's last partial page: pread */
-        void *w = mmap(NULL, (size_t) len, PROT_READ, MAP_PRIVATE, vm->fd, (off_t) start);
-        if (w == MAP_FAILED) {
+                return NULL;            /* the file's last partial page: pread */
+        void *m = mmap(NULL, (size_t) len, PROT_READ, MAP_PRIVATE, vm->fd, (off_t) start);
+        if (m == MAP_FAILED) {
                 log_debug("vmcore: mmap at %llu failed (%m): reading with pread", (unsigned long long) start);
                 vm->no_map = true;
-                return false;
+                return NULL;
         }
-        vm->win = w;
-        vm->win_off = start;
-        vm->win_len = len;
-        return true;
+        if (victim->p)
+                munmap(victim->p, (size_t) victim->len);
+        *victim = (struct map_window) { .p = m, .off = start, .len = len, .used = ++vm->win_clock };
+        vm->maps++;
+        return victim;
 }
 
 /* n bytes at file offset off, inside file_size (checked by the caller). */
 static int read_at(struct xkd_vmcore *vm, uint8_t *p, size_t n, uint64_t off) {
         while (n > 0 && !vm->no_map) {
-                bool inside = vm->win && off >= vm->win_off && off < vm->win_off + vm->win_len;
                 /* A new window only for a bulk read: mapping 4 MiB for one
                  * scattered page (the filters' page-table and struct page
                  * reads) cost 3x what read() does (measured in the capture
-                 * kernel under QEMU). */
-                if (!inside && (n < MAP_MIN_READ || !map_window(vm, off)))
+                 * kernel under QEMU); a page inside a mapped window is copied. */
+                struct map_window *w = window_for(vm, off, n >= MAP_MIN_READ);
+                if (!w)
                         break;
-                size_t k = (size_t) (vm->win_off + vm->win_len - off);
+                size_t k = (size_t) (w->off + w->len - off);
                 if (k > n)
                         k = n;
-                memcpy(p, vm->win + (off - vm->win_off), k);
+                memcpy(p, w->p + (off - w->off), k);
                 p += k;
                 off += k;
                 n -= k;
@@ -239,7 +265,7 @@ fail:
 struct xkd_vmcore *xkd_vmcore_free(struct xkd_vmcore *vm) {
         if (!vm)
                 return NULL;
-        unmap_window(vm);
+        unmap_windows(vm);
         if (vm->fd >= 0)
                 close(vm->fd);
         free(vm->ranges);
@@ -379,6 +405,10 @@ int xkd_vmcore_read_page(struct xkd_vmcore *vm, uint64_t mfn, void *buf) {
 void xkd_vmcore_read_stats(const struct xkd_vmcore *vm, uint64_t *reads, uint64_t *bytes) {
         *reads = vm->reads;
         *bytes = vm->read_bytes;
+}
+
+uint64_t xkd_vmcore_maps(const struct xkd_vmcore *vm) {
+        return vm->maps;
 }
 
 const void *xkd_vmcore_notes(const struct xkd_vmcore *vm, size_t *size) {

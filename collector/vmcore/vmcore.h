@@ -57,6 +57,8 @@ int xkd_vmcore_read_page(struct xkd_vmcore *vm, uint64_t mfn, void *buf);
  * dear one (a scattered read can cost a remap of the window): tests hold
  * the count down. */
 void xkd_vmcore_read_stats(const struct xkd_vmcore *vm, uint64_t *reads, uint64_t *bytes);
+/* Windows of the file mapped so far (each an mmap of 4 MiB of old memory). */
+uint64_t xkd_vmcore_maps(const struct xkd_vmcore *vm);
 
 /* The merged PT_NOTE bytes exactly as in the file (copied into dumps). */
 const void *xkd_vmcore_notes(const struct xkd_vmcore *vm, size_t *size);

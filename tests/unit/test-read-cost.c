@@ -158,6 +158,24 @@ TEST(report_written_again_reads_nothing) {
         host_close(&h);
 }
 
+/* Bulk reads (what gets a mapped window) going back and forth between two
+ * parts of memory, as the dom0 walk does between struct pages and the frame
+ * table, map each part once. */
+TEST(vmcore_keeps_several_windows_mapped) {
+        static uint8_t buf[64 << 10];
+        struct host h;
+
+        host_open(&h, true);
+        uint64_t before = xkd_vmcore_maps(h.vm);
+        for (int i = 0; i < 100; i++) {
+                ASSERT_EQ(xkd_vmcore_read(h.vm, 0x100000, buf, sizeof(buf)), 0);
+                ASSERT_EQ(xkd_vmcore_read(h.vm, RAM - 0x100000, buf, sizeof(buf)), 0);
+        }
+        ASSERT_LT(xkd_vmcore_maps(h.vm) - before, 3);
+        ASSERT_TRUE(xkd_vmcore_maps(h.vm) - before > 0);        /* the windows are what is measured */
+        host_close(&h);
+}
+
 /* Reads of the priority pass (Xen's frames, dom0's p2m and kernel first) on
  * a dom0 host whose p2m frame-list-list has `repeats` more entries naming
  * its frame-list page, as Linux's unused entries all name p2m_mid_missing. */
