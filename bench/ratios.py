@@ -9,8 +9,9 @@ Rows:
       last collect-dom0-panic run (tests/vm/out/collect-dom0-panic: vmcore-head +
       its makedumpfile -E -X -d 1 ELF, rebuilt by bench/rebuild-vmcore into a
       scratch file), against Debian 12's makedumpfile (1.7.2)
-  dom0-only Xen 4.20 (Debian 13)  on the host, one CPU: the real trixie vmcore
-      saved in $XKD_CACHE/trixie/vmcores, against Debian 13's makedumpfile
+  dom0-only Xen 4.20 (Debian 13)  on the host, one CPU: the last
+      trixie-load-dom0-panic run's /proc/vmcore rebuilt the same way (else a
+      full one saved in $XKD_CACHE/trixie/vmcores), against Debian 13's makedumpfile
       (1.7.6, run from the trixie root fs in the cache with its own ld.so)
   running + just-destroyed domUs  in the capture kernel (TCG, one vCPU):
       collect-domu-destroyed's measure.json (3 GiB host)
@@ -145,6 +146,20 @@ def x417_vmcore(work):
     return out
 
 
+def trixie_vmcore(work):
+    """The last trixie-load-dom0-panic run's /proc/vmcore, rebuilt into work
+    like the 4.17 one; else the full trixie vmcore saved in the cache."""
+    src = os.path.join(OUT_ROOT, "trixie-load-dom0-panic")
+    head, dump = os.path.join(src, "vmcore-head"), os.path.join(src, "dump")
+    if os.path.exists(head) and os.path.exists(dump):
+        out = os.path.join(work, "x420-dom0.vmcore")
+        subprocess.run([os.path.join(HERE, "rebuild-vmcore"), head, dump, out], check=True)
+        return out, "trixie-load-dom0-panic's vmcore"
+    if os.path.exists(TRIXIE_VMCORE):
+        return TRIXIE_VMCORE, "the saved trixie vmcore"
+    return None, ""
+
+
 def measure(collector, runs):
     rows = []
     work = tempfile.mkdtemp(prefix="xkd-ratios-", dir="/var/tmp")
@@ -155,8 +170,9 @@ def measure(collector, runs):
                              ["makedumpfile"] if shutil.which("makedumpfile") else None,
                              "makedumpfile 1.7.2", collector, runs,
                              note="collect-dom0-panic's vmcore" if v else ""))
-        rows.append(host_row("dom0-only, Xen 4.20 + Linux 6.12", TRIXIE_VMCORE, trixie_makedumpfile(),
-                             "makedumpfile 1.7.6", collector, runs, note="the saved trixie vmcore"))
+        t, note = trixie_vmcore(work)
+        rows.append(host_row("dom0-only, Xen 4.20 + Linux 6.12", t, trixie_makedumpfile(),
+                             "makedumpfile 1.7.6", collector, runs, note=note))
     finally:
         shutil.rmtree(work, ignore_errors=True)
     rows.append(vm_row("running + just-destroyed domUs", "collect-domu-destroyed"))

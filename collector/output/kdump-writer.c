@@ -76,7 +76,7 @@ int xkd_kdump_writer_new(struct xkd_vmcore *vm, struct xkd_sink *sink,
         w->sink = sink;
         w->opt = *opt;
         if (w->opt.zstd_level == 0)
-                w->opt.zstd_level = 1;
+                w->opt.zstd_level = XKD_ZSTD_DEFAULT_LEVEL;
         if (!w->descs)
                 w->descs = calloc(DESC_BUF_ENTRIES, sizeof(*w->descs));
         if (!w->desc_idx)
