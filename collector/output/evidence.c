@@ -23,15 +23,32 @@
 #define DOM0_LOG_MAX (48u << 20)
 #endif
 
+/* The largest buffer the capture kernel grants, down to a last 64 KiB.  Its
+ * overcommit heuristic refuses any one allocation larger than its RAM: the
+ * minimal kernel in a 64 MiB region has ~45 MiB, so the 48 MiB cap alone
+ * lost dmesg.txt there.  A smaller buffer keeps the log's tail, where the
+ * panic is. */
+char *xkd_evidence_log_buffer(void *(*alloc)(size_t), size_t *size) {
+        for (size_t n = DOM0_LOG_MAX;; n /= 4) {
+                char *buf = alloc(n);
+                if (buf || n <= (64u << 10)) {
+                        *size = n;
+                        return buf;
+                }
+        }
+}
+
 static int write_dom0_log(struct xkd_xen *x, int dirfd) {
         const char *why = NULL;
-        size_t len = 0;
-        char *buf = malloc(DOM0_LOG_MAX);
+        size_t len = 0, size;
+        char *buf = xkd_evidence_log_buffer(malloc, &size);
         int r;
 
         if (!buf)
                 return log_warning_errno(-ENOMEM, "No %s: out of memory", XKD_EVIDENCE_DMESG);
-        r = xkd_xen_dom0_log_tail(x, buf, DOM0_LOG_MAX, &len, &why);
+        if (size < DOM0_LOG_MAX)
+                log_notice("dmesg.txt: only %zu KiB of memory for dom0's log: keeping its last part", size >> 10);
+        r = xkd_xen_dom0_log_tail(x, buf, size, &len, &why);
         if (r < 0) {
                 log_warning("No %s: %s: %s", XKD_EVIDENCE_DMESG, why ? why : "dom0's kernel log is unreadable",
                             xkd_xen_strerror(r));

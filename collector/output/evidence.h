@@ -13,6 +13,8 @@
  * be read is not written; the report's "missing" section says why.
  */
 
+#include <stddef.h>
+
 #include "vmcore.h"
 
 #define XKD_EVIDENCE_DMESG   "dmesg.txt"
@@ -21,6 +23,10 @@
 /* dmesg.txt and xen-console.txt into dirfd.  Returns how many of the two
  * were written (0-2); each one missing is logged with why. */
 int xkd_evidence_write_logs(struct xkd_vmcore *vm, int dirfd);
+/* The buffer for dom0's log: the largest of 48 MiB, 12, 3, ... down to
+ * 64 KiB that alloc grants (NULL if none); its size in *size. */
+#include <stddef.h>
+char *xkd_evidence_log_buffer(void *(*alloc)(size_t), size_t *size);
 
 /*
  * `xen-kdump-collect --evidence DIR`: the report and both logs into DIR

@@ -181,4 +181,30 @@ TEST(collector_cli_evidence_and_prune) {
         free_host(&h);
 }
 
+/* An allocator like the capture kernel's overcommit heuristic: nothing
+ * larger than its RAM (here 20 MiB) in one piece. */
+static size_t granted_max;
+static void *small_ram_alloc(size_t n) {
+        return n <= granted_max ? malloc(n) : NULL;
+}
+
+/* A 64 MiB region leaves the minimal kernel ~45 MiB: the log buffer must not
+ * be all or nothing (dmesg.txt was lost there). */
+TEST(dom0_log_buffer_shrinks_to_what_memory_grants) {
+        size_t size = 0;
+        char *buf;
+
+        granted_max = 20u << 20;
+        buf = xkd_evidence_log_buffer(small_ram_alloc, &size);
+        ASSERT_TRUE(buf != NULL);
+        ASSERT_EQ(size, 12u << 20);
+        free(buf);
+        granted_max = 100u << 20;
+        buf = xkd_evidence_log_buffer(small_ram_alloc, &size);
+        ASSERT_EQ(size, 48u << 20);
+        free(buf);
+        granted_max = 1000;
+        ASSERT_TRUE(xkd_evidence_log_buffer(small_ram_alloc, &size) == NULL);
+}
+
 TEST_MAIN()
