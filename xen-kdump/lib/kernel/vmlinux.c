@@ -36,7 +36,6 @@ struct builder {
         uint64_t max_mem;
         struct load loads[XKD_VMLINUX_MAX_LOADS];
         unsigned nr_loads;
-        uint64_t e_entry;
         struct xkd_vmlinux v;
         size_t alloc;                   /* bytes of v.image */
         char why[160];
