@@ -80,6 +80,8 @@ int xkd_bzimage_parse(const void *data, size_t size, struct xkd_bzimage *ret) {
                 b.cmdline_size = 65535;
         b.initrd_addr_max = get32(p + 0x22c);
         b.pref_address = get64(p + 0x258);
+        b.payload_offset = get32(p + 0x248);
+        b.payload_length = get32(p + 0x24c);
 
         *ret = b;
         return 0;

@@ -34,6 +34,8 @@ struct xkd_bzimage {
         uint32_t initrd_addr_max;
         uint16_t xloadflags;
         uint64_t pref_address;
+        uint32_t payload_offset;        /* the compressed vmlinux, from kernel (protocol >= 2.08) */
+        uint32_t payload_length;        /* 0: not given */
         size_t setup_header_end;        /* 0x202 + the jump's displacement byte */
 };
 

@@ -216,16 +216,12 @@ int xkd_vmlinux_from_elf(const void *elf, size_t size, size_t chunk, uint64_t ma
         return r;
 }
 
-static uint32_t get32(const uint8_t *p) {
-        return (uint32_t) p[0] | (uint32_t) p[1] << 8 | (uint32_t) p[2] << 16 | (uint32_t) p[3] << 24;
-}
-
 int xkd_vmlinux_unpack(const struct xkd_bzimage *bz, const char *path, struct xkd_vmlinux *ret) {
         struct builder *b;
         int r;
 
-        uint32_t off = get32(bz->data + 0x248), len = get32(bz->data + 0x24c);
-        if (bz->version < 0x0208 || !len)
+        uint32_t off = bz->payload_offset, len = bz->payload_length;
+        if (!len)
                 return -EOPNOTSUPP;     /* no payload fields: only the decompressor knows */
         if (off > bz->kernel_size || len > bz->kernel_size - off)
                 return log_error_errno(-EINVAL, "The kernel %s is corrupt (its payload, %u bytes at %u, lies outside the file); reinstall the kernel package.",

@@ -38,7 +38,7 @@ struct xkd_vmlinux {
 /*
  * Unpack bz's payload.  -EOPNOTSUPP (quietly) when it cannot be entered
  * directly and the decompressor must run at the crash instead: a compression
- * only a tool decodes (bzip2, lz4, lzo), a boot protocol before 2.08, a link
+ * only a tool decodes (bzip2, lz4, lzo), no payload fields in the header, a link
  * address off the 2 MiB grid.  Any other error means a corrupt kernel and is
  * logged in one line naming the file (path) and the fix.
  */
